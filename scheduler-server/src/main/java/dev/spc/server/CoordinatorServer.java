@@ -1,0 +1,184 @@
+package dev.spc.server;
+
+import dev.spc.common.Log;
+import dev.spc.server.grpc.AdminServiceImpl;
+import dev.spc.server.grpc.JobServiceImpl;
+import dev.spc.server.grpc.PeerInterceptor;
+import dev.spc.server.grpc.WorkerServiceImpl;
+import dev.spc.server.loop.Clock;
+import dev.spc.server.loop.Coordinator;
+import dev.spc.server.loop.CoordinatorConfig;
+import dev.spc.server.loop.EventLoop;
+import dev.spc.server.loop.Msg;
+import dev.spc.server.loop.Reply;
+import dev.spc.server.loop.Failure;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running coordinator: the event loop plus the gRPC server in front of it (JobService,
+ * AdminService, WorkerService, health, reflection v1 and v1alpha).
+ */
+public final class CoordinatorServer implements AutoCloseable {
+  private static final Log log = Log.get("coordinator");
+
+  private final EventLoop loop;
+  private final Server server;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private volatile boolean stopped;
+
+  private CoordinatorServer(Builder b) {
+    Coordinator coordinator = new Coordinator(b.config, b.clock);
+    this.loop = new EventLoop(coordinator, b.clock, b.tickInterval);
+    ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
+        : NettyServerBuilder.forAddress(new InetSocketAddress(b.bind, b.port))
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true);
+    PeerInterceptor peers = new PeerInterceptor();
+    this.server = sb
+        // Every handler only posts to the loop and returns: no need for a thread hop.
+        .directExecutor()
+        .maxInboundMessageSize(b.config.maxInboundMessageBytes())
+        .addService(intercept(new JobServiceImpl(loop), peers))
+        .addService(intercept(new AdminServiceImpl(loop), peers))
+        .addService(intercept(new WorkerServiceImpl(loop), peers))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(legacyReflection())
+        .build();
+  }
+
+  @SuppressWarnings("deprecation") // v1alpha: still what many grpcurl builds ask for
+  private static BindableService legacyReflection() {
+    return ProtoReflectionService.newInstance();
+  }
+
+  private static io.grpc.ServerServiceDefinition intercept(BindableService s, PeerInterceptor i) {
+    return ServerInterceptors.intercept(s, i);
+  }
+
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** Starts the loop and the server. */
+  public CoordinatorServer start() throws IOException {
+    loop.start();
+    server.start();
+    health.setStatus("", ServingStatus.SERVING);
+    return this;
+  }
+
+  /** The port the server listens on (the real one when started on port 0). */
+  public int port() {
+    return server.getPort();
+  }
+
+  /**
+   * Stops: health goes NOT_SERVING, submits and waits are refused, agents are told, in-flight
+   * calls finish, then the server and the loop stop.
+   */
+  public void shutdown(Duration grace) throws InterruptedException {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    health.enterTerminalState();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loop.post(new Msg.Shutdown(new Reply<>() {
+      @Override
+      public void ok(Void value) {
+        done.complete(null);
+      }
+
+      @Override
+      public void fail(Failure failure) {
+        done.complete(null);
+      }
+    }));
+    try {
+      done.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.warn("loop did not acknowledge shutdown in time");
+    }
+    server.shutdown();
+    if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      server.shutdownNow();
+      server.awaitTermination(1, TimeUnit.SECONDS);
+    }
+    loop.close();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    shutdown(Duration.ofSeconds(5));
+  }
+
+  /** Builder for {@link CoordinatorServer}. */
+  public static final class Builder {
+    private CoordinatorConfig config = CoordinatorConfig.defaults();
+    private Clock clock = Clock.system();
+    private String bind = "127.0.0.1";
+    private int port = 7070;
+    private Duration tickInterval = Duration.ofMillis(10);
+    private ServerBuilder<?> serverBuilder;
+
+    private Builder() {}
+
+    public Builder config(CoordinatorConfig config) {
+      this.config = config;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Address to listen on (default 127.0.0.1). */
+    public Builder bind(String bind) {
+      this.bind = bind;
+      return this;
+    }
+
+    /** Port to listen on, 0 for any free one (default 7070). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    public Builder tickInterval(Duration tick) {
+      this.tickInterval = tick;
+      return this;
+    }
+
+    /** Serve on this builder instead (an in-process one in tests). */
+    public Builder serverBuilder(ServerBuilder<?> sb) {
+      this.serverBuilder = sb;
+      return this;
+    }
+
+    public CoordinatorServer build() {
+      return new CoordinatorServer(this);
+    }
+  }
+}

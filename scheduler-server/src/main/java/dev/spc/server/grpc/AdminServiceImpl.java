@@ -1,0 +1,29 @@
+package dev.spc.server.grpc;
+
+import dev.spc.proto.AdminServiceGrpc;
+import dev.spc.proto.ListWorkersRequest;
+import dev.spc.proto.ListWorkersResponse;
+import dev.spc.proto.StopWorkerRequest;
+import dev.spc.proto.StopWorkerResponse;
+import dev.spc.server.loop.EventLoop;
+import dev.spc.server.loop.Msg;
+import io.grpc.stub.StreamObserver;
+
+/** AdminService: operators' view of the workers. */
+public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
+  private final EventLoop loop;
+
+  public AdminServiceImpl(EventLoop loop) {
+    this.loop = loop;
+  }
+
+  @Override
+  public void listWorkers(ListWorkersRequest req, StreamObserver<ListWorkersResponse> out) {
+    loop.post(new Msg.ListWorkers(GrpcReply.of(out)));
+  }
+
+  @Override
+  public void stopWorker(StopWorkerRequest req, StreamObserver<StopWorkerResponse> out) {
+    loop.post(new Msg.StopWorker(req.getName(), GrpcReply.of(out)));
+  }
+}

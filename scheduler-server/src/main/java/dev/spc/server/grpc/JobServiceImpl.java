@@ -1,0 +1,75 @@
+package dev.spc.server.grpc;
+
+import dev.spc.proto.CancelJobRequest;
+import dev.spc.proto.CancelJobResponse;
+import dev.spc.proto.GetJobRequest;
+import dev.spc.proto.Job;
+import dev.spc.proto.JobServiceGrpc;
+import dev.spc.proto.ListJobsRequest;
+import dev.spc.proto.ListJobsResponse;
+import dev.spc.proto.SubmitJobRequest;
+import dev.spc.proto.SubmitJobResponse;
+import dev.spc.proto.SubmitJobsRequest;
+import dev.spc.proto.SubmitJobsResponse;
+import dev.spc.proto.WaitAnyJobRequest;
+import dev.spc.proto.WaitJobRequest;
+import dev.spc.server.loop.EventLoop;
+import dev.spc.server.loop.Msg;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+
+/** JobService: translates each call into a loop message and the loop's answer back. */
+public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
+  private final EventLoop loop;
+
+  public JobServiceImpl(EventLoop loop) {
+    this.loop = loop;
+  }
+
+  @Override
+  public void submitJob(SubmitJobRequest req, StreamObserver<SubmitJobResponse> out) {
+    loop.post(new Msg.Submit(List.of(req.getJob()), false, new GrpcReply<>(out,
+        ids -> SubmitJobResponse.newBuilder().setJobId(ids.get(0)).build())));
+  }
+
+  @Override
+  public void submitJobs(SubmitJobsRequest req, StreamObserver<SubmitJobsResponse> out) {
+    loop.post(new Msg.Submit(req.getJobsList(), true, new GrpcReply<>(out,
+        ids -> SubmitJobsResponse.newBuilder().addAllJobIds(ids).build())));
+  }
+
+  @Override
+  public void getJob(GetJobRequest req, StreamObserver<Job> out) {
+    loop.post(new Msg.GetJob(req.getJobId(), GrpcReply.of(out)));
+  }
+
+  @Override
+  public void cancelJob(CancelJobRequest req, StreamObserver<CancelJobResponse> out) {
+    loop.post(new Msg.Cancel(req.getJobId(), GrpcReply.of(out)));
+  }
+
+  @Override
+  public void waitJob(WaitJobRequest req, StreamObserver<Job> out) {
+    startWait(List.of(req.getJobId()), false, out);
+  }
+
+  @Override
+  public void waitAnyJob(WaitAnyJobRequest req, StreamObserver<Job> out) {
+    startWait(req.getJobIdsList(), true, out);
+  }
+
+  private void startWait(List<String> ids, boolean any, StreamObserver<Job> out) {
+    long waiterId = loop.nextWaiterId();
+    GrpcReply<Job, Job> reply = GrpcReply.of(out);
+    // A caller that gives up (deadline, cancel, disconnect) must not leave a waiter behind.
+    ((ServerCallStreamObserver<Job>) out).setOnCancelHandler(
+        () -> loop.post(new Msg.WaitAbandoned(waiterId)));
+    loop.post(new Msg.Wait(waiterId, ids, any, reply));
+  }
+
+  @Override
+  public void listJobs(ListJobsRequest req, StreamObserver<ListJobsResponse> out) {
+    loop.post(new Msg.ListJobs(req, GrpcReply.of(out)));
+  }
+}

@@ -1,0 +1,111 @@
+package dev.spc.server.grpc;
+
+import dev.spc.proto.CoordinatorMessage;
+import dev.spc.proto.WorkerMessage;
+import dev.spc.server.loop.EventLoop;
+import dev.spc.server.loop.Failure;
+import dev.spc.server.loop.Msg;
+import dev.spc.server.loop.WorkerLink;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.net.SocketAddress;
+
+/**
+ * Both directions of one agent's stream. Inbound messages become loop messages (gRPC delivers
+ * them one at a time, so {@code registered} needs no lock); outbound calls come only from the
+ * loop thread.
+ */
+final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
+  private final EventLoop loop;
+  private final ServerCallStreamObserver<CoordinatorMessage> out;
+  private final String peer;
+  private boolean registered;
+  private volatile boolean closed;
+
+  WorkerStream(EventLoop loop, ServerCallStreamObserver<CoordinatorMessage> out) {
+    this.loop = loop;
+    this.out = out;
+    this.peer = describePeer(PeerInterceptor.REMOTE_ADDR.get());
+    out.setOnCancelHandler(() -> {
+      closed = true;
+      loop.post(new Msg.WorkerGone(this, "stream cancelled"));
+    });
+  }
+
+  private static String describePeer(SocketAddress addr) {
+    return addr == null ? "-" : addr.toString();
+  }
+
+  @Override
+  public void onNext(WorkerMessage m) {
+    switch (m.getKindCase()) {
+      case REGISTER -> {
+        if (registered) {
+          loop.post(new Msg.WorkerProtocolError(this, "a second Register on the same stream"));
+          return;
+        }
+        registered = true;
+        loop.post(new Msg.WorkerRegister(this, m.getRegister()));
+      }
+      case HEARTBEAT, RESULTS, STUCK -> {
+        if (!registered) {
+          loop.post(new Msg.WorkerProtocolError(this,
+              "the first message must be Register, got " + m.getKindCase()));
+          return;
+        }
+        switch (m.getKindCase()) {
+          case HEARTBEAT -> loop.post(new Msg.WorkerHeartbeat(this, m.getHeartbeat()));
+          case RESULTS -> loop.post(new Msg.WorkerResults(this, m.getResults()));
+          default -> loop.post(new Msg.WorkerStuck(this, m.getStuck()));
+        }
+      }
+      case KIND_NOT_SET -> loop.post(new Msg.WorkerProtocolError(this, "empty WorkerMessage"));
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    closed = true;
+    loop.post(new Msg.WorkerGone(this, "stream broken: " + Status.fromThrowable(t).getCode()));
+  }
+
+  @Override
+  public void onCompleted() {
+    loop.post(new Msg.WorkerGone(this, "agent closed its stream"));
+  }
+
+  @Override
+  public void send(CoordinatorMessage message) {
+    if (closed) {
+      return;
+    }
+    try {
+      out.onNext(message);
+    } catch (RuntimeException e) {
+      closed = true;
+    }
+  }
+
+  @Override
+  public void close(Failure failure) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (failure == null) {
+        out.onCompleted();
+      } else {
+        out.onError(GrpcReply.status(failure).asRuntimeException());
+      }
+    } catch (RuntimeException e) {
+      // already gone
+    }
+  }
+
+  @Override
+  public String peer() {
+    return peer;
+  }
+}

@@ -1,0 +1,859 @@
+package dev.spc.server.loop;
+
+import com.google.protobuf.ByteString;
+import dev.spc.common.Log;
+import dev.spc.proto.CancelJobResponse;
+import dev.spc.proto.CoordinatorMessage;
+import dev.spc.proto.DoneReason;
+import dev.spc.proto.Job;
+import dev.spc.proto.JobResult;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.JobState;
+import dev.spc.proto.Lease;
+import dev.spc.proto.Leases;
+import dev.spc.proto.ListJobsRequest;
+import dev.spc.proto.ListJobsResponse;
+import dev.spc.proto.ListWorkersResponse;
+import dev.spc.proto.Register;
+import dev.spc.proto.Registered;
+import dev.spc.proto.StopJob;
+import dev.spc.proto.StopJobs;
+import dev.spc.proto.StopWorkerResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * The scheduling state machine: every SPEC rule lives here.
+ *
+ * <p>Concurrency: none. One thread (the {@link EventLoop}) calls {@link #handle} and
+ * {@link #afterBatch}; nothing else touches these fields, so they are plain collections.
+ *
+ * <p>Batching: handlers only change state and queue outbound messages on the worker records;
+ * {@link #afterBatch} matches pending jobs to free slots and then sends each worker one message
+ * with all its new leases and one with all its stop orders.
+ *
+ * <p>Slots: a worker's slot is held by a lease from the moment it is granted until the worker
+ * reports that job finished, even when the job was cancelled or timed out at the coordinator
+ * meanwhile ("stopping" leases). A lease reported by an agent that this coordinator does not
+ * know also holds a slot, and the agent is told to stop it.
+ *
+ * <p>Time: deadlines and liveness are judged on the injected monotonic clock. If the loop itself
+ * stalled (GC, SIGSTOP) for longer than a heartbeat interval, workers get a fresh timeout rather
+ * than being declared lost for a silence that was ours.
+ */
+public final class Coordinator {
+  private static final Log log = Log.get("coordinator");
+  private static final Pattern WORKER_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  static final int MAX_SLOTS = 1024;
+  static final int MAX_WORKER_TYPES = 256;
+  static final int MAX_WAIT_IDS = 10_000;
+  static final int MAX_PAGE_SIZE = 1000;
+  static final int LIST_SCAN_LIMIT = 100_000;
+
+  private final CoordinatorConfig cfg;
+  private final Clock clock;
+  private final SpecValidator validator;
+  private final JobIds ids;
+  private final long leaseBase;
+  private final long heartbeatTimeoutNanos;
+  private final long heartbeatIntervalNanos;
+
+  private final TreeMap<Long, JobRecord> jobs = new TreeMap<>();
+  private final Map<String, TreeSet<JobRecord>> pendingByType = new HashMap<>();
+  private int pendingCount;
+  private final Map<String, String> idempotency = new HashMap<>();
+  private long nextJobSeq = 1;
+
+  private final Map<String, WorkerRecord> workersByName = new LinkedHashMap<>();
+  private final Map<WorkerLink, WorkerRecord> workersByLink = new HashMap<>();
+  private final Set<String> knownWorkerNames = new HashSet<>();
+  private final LinkedHashSet<WorkerRecord> freeWorkers = new LinkedHashSet<>();
+  private final Map<String, Integer> workersPerType = new HashMap<>();
+  private final List<WorkerRecord> toFlush = new ArrayList<>();
+
+  private final Map<Long, LeaseRecord> leases = new HashMap<>();
+  private final TreeSet<LeaseRecord> deadlines = new TreeSet<>((a, b) -> {
+    int c = Long.compare(a.deadlineNanos, b.deadlineNanos);
+    return c != 0 ? c : Long.compare(a.id, b.id);
+  });
+  private long nextLeaseSeq = 1;
+
+  private final Map<Long, Waiter> waiters = new HashMap<>();
+  private long lastTickNanos;
+  private boolean shuttingDown;
+
+  public Coordinator(CoordinatorConfig cfg, Clock clock) {
+    this.cfg = cfg;
+    this.clock = clock;
+    this.validator = new SpecValidator(cfg);
+    long startMillis = clock.now().toEpochMilli();
+    this.ids = new JobIds(startMillis);
+    // Lease ids: start-time milliseconds times a million, plus a counter. A later incarnation
+    // starts above every id an earlier one could have issued (a million leases per millisecond).
+    this.leaseBase = startMillis * 1_000_000L;
+    this.heartbeatTimeoutNanos = cfg.heartbeatTimeout().toNanos();
+    this.heartbeatIntervalNanos = cfg.heartbeatInterval().toNanos();
+    this.lastTickNanos = clock.nanos();
+  }
+
+  public CoordinatorConfig config() {
+    return cfg;
+  }
+
+  /** Applies one message. Call {@link #afterBatch} after one or more of these. */
+  public void handle(Msg msg) {
+    switch (msg) {
+      case Msg.Submit(var specs, var batch, var reply) -> submit(specs, batch, reply);
+      case Msg.GetJob(var id, var reply) -> getJob(id, reply);
+      case Msg.Cancel(var id, var reply) -> cancel(id, reply);
+      case Msg.Wait(var waiterId, var jobIds, var any, var reply) -> wait(waiterId, jobIds, any, reply);
+      case Msg.WaitAbandoned(var waiterId) -> abandonWait(waiterId);
+      case Msg.ListJobs(var request, var reply) -> listJobs(request, reply);
+      case Msg.ListWorkers(var reply) -> listWorkers(reply);
+      case Msg.StopWorker(var name, var reply) -> stopWorker(name, reply);
+      case Msg.WorkerRegister(var link, var register) -> register(link, register);
+      case Msg.WorkerHeartbeat(var link, var hb) -> heartbeat(link, hb.getRunningLeaseIdsList());
+      case Msg.WorkerResults(var link, var results) -> results(link, results.getResultsList());
+      case Msg.WorkerStuck(var link, var stuck) -> stuck(link, stuck.getLeaseId(), stuck.getDetail());
+      case Msg.WorkerProtocolError(var link, var detail) -> protocolError(link, detail);
+      case Msg.WorkerGone(var link, var cause) -> workerGone(link, cause);
+      case Msg.Tick() -> tick();
+      case Msg.Shutdown(var reply) -> shutdown(reply);
+    }
+  }
+
+  /** Leases pending jobs to free slots, then sends what the batch queued for each worker. */
+  public void afterBatch() {
+    dispatch();
+    flush();
+  }
+
+  // ------------------------------------------------------------------ rule 1, 2, 14: add
+
+  private void submit(List<JobSpec> specs, boolean batch, Reply<List<String>> reply) {
+    if (shuttingDown) {
+      reply.fail(Failure.unavailable("coordinator is shutting down"));
+      return;
+    }
+    if (batch && specs.isEmpty()) {
+      reply.fail(Failure.invalid("jobs must not be empty"));
+      return;
+    }
+    if (specs.size() > cfg.maxBatchSize()) {
+      reply.fail(Failure.invalid(
+          "jobs has " + specs.size() + " specs, limit " + cfg.maxBatchSize() + " per batch"));
+      return;
+    }
+    int fresh = 0;
+    Set<String> keysInBatch = null;
+    for (int i = 0; i < specs.size(); i++) {
+      JobSpec spec = specs.get(i);
+      String problem = validator.check(batch ? "jobs[" + i + "]" : "job", spec);
+      if (problem != null) {
+        reply.fail(Failure.invalid(problem));
+        return;
+      }
+      String key = spec.getIdempotencyKey();
+      if (key.isEmpty()) {
+        fresh++;
+      } else if (!idempotency.containsKey(key)) {
+        if (keysInBatch == null) {
+          keysInBatch = new HashSet<>();
+        }
+        if (keysInBatch.add(key)) {
+          fresh++;
+        }
+      }
+    }
+    if (pendingCount + fresh > cfg.maxPendingJobs()) {
+      reply.fail(new Failure(Failure.Code.RESOURCE_EXHAUSTED, "pending queue is full: "
+          + pendingCount + " jobs pending, capacity " + cfg.maxPendingJobs()
+          + (fresh > 1 ? ", batch adds " + fresh : "")));
+      return;
+    }
+    Instant now = clock.now();
+    List<String> out = new ArrayList<>(specs.size());
+    for (JobSpec spec : specs) {
+      String key = spec.getIdempotencyKey();
+      if (!key.isEmpty()) {
+        String existing = idempotency.get(key);
+        if (existing != null) {
+          out.add(existing);
+          continue;
+        }
+      }
+      long seq = nextJobSeq++;
+      JobRecord job = new JobRecord(seq, ids.format(seq), spec, now);
+      jobs.put(seq, job);
+      pendingByType.computeIfAbsent(spec.getType(), t -> new TreeSet<>(JobRecord.ORDER)).add(job);
+      pendingCount++;
+      if (!key.isEmpty()) {
+        idempotency.put(key, job.id);
+      }
+      out.add(job.id);
+    }
+    reply.ok(out);
+  }
+
+  // ------------------------------------------------------------------ rule 3: status
+
+  private void getJob(String id, Reply<Job> reply) {
+    Long seq = ids.parse(id);
+    if (seq == null) {
+      reply.fail(Failure.invalid(JobIds.malformed("job_id", id)));
+      return;
+    }
+    JobRecord job = jobs.get(seq);
+    reply.ok(job == null ? Views.unknown(id) : Views.job(job, workersPerType));
+  }
+
+  // ------------------------------------------------------------------ rule 4: cancel
+
+  private void cancel(String id, Reply<CancelJobResponse> reply) {
+    Long seq = ids.parse(id);
+    if (seq == null) {
+      reply.fail(Failure.invalid(JobIds.malformed("job_id", id)));
+      return;
+    }
+    JobRecord job = jobs.get(seq);
+    if (job == null) {
+      reply.ok(CancelJobResponse.newBuilder().setState(JobState.JOB_STATE_UNKNOWN).build());
+      return;
+    }
+    if (job.state == JobState.JOB_STATE_PENDING) {
+      removePending(job);
+      finish(job, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);
+    } else if (job.state == JobState.JOB_STATE_RUNNING) {
+      stopLease(job.lease, "cancelled");
+      finish(job, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);
+    }
+    reply.ok(CancelJobResponse.newBuilder().setState(job.state).setDoneReason(job.reason).build());
+  }
+
+  // ------------------------------------------------------------------ rule 5, 6: wait
+
+  private void wait(long waiterId, List<String> jobIds, boolean any, Reply<Job> reply) {
+    String field = any ? "job_ids" : "job_id";
+    if (jobIds.isEmpty()) {
+      reply.fail(Failure.invalid(field + " must not be empty"));
+      return;
+    }
+    if (jobIds.size() > MAX_WAIT_IDS) {
+      reply.fail(Failure.invalid(field + " has " + jobIds.size() + " ids, limit " + MAX_WAIT_IDS));
+      return;
+    }
+    List<JobRecord> targets = new ArrayList<>(jobIds.size());
+    for (int i = 0; i < jobIds.size(); i++) {
+      String id = jobIds.get(i);
+      String name = any ? "job_ids[" + i + "]" : "job_id";
+      Long seq = ids.parse(id);
+      if (seq == null) {
+        reply.fail(Failure.invalid(JobIds.malformed(name, id)));
+        return;
+      }
+      JobRecord job = jobs.get(seq);
+      if (job == null) {
+        reply.fail(Failure.notFound("job '" + id + "' not found"));
+        return;
+      }
+      targets.add(job);
+    }
+    for (JobRecord job : targets) {
+      if (job.isDone()) {
+        reply.ok(Views.job(job, workersPerType));
+        return;
+      }
+    }
+    if (shuttingDown) {
+      reply.fail(Failure.unavailable("coordinator is shutting down"));
+      return;
+    }
+    Waiter w = new Waiter(waiterId, targets, reply);
+    waiters.put(waiterId, w);
+    for (JobRecord job : targets) {
+      job.addWaiter(w);
+    }
+  }
+
+  private void abandonWait(long waiterId) {
+    Waiter w = waiters.remove(waiterId);
+    if (w != null) {
+      for (JobRecord job : w.jobs) {
+        if (job.waiters != null) {
+          job.waiters.remove(w);
+        }
+      }
+    }
+  }
+
+  private void releaseWaiters(JobRecord job) {
+    List<Waiter> ws = job.waiters;
+    if (ws == null) {
+      return;
+    }
+    job.waiters = null;
+    Job view = Views.job(job, workersPerType);
+    for (Waiter w : ws) {
+      if (waiters.remove(w.id) == null) {
+        continue;
+      }
+      for (JobRecord other : w.jobs) {
+        if (other != job && other.waiters != null) {
+          other.waiters.remove(w);
+        }
+      }
+      w.reply.ok(view);
+    }
+  }
+
+  // ------------------------------------------------------------------ listing
+
+  private void listJobs(ListJobsRequest req, Reply<ListJobsResponse> reply) {
+    int size = req.getPageSize();
+    if (size < 0 || size > MAX_PAGE_SIZE) {
+      reply.fail(Failure.invalid(
+          "page_size must be between 0 and " + MAX_PAGE_SIZE + ", got " + size));
+      return;
+    }
+    if (size == 0) {
+      size = 100;
+    }
+    JobState filter = req.getState();
+    if (filter == JobState.UNRECOGNIZED || filter == JobState.JOB_STATE_UNKNOWN) {
+      reply.fail(Failure.invalid("state must be PENDING, RUNNING, DONE or unspecified, got "
+          + req.getStateValue()));
+      return;
+    }
+    long from = 0;
+    if (!req.getPageToken().isEmpty()) {
+      try {
+        from = Long.parseLong(req.getPageToken());
+      } catch (NumberFormatException e) {
+        from = -1;
+      }
+      if (from < 0) {
+        reply.fail(Failure.invalid("page_token is malformed: use next_page_token of the previous page"));
+        return;
+      }
+    }
+    ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
+    NavigableMap<Long, JobRecord> tail = jobs.tailMap(from, true);
+    int scanned = 0;
+    int taken = 0;
+    for (JobRecord job : tail.values()) {
+      if (taken == size || scanned == LIST_SCAN_LIMIT) {
+        out.setNextPageToken(Long.toString(job.seq));
+        break;
+      }
+      scanned++;
+      if (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter) {
+        out.addJobs(Views.job(job, workersPerType));
+        taken++;
+      }
+    }
+    reply.ok(out.build());
+  }
+
+  private void listWorkers(Reply<ListWorkersResponse> reply) {
+    ListWorkersResponse.Builder out = ListWorkersResponse.newBuilder();
+    for (WorkerRecord w : workersByName.values()) {
+      out.addWorkers(Views.worker(w));
+    }
+    reply.ok(out.build());
+  }
+
+  // ------------------------------------------------------------------ rule 9: workers
+
+  private void register(WorkerLink link, Register reg) {
+    if (shuttingDown) {
+      link.close(Failure.unavailable("coordinator is shutting down"));
+      return;
+    }
+    if (workersByLink.containsKey(link)) {
+      protocolError(link, "a second Register on the same stream");
+      return;
+    }
+    String problem = checkRegistration(reg);
+    if (problem != null) {
+      log.info("worker refused", "peer", link.peer(), "reason", problem);
+      link.close(Failure.invalid(problem));
+      return;
+    }
+    if (workersByName.containsKey(reg.getName())) {
+      log.info("worker refused", "worker", reg.getName(), "peer", link.peer(), "reason", "name taken");
+      link.close(new Failure(Failure.Code.ALREADY_EXISTS,
+          "worker name '" + reg.getName() + "' is taken by a connected worker"));
+      return;
+    }
+    int slots = reg.getSlots() == 0 ? 1 : reg.getSlots();
+    List<String> types = List.copyOf(new LinkedHashSet<>(reg.getJobTypesList()));
+    WorkerRecord w = new WorkerRecord(reg.getName(), types, slots, reg.getHost(), link,
+        clock.now(), clock.nanos());
+    workersByName.put(w.name, w);
+    workersByLink.put(link, w);
+    knownWorkerNames.add(w.name);
+    for (String t : types) {
+      workersPerType.merge(t, 1, Integer::sum);
+    }
+    link.send(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
+        .setHeartbeatIntervalMs(cfg.heartbeatInterval().toMillis())
+        .setHeartbeatTimeoutMs(cfg.heartbeatTimeout().toMillis())).build());
+    log.info("worker registered", "worker", w.name, "slots", slots, "types", String.join(",", types),
+        "peer", link.peer());
+    reconcile(w, reg.getHeldLeaseIdsList());
+    if (w.freeSlots() > 0) {
+      freeWorkers.add(w);
+    }
+  }
+
+  private String checkRegistration(Register reg) {
+    if (!WORKER_NAME.matcher(reg.getName()).matches()) {
+      return "register.name must be 1-128 characters of [A-Za-z0-9._:-], got '"
+          + SpecValidator.shorten(reg.getName()) + "'";
+    }
+    if (reg.getSlots() < 0 || reg.getSlots() > MAX_SLOTS) {
+      return "register.slots must be between 1 and " + MAX_SLOTS + ", got " + reg.getSlots();
+    }
+    if (reg.getJobTypesCount() == 0) {
+      return "register.job_types must not be empty";
+    }
+    if (reg.getJobTypesCount() > MAX_WORKER_TYPES) {
+      return "register.job_types has " + reg.getJobTypesCount() + " types, limit " + MAX_WORKER_TYPES;
+    }
+    for (int i = 0; i < reg.getJobTypesCount(); i++) {
+      if (!SpecValidator.TYPE.matcher(reg.getJobTypes(i)).matches()) {
+        return "register.job_types[" + i + "] must be 1-128 characters of [A-Za-z0-9._:/-], got '"
+            + SpecValidator.shorten(reg.getJobTypes(i)) + "'";
+      }
+    }
+    if (reg.getHost().length() > 256) {
+      return "register.host is " + reg.getHost().length() + " characters, limit 256";
+    }
+    return null;
+  }
+
+  private void heartbeat(WorkerLink link, List<Long> running) {
+    WorkerRecord w = workersByLink.get(link);
+    if (w == null) {
+      return;
+    }
+    w.lastSeenNanos = clock.nanos();
+    w.lastHeartbeatAt = clock.now();
+    reconcile(w, running);
+  }
+
+  /**
+   * Rule 12 for leases the agent says it runs: any that is not a lease of this worker is no
+   * longer live; it holds a slot until the agent reports it finished, and the agent is told to
+   * stop it.
+   */
+  private void reconcile(WorkerRecord w, List<Long> running) {
+    for (long leaseId : running) {
+      if (w.occupied.containsKey(leaseId)) {
+        continue;
+      }
+      if (w.occupied.size() >= w.slots * 2) {
+        break; // an agent reporting far more than its slots is confused; don't grow without bound
+      }
+      LeaseRecord foreign = new LeaseRecord(leaseId, null, w, Long.MAX_VALUE, false);
+      w.occupied.put(leaseId, foreign);
+      if (w.freeSlots() <= 0) {
+        freeWorkers.remove(w);
+      }
+      queueStop(w, leaseId, "lease is no longer live");
+      log.info("stale lease reported", "worker", w.name, "lease", leaseId);
+    }
+  }
+
+  private void results(WorkerLink link, List<JobResult> results) {
+    WorkerRecord w = workersByLink.get(link);
+    if (w == null) {
+      return;
+    }
+    w.lastSeenNanos = clock.nanos();
+    for (JobResult r : results) {
+      LeaseRecord lease = w.occupied.remove(r.getLeaseId());
+      if (lease == null) {
+        log.info("ignored result for stale lease", "worker", w.name, "lease", r.getLeaseId(),
+            "outcome", r.getOutcome());
+        continue;
+      }
+      leases.remove(lease.id);
+      w.stuck.remove(lease.id);
+      if (w.freeSlots() > 0) {
+        freeWorkers.add(w);
+      }
+      if (!lease.live) {
+        log.debug("stopped job confirmed", "worker", w.name, "lease", lease.id);
+        continue;
+      }
+      endLease(lease);
+      JobRecord job = lease.job;
+      Integer exit = r.hasExitCode() ? r.getExitCode() : null;
+      switch (r.getOutcome()) {
+        case OUTCOME_SUCCEEDED -> {
+          job.result = r.getResult();
+          job.exitCode = exit;
+          finish(job, DoneReason.DONE_REASON_DONE, "", null);
+        }
+        case OUTCOME_STOPPED -> {
+          job.exitCode = exit;
+          finish(job, DoneReason.DONE_REASON_CANCELLED,
+              r.getError().isEmpty() ? "stopped by worker" : r.getError(), null);
+        }
+        default -> {
+          job.exitCode = exit;
+          job.result = r.getResult();
+          finish(job, DoneReason.DONE_REASON_CRASHED,
+              r.getError().isEmpty() ? "failed" : r.getError(), null);
+        }
+      }
+    }
+  }
+
+  private void stuck(WorkerLink link, long leaseId, String detail) {
+    WorkerRecord w = workersByLink.get(link);
+    if (w == null) {
+      return;
+    }
+    w.lastSeenNanos = clock.nanos();
+    if (w.occupied.containsKey(leaseId)) {
+      w.stuck.add(leaseId);
+      log.warn("slot stuck", "worker", w.name, "lease", leaseId, "detail", detail,
+          "stuck_slots", w.stuck.size(), "slots", w.slots);
+    }
+  }
+
+  // ------------------------------------------------------------------ rule 10: stop a worker
+
+  private void stopWorker(String name, Reply<StopWorkerResponse> reply) {
+    if (!knownWorkerNames.contains(name)) {
+      reply.fail(Failure.notFound("worker '" + SpecValidator.shorten(name) + "' not found"));
+      return;
+    }
+    WorkerRecord w = workersByName.get(name);
+    StopWorkerResponse.Builder out = StopWorkerResponse.newBuilder();
+    if (w == null) {
+      reply.ok(out.build()); // already gone: a no-op
+      return;
+    }
+    for (LeaseRecord lease : w.occupied.values()) {
+      if (lease.live) {
+        endLease(lease);
+        finish(lease.job, DoneReason.DONE_REASON_CANCELLED, "worker stopped", null);
+        out.addCancelledJobIds(lease.job.id);
+      }
+    }
+    removeWorker(w);
+    w.link.send(CoordinatorMessage.newBuilder().setStopWorker(
+        dev.spc.proto.StopWorker.newBuilder().setReason("stopped by an operator")).build());
+    w.link.close(null);
+    log.info("worker stopped", "worker", name, "cancelled", out.getCancelledJobIdsCount());
+    reply.ok(out.build());
+  }
+
+  // ------------------------------------------------------------------ rule 11: lost workers
+
+  private void workerGone(WorkerLink link, String cause) {
+    WorkerRecord w = workersByLink.get(link);
+    if (w != null) {
+      lose(w, cause);
+    }
+    link.close(null);
+  }
+
+  private void protocolError(WorkerLink link, String detail) {
+    WorkerRecord w = workersByLink.get(link);
+    log.warn("worker protocol violation", "worker", w == null ? "-" : w.name, "peer", link.peer(),
+        "detail", detail);
+    if (w != null) {
+      lose(w, "protocol violation: " + detail);
+    }
+    link.close(Failure.invalid("protocol violation: " + detail));
+  }
+
+  private void lose(WorkerRecord w, String cause) {
+    int crashed = 0;
+    for (LeaseRecord lease : w.occupied.values()) {
+      if (lease.live) {
+        endLease(lease);
+        finish(lease.job, DoneReason.DONE_REASON_CRASHED, "worker lost", null);
+        crashed++;
+      }
+    }
+    removeWorker(w);
+    log.info("worker lost", "worker", w.name, "cause", cause, "crashed_jobs", crashed);
+  }
+
+  private void removeWorker(WorkerRecord w) {
+    workersByName.remove(w.name);
+    workersByLink.remove(w.link);
+    freeWorkers.remove(w);
+    for (String t : w.types) {
+      workersPerType.computeIfPresent(t, (k, n) -> n == 1 ? null : n - 1);
+    }
+    for (LeaseRecord lease : w.occupied.values()) {
+      leases.remove(lease.id);
+    }
+    w.occupied.clear();
+    w.outLeases.clear();
+    w.outStops.clear();
+  }
+
+  // ------------------------------------------------------------------ rule 7, 11: time
+
+  private void tick() {
+    long now = clock.nanos();
+    long gap = now - lastTickNanos;
+    lastTickNanos = now;
+    if (gap > heartbeatIntervalNanos) {
+      // The loop did not run for a while: the silence was ours, not the workers'.
+      log.warn("coordinator stalled; extending worker liveness", "stall_ms", gap / 1_000_000);
+      for (WorkerRecord w : workersByName.values()) {
+        w.lastSeenNanos = Math.max(w.lastSeenNanos, now);
+      }
+    }
+    while (!deadlines.isEmpty() && deadlines.first().deadlineNanos - now <= 0) {
+      LeaseRecord lease = deadlines.first(); // only live leases are in here
+      stopLease(lease, "timed out");
+      finish(lease.job, DoneReason.DONE_REASON_TIMEOUT,
+          "exceeded max_seconds=" + effectiveMaxSeconds(lease.job.spec), null);
+    }
+    List<WorkerRecord> lost = null;
+    for (WorkerRecord w : workersByName.values()) {
+      if (now - w.lastSeenNanos > heartbeatTimeoutNanos) {
+        if (lost == null) {
+          lost = new ArrayList<>();
+        }
+        lost.add(w);
+      }
+    }
+    if (lost != null) {
+      for (WorkerRecord w : lost) {
+        lose(w, "no heartbeat for " + cfg.heartbeatTimeout().toMillis() + "ms");
+        w.link.close(Failure.unavailable("no heartbeat within "
+            + cfg.heartbeatTimeout().toMillis() + "ms; worker declared lost"));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  private void shutdown(Reply<Void> reply) {
+    shuttingDown = true;
+    for (Waiter w : List.copyOf(waiters.values())) {
+      abandonWait(w.id);
+      w.reply.fail(Failure.unavailable("coordinator is shutting down"));
+    }
+    for (WorkerRecord w : List.copyOf(workersByName.values())) {
+      removeWorker(w);
+      w.link.close(Failure.unavailable("coordinator is shutting down"));
+    }
+    reply.ok(null);
+  }
+
+  // ------------------------------------------------------------------ dispatch and leases
+
+  private void dispatch() {
+    boolean progress = true;
+    while (progress && pendingCount > 0 && !freeWorkers.isEmpty()) {
+      progress = false;
+      for (WorkerRecord w : freeWorkers.toArray(new WorkerRecord[0])) {
+        TreeSet<JobRecord> queue = bestQueueFor(w);
+        if (queue == null) {
+          continue;
+        }
+        JobRecord job = queue.pollFirst();
+        pendingCount--;
+        if (queue.isEmpty()) {
+          pendingByType.remove(job.spec.getType());
+        }
+        grant(job, w);
+        progress = true;
+        freeWorkers.remove(w);
+        if (w.freeSlots() > 0) {
+          freeWorkers.add(w); // to the back: spread jobs over workers
+        }
+      }
+    }
+  }
+
+  private TreeSet<JobRecord> bestQueueFor(WorkerRecord w) {
+    TreeSet<JobRecord> best = null;
+    for (String type : w.types) {
+      TreeSet<JobRecord> q = pendingByType.get(type);
+      if (q != null && !q.isEmpty()
+          && (best == null || JobRecord.ORDER.compare(q.first(), best.first()) < 0)) {
+        best = q;
+      }
+    }
+    return best;
+  }
+
+  private void grant(JobRecord job, WorkerRecord w) {
+    int max = effectiveMaxSeconds(job.spec);
+    job.state = JobState.JOB_STATE_RUNNING;
+    job.worker = w.name;
+    job.startedAt = clock.now();
+    if (max == 0) {
+      // Rule 7: max_seconds 0 times out as soon as the job starts; no need to bother the agent.
+      finish(job, DoneReason.DONE_REASON_TIMEOUT, "exceeded max_seconds=0", null);
+      return;
+    }
+    long leaseId = leaseBase + nextLeaseSeq++;
+    LeaseRecord lease = new LeaseRecord(leaseId, job, w,
+        clock.nanos() + max * 1_000_000_000L, true);
+    job.lease = lease;
+    leases.put(leaseId, lease);
+    w.occupied.put(leaseId, lease);
+    deadlines.add(lease);
+    JobSpec spec = job.spec.hasMaxSeconds() ? job.spec : job.spec.toBuilder().setMaxSeconds(max).build();
+    w.outLeases.add(Lease.newBuilder().setLeaseId(leaseId).setJobId(job.id).setSpec(spec).build());
+    queueFlush(w);
+  }
+
+  private int effectiveMaxSeconds(JobSpec spec) {
+    return spec.hasMaxSeconds() ? spec.getMaxSeconds() : cfg.defaultMaxSeconds();
+  }
+
+  /** The lease's job is over at the coordinator; the slot stays held until the agent confirms. */
+  private void stopLease(LeaseRecord lease, String reason) {
+    endLease(lease);
+    queueStop(lease.worker, lease.id, reason);
+  }
+
+  /** The lease no longer carries its job: its deadline is void. */
+  private void endLease(LeaseRecord lease) {
+    if (lease.live) {
+      lease.live = false;
+      deadlines.remove(lease);
+    }
+  }
+
+  private void queueStop(WorkerRecord w, long leaseId, String reason) {
+    w.outStops.add(StopJob.newBuilder().setLeaseId(leaseId).setReason(reason).build());
+    queueFlush(w);
+  }
+
+  private void queueFlush(WorkerRecord w) {
+    if (!w.queuedForFlush) {
+      w.queuedForFlush = true;
+      toFlush.add(w);
+    }
+  }
+
+  private void flush() {
+    for (WorkerRecord w : toFlush) {
+      w.queuedForFlush = false;
+      if (!w.outLeases.isEmpty()) {
+        // A lease cancelled before it was sent is not sent at all: its slot is free again.
+        List<Lease> send = new ArrayList<>(w.outLeases.size());
+        for (Lease l : w.outLeases) {
+          LeaseRecord lease = leases.get(l.getLeaseId());
+          if (lease != null && lease.live) {
+            send.add(l);
+          } else if (lease != null) {
+            dropUnsent(w, lease);
+          }
+        }
+        w.outLeases.clear();
+        if (!send.isEmpty()) {
+          w.link.send(CoordinatorMessage.newBuilder()
+              .setLeases(Leases.newBuilder().addAllLeases(send)).build());
+        }
+      }
+      if (!w.outStops.isEmpty()) {
+        List<StopJob> send = new ArrayList<>(w.outStops.size());
+        for (StopJob s : w.outStops) {
+          if (w.occupied.containsKey(s.getLeaseId())) {
+            send.add(s);
+          }
+        }
+        w.outStops.clear();
+        if (!send.isEmpty()) {
+          w.link.send(CoordinatorMessage.newBuilder()
+              .setStopJobs(StopJobs.newBuilder().addAllStops(send)).build());
+        }
+      }
+    }
+    toFlush.clear();
+    dispatchIfFreed();
+  }
+
+  private boolean freedDuringFlush;
+
+  private void dropUnsent(WorkerRecord w, LeaseRecord lease) {
+    leases.remove(lease.id);
+    w.occupied.remove(lease.id);
+    if (w.freeSlots() > 0) {
+      freeWorkers.add(w);
+    }
+    freedDuringFlush = true;
+  }
+
+  private void dispatchIfFreed() {
+    if (freedDuringFlush) {
+      freedDuringFlush = false;
+      dispatch();
+      if (!toFlush.isEmpty()) {
+        flush();
+      }
+    }
+  }
+
+  private void removePending(JobRecord job) {
+    TreeSet<JobRecord> q = pendingByType.get(job.spec.getType());
+    if (q != null && q.remove(job)) {
+      pendingCount--;
+      if (q.isEmpty()) {
+        pendingByType.remove(job.spec.getType());
+      }
+    }
+  }
+
+  /** Rule 12: the first terminal outcome is final; later calls are ignored. */
+  private void finish(JobRecord job, DoneReason reason, String error, ByteString result) {
+    if (job.isDone()) {
+      return;
+    }
+    job.state = JobState.JOB_STATE_DONE;
+    job.reason = reason;
+    job.error = error;
+    if (result != null) {
+      job.result = result;
+    }
+    job.finishedAt = clock.now();
+    releaseWaiters(job);
+  }
+
+  // ------------------------------------------------------------------ for tests and metrics
+
+  int pendingCount() {
+    return pendingCount;
+  }
+
+  int liveLeaseCount() {
+    int n = 0;
+    for (LeaseRecord l : leases.values()) {
+      if (l.live) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  int waiterCount() {
+    return waiters.size();
+  }
+}

@@ -1,0 +1,179 @@
+package dev.spc.server.loop;
+
+import dev.spc.common.Durations;
+import java.time.Duration;
+
+/**
+ * The coordinator's settings and limits. Built with {@link #newBuilder()}; every setter checks
+ * its value and names it when refusing.
+ */
+public final class CoordinatorConfig {
+  public static final int MAX_SECONDS_LIMIT = 7 * 24 * 3600;
+
+  private final Duration heartbeatInterval;
+  private final Duration heartbeatTimeout;
+  private final int maxPayloadBytes;
+  private final int maxArgsBytes;
+  private final int maxSeconds;
+  private final int defaultMaxSeconds;
+  private final int maxPendingJobs;
+  private final int maxBatchSize;
+  private final int maxInboundMessageBytes;
+
+  private CoordinatorConfig(Builder b) {
+    this.heartbeatInterval = b.heartbeatInterval;
+    this.heartbeatTimeout = b.heartbeatTimeout;
+    this.maxPayloadBytes = b.maxPayloadBytes;
+    this.maxArgsBytes = b.maxArgsBytes;
+    this.maxSeconds = b.maxSeconds;
+    this.defaultMaxSeconds = b.defaultMaxSeconds;
+    this.maxPendingJobs = b.maxPendingJobs;
+    this.maxBatchSize = b.maxBatchSize;
+    this.maxInboundMessageBytes = b.maxInboundMessageBytes;
+  }
+
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  public static CoordinatorConfig defaults() {
+    return newBuilder().build();
+  }
+
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  public Duration heartbeatTimeout() {
+    return heartbeatTimeout;
+  }
+
+  public int maxPayloadBytes() {
+    return maxPayloadBytes;
+  }
+
+  public int maxArgsBytes() {
+    return maxArgsBytes;
+  }
+
+  public int maxSeconds() {
+    return maxSeconds;
+  }
+
+  public int defaultMaxSeconds() {
+    return defaultMaxSeconds;
+  }
+
+  public int maxPendingJobs() {
+    return maxPendingJobs;
+  }
+
+  public int maxBatchSize() {
+    return maxBatchSize;
+  }
+
+  public int maxInboundMessageBytes() {
+    return maxInboundMessageBytes;
+  }
+
+  /** Builder for {@link CoordinatorConfig}. */
+  public static final class Builder {
+    private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private Duration heartbeatTimeout = Duration.ofSeconds(3);
+    private int maxPayloadBytes = 1 << 20;
+    private int maxArgsBytes = 64 << 10;
+    private int maxSeconds = MAX_SECONDS_LIMIT;
+    private int defaultMaxSeconds = 3600;
+    private int maxPendingJobs = 1_000_000;
+    private int maxBatchSize = 100_000;
+    private int maxInboundMessageBytes = 4 << 20;
+
+    private Builder() {}
+
+    /** How often agents send heartbeats: 10ms to 60s (default 1s). */
+    public Builder heartbeatInterval(Duration d) {
+      requireBetween("heartbeat interval", d, Duration.ofMillis(10), Duration.ofSeconds(60));
+      this.heartbeatInterval = d;
+      return this;
+    }
+
+    /** Silence after which a worker is lost: 30ms to 10m (default 3s), more than the interval. */
+    public Builder heartbeatTimeout(Duration d) {
+      requireBetween("heartbeat timeout", d, Duration.ofMillis(30), Duration.ofMinutes(10));
+      this.heartbeatTimeout = d;
+      return this;
+    }
+
+    public Builder maxPayloadBytes(int n) {
+      this.maxPayloadBytes = requirePositive("max payload bytes", n);
+      return this;
+    }
+
+    public Builder maxArgsBytes(int n) {
+      this.maxArgsBytes = requirePositive("max args bytes", n);
+      return this;
+    }
+
+    /** The largest max_seconds a job may ask for: 1 to 604800 (7 days, the default). */
+    public Builder maxSeconds(int n) {
+      if (n < 1 || n > MAX_SECONDS_LIMIT) {
+        throw new IllegalArgumentException(
+            "max seconds must be between 1 and " + MAX_SECONDS_LIMIT + ", got " + n);
+      }
+      this.maxSeconds = n;
+      return this;
+    }
+
+    /** max_seconds for a job that does not say (default 3600). */
+    public Builder defaultMaxSeconds(int n) {
+      if (n < 1 || n > MAX_SECONDS_LIMIT) {
+        throw new IllegalArgumentException(
+            "default max seconds must be between 1 and " + MAX_SECONDS_LIMIT + ", got " + n);
+      }
+      this.defaultMaxSeconds = n;
+      return this;
+    }
+
+    /** Pending jobs held before submits get RESOURCE_EXHAUSTED (default 1,000,000). */
+    public Builder maxPendingJobs(int n) {
+      this.maxPendingJobs = requirePositive("max pending jobs", n);
+      return this;
+    }
+
+    public Builder maxBatchSize(int n) {
+      this.maxBatchSize = requirePositive("max batch size", n);
+      return this;
+    }
+
+    public Builder maxInboundMessageBytes(int n) {
+      this.maxInboundMessageBytes = requirePositive("max inbound message bytes", n);
+      return this;
+    }
+
+    public CoordinatorConfig build() {
+      if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+        throw new IllegalArgumentException("heartbeat timeout must be longer than the interval ("
+            + Durations.format(heartbeatInterval) + "), got " + Durations.format(heartbeatTimeout));
+      }
+      if (defaultMaxSeconds > maxSeconds) {
+        throw new IllegalArgumentException("default max seconds (" + defaultMaxSeconds
+            + ") must not exceed max seconds (" + maxSeconds + ")");
+      }
+      return new CoordinatorConfig(this);
+    }
+
+    private static void requireBetween(String what, Duration d, Duration min, Duration max) {
+      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw new IllegalArgumentException(what + " must be between " + Durations.format(min)
+            + " and " + Durations.format(max) + ", got " + Durations.format(d));
+      }
+    }
+
+    private static int requirePositive(String what, int n) {
+      if (n <= 0) {
+        throw new IllegalArgumentException(what + " must be positive, got " + n);
+      }
+      return n;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.spc.server.loop;
+
+import com.google.protobuf.ByteString;
+import dev.spc.proto.DoneReason;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.JobState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** One job as the loop holds it. Mutable, loop thread only. */
+final class JobRecord {
+  /** Scheduling order: higher priority first, then submission order. */
+  static final Comparator<JobRecord> ORDER = (a, b) -> {
+    int p = Integer.compare(b.spec.getPriority(), a.spec.getPriority());
+    return p != 0 ? p : Long.compare(a.seq, b.seq);
+  };
+
+  final long seq;
+  final String id;
+  final JobSpec spec;
+  final Instant submittedAt;
+
+  JobState state = JobState.JOB_STATE_PENDING;
+  DoneReason reason = DoneReason.DONE_REASON_UNSPECIFIED;
+  String worker = "";
+  String error = "";
+  ByteString result = ByteString.EMPTY;
+  Integer exitCode;
+  Instant startedAt;
+  Instant finishedAt;
+  /** The current (or last) lease; null while pending. */
+  LeaseRecord lease;
+  /** Callers waiting for this job to be done; null when there are none. */
+  List<Waiter> waiters;
+
+  JobRecord(long seq, String id, JobSpec spec, Instant submittedAt) {
+    this.seq = seq;
+    this.id = id;
+    this.spec = spec;
+    this.submittedAt = submittedAt;
+  }
+
+  boolean isDone() {
+    return state == JobState.JOB_STATE_DONE;
+  }
+
+  void addWaiter(Waiter w) {
+    if (waiters == null) {
+      waiters = new ArrayList<>(2);
+    }
+    waiters.add(w);
+  }
+}

@@ -1,0 +1,61 @@
+package dev.spc.server.loop;
+
+import dev.spc.proto.CancelJobResponse;
+import dev.spc.proto.Heartbeat;
+import dev.spc.proto.Job;
+import dev.spc.proto.JobResults;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.ListJobsRequest;
+import dev.spc.proto.ListJobsResponse;
+import dev.spc.proto.ListWorkersResponse;
+import dev.spc.proto.Register;
+import dev.spc.proto.SlotStuck;
+import dev.spc.proto.StopWorkerResponse;
+import java.util.List;
+
+/** Everything the event loop is told. Other threads only ever construct these and post them. */
+public sealed interface Msg {
+  /** A message that carries a reply, answered with INTERNAL if its handler throws. */
+  sealed interface Request extends Msg {
+    Reply<?> reply();
+  }
+
+  /** One spec ({@code batch == false}) or a batch, all or nothing. */
+  record Submit(List<JobSpec> specs, boolean batch, Reply<List<String>> reply) implements Request {}
+
+  record GetJob(String jobId, Reply<Job> reply) implements Request {}
+
+  record Cancel(String jobId, Reply<CancelJobResponse> reply) implements Request {}
+
+  /** Wait for one job ({@code any == false}, one id) or the first of several. */
+  record Wait(long waiterId, List<String> jobIds, boolean any, Reply<Job> reply) implements Request {}
+
+  /** The caller of a wait went away (deadline, cancellation): forget its waiter. */
+  record WaitAbandoned(long waiterId) implements Msg {}
+
+  record ListJobs(ListJobsRequest request, Reply<ListJobsResponse> reply) implements Request {}
+
+  record ListWorkers(Reply<ListWorkersResponse> reply) implements Request {}
+
+  record StopWorker(String name, Reply<StopWorkerResponse> reply) implements Request {}
+
+  record WorkerRegister(WorkerLink link, Register register) implements Msg {}
+
+  record WorkerHeartbeat(WorkerLink link, Heartbeat heartbeat) implements Msg {}
+
+  record WorkerResults(WorkerLink link, JobResults results) implements Msg {}
+
+  record WorkerStuck(WorkerLink link, SlotStuck stuck) implements Msg {}
+
+  /** The agent broke the protocol on its stream; end the stream with INVALID_ARGUMENT. */
+  record WorkerProtocolError(WorkerLink link, String detail) implements Msg {}
+
+  /** The stream ended or broke. */
+  record WorkerGone(WorkerLink link, String cause) implements Msg {}
+
+  /** Time passed: expire deadlines, check heartbeats. */
+  record Tick() implements Msg {}
+
+  /** Stop accepting work: refuse submits, release waiters, tell agents. */
+  record Shutdown(Reply<Void> reply) implements Request {}
+}

@@ -1,0 +1,66 @@
+package dev.spc.server.loop;
+
+import dev.spc.proto.JobSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/** Rule 14 for job specs: every refusal names the field and the limit. */
+final class SpecValidator {
+  static final Pattern TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
+  static final int MAX_IDEMPOTENCY_KEY = 256;
+
+  private final CoordinatorConfig cfg;
+
+  SpecValidator(CoordinatorConfig cfg) {
+    this.cfg = cfg;
+  }
+
+  /** The problem with {@code spec}, prefixed by {@code field} ("job", "jobs[3]"), or null. */
+  String check(String field, JobSpec spec) {
+    String type = spec.getType();
+    if (type.isEmpty()) {
+      return field + ".type must not be empty";
+    }
+    if (!TYPE.matcher(type).matches()) {
+      return field + ".type must be 1-128 characters of [A-Za-z0-9._:/-] starting with a letter"
+          + " or digit, got '" + shorten(type) + "'";
+    }
+    if (spec.hasMaxSeconds()) {
+      int s = spec.getMaxSeconds();
+      if (s < 0 || s > cfg.maxSeconds()) {
+        return field + ".max_seconds must be between 0 and " + cfg.maxSeconds() + ", got " + s;
+      }
+    }
+    if (spec.getPayload().size() > cfg.maxPayloadBytes()) {
+      return field + ".payload is " + spec.getPayload().size() + " bytes, limit "
+          + cfg.maxPayloadBytes();
+    }
+    long argBytes = 0;
+    for (int i = 0; i < spec.getArgsCount(); i++) {
+      // UTF-8 length without encoding: every char counts at least once; non-ASCII is rare here.
+      String a = spec.getArgs(i);
+      argBytes += isAscii(a) ? a.length() : a.getBytes(StandardCharsets.UTF_8).length;
+    }
+    if (argBytes > cfg.maxArgsBytes()) {
+      return field + ".args total " + argBytes + " bytes, limit " + cfg.maxArgsBytes();
+    }
+    if (spec.getIdempotencyKey().length() > MAX_IDEMPOTENCY_KEY) {
+      return field + ".idempotency_key is " + spec.getIdempotencyKey().length()
+          + " characters, limit " + MAX_IDEMPOTENCY_KEY;
+    }
+    return null;
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String shorten(String s) {
+    return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+  }
+}

@@ -1,0 +1,73 @@
+package dev.spc.server.loop;
+
+import com.google.protobuf.Timestamp;
+import dev.spc.proto.Job;
+import dev.spc.proto.JobState;
+import dev.spc.proto.Worker;
+import java.time.Instant;
+import java.util.Map;
+
+/** Snapshots of loop state as API messages, taken on the loop thread. */
+final class Views {
+  private Views() {}
+
+  static Job job(JobRecord r, Map<String, Integer> workersPerType) {
+    Job.Builder b = Job.newBuilder()
+        .setJobId(r.id)
+        .setState(r.state)
+        .setDoneReason(r.reason)
+        .setSpec(r.spec)
+        .setWorker(r.worker)
+        .setError(r.error)
+        .setResult(r.result)
+        .setSubmittedAt(ts(r.submittedAt));
+    if (r.startedAt != null) {
+      b.setStartedAt(ts(r.startedAt));
+    }
+    if (r.finishedAt != null) {
+      b.setFinishedAt(ts(r.finishedAt));
+    }
+    if (r.exitCode != null) {
+      b.setExitCode(r.exitCode);
+    }
+    if (r.state == JobState.JOB_STATE_PENDING) {
+      b.setPendingReason(pendingReason(r, workersPerType));
+    }
+    return b.build();
+  }
+
+  static Job unknown(String id) {
+    return Job.newBuilder().setJobId(id).setState(JobState.JOB_STATE_UNKNOWN).build();
+  }
+
+  private static String pendingReason(JobRecord r, Map<String, Integer> workersPerType) {
+    String type = r.spec.getType();
+    int n = workersPerType.getOrDefault(type, 0);
+    if (n == 0) {
+      return "no connected worker handles type '" + type + "'";
+    }
+    return "waiting for a free slot on " + (n == 1 ? "the worker" : "one of the " + n + " workers")
+        + " that handle" + (n == 1 ? "s" : "") + " type '" + type + "'";
+  }
+
+  static Worker worker(WorkerRecord w) {
+    Worker.Builder b = Worker.newBuilder()
+        .setName(w.name)
+        .addAllJobTypes(w.types)
+        .setSlots(w.slots)
+        .setConnectedAt(ts(w.connectedAt))
+        .setLastHeartbeatAt(ts(w.lastHeartbeatAt))
+        .setStuckSlots(w.stuck.size())
+        .setHost(w.host);
+    for (LeaseRecord l : w.occupied.values()) {
+      if (l.live) {
+        b.addRunningJobIds(l.job.id);
+      }
+    }
+    return b.build();
+  }
+
+  static Timestamp ts(Instant i) {
+    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+  }
+}

@@ -1,0 +1,18 @@
+package dev.spc.server.loop;
+
+import dev.spc.proto.CoordinatorMessage;
+
+/**
+ * The coordinator's end of one agent's stream. Only the event loop calls it; implementations
+ * never block and swallow errors from a stream that is already gone (the loop hears of that
+ * separately, as {@link Msg.WorkerGone}).
+ */
+public interface WorkerLink {
+  void send(CoordinatorMessage message);
+
+  /** Ends the stream: normally when {@code failure} is null, with that status otherwise. */
+  void close(Failure failure);
+
+  /** A short description of the peer for logs. */
+  String peer();
+}

@@ -1,0 +1,48 @@
+package dev.spc.server.loop;
+
+import dev.spc.proto.Lease;
+import dev.spc.proto.StopJob;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** One connected agent as the loop holds it. Mutable, loop thread only. */
+final class WorkerRecord {
+  final String name;
+  final List<String> types;
+  final int slots;
+  final String host;
+  final WorkerLink link;
+  final Instant connectedAt;
+  long lastSeenNanos;
+  Instant lastHeartbeatAt;
+  /** Leases holding a slot: live ones and stopping ones, in lease order. */
+  final Map<Long, LeaseRecord> occupied = new LinkedHashMap<>();
+  /** Leases the agent reported stuck (a job that would not stop). */
+  final Set<Long> stuck = new HashSet<>();
+
+  /** Outbound messages gathered during one loop batch, sent together by flush. */
+  final List<Lease> outLeases = new ArrayList<>();
+  final List<StopJob> outStops = new ArrayList<>();
+  boolean queuedForFlush;
+
+  WorkerRecord(String name, List<String> types, int slots, String host, WorkerLink link,
+      Instant connectedAt, long nowNanos) {
+    this.name = name;
+    this.types = types;
+    this.slots = slots;
+    this.host = host;
+    this.link = link;
+    this.connectedAt = connectedAt;
+    this.lastSeenNanos = nowNanos;
+    this.lastHeartbeatAt = connectedAt;
+  }
+
+  int freeSlots() {
+    return slots - occupied.size();
+  }
+}
