@@ -253,18 +253,21 @@ public final class Coordinator {
       reply.fail(Failure.invalid(field + " has " + jobIds.size() + " ids, limit " + MAX_WAIT_IDS));
       return;
     }
-    List<JobRecord> targets = new ArrayList<>(jobIds.size());
+    long[] seqs = new long[jobIds.size()];
     for (int i = 0; i < jobIds.size(); i++) {
-      String id = jobIds.get(i);
-      String name = any ? "job_ids[" + i + "]" : "job_id";
-      Long seq = ids.parse(id);
+      Long seq = ids.parse(jobIds.get(i));
       if (seq == null) {
-        reply.fail(Failure.invalid(JobIds.malformed(name, id)));
+        String name = any ? "job_ids[" + i + "]" : "job_id";
+        reply.fail(Failure.invalid(JobIds.malformed(name, jobIds.get(i))));
         return;
       }
-      JobRecord job = jobs.get(seq);
+      seqs[i] = seq;
+    }
+    List<JobRecord> targets = new ArrayList<>(jobIds.size());
+    for (int i = 0; i < seqs.length; i++) {
+      JobRecord job = jobs.get(seqs[i]);
       if (job == null) {
-        reply.fail(Failure.notFound("job '" + id + "' not found"));
+        reply.fail(Failure.notFound("job '" + jobIds.get(i) + "' not found"));
         return;
       }
       targets.add(job);

@@ -1,0 +1,116 @@
+package dev.spc.server.loop;
+
+import dev.spc.proto.CancelJobResponse;
+import dev.spc.proto.Heartbeat;
+import dev.spc.proto.Job;
+import dev.spc.proto.JobResult;
+import dev.spc.proto.JobResults;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.Outcome;
+import dev.spc.proto.Register;
+import java.time.Duration;
+import java.util.List;
+
+/** Drives a {@link Coordinator} the way the event loop does, one message per batch. */
+final class Harness {
+  final FakeClock clock = new FakeClock();
+  final Coordinator c;
+  private long waiterIds;
+
+  Harness() {
+    this(CoordinatorConfig.defaults());
+  }
+
+  Harness(CoordinatorConfig cfg) {
+    c = new Coordinator(cfg, clock);
+  }
+
+  void feed(Msg m) {
+    c.handle(m);
+    c.afterBatch();
+  }
+
+  static JobSpec spec(String type, String... args) {
+    return JobSpec.newBuilder().setType(type).addAllArgs(List.of(args)).build();
+  }
+
+  Captured<List<String>> trySubmit(JobSpec... specs) {
+    Captured<List<String>> r = new Captured<>();
+    feed(new Msg.Submit(List.of(specs), specs.length != 1, r));
+    return r;
+  }
+
+  Captured<List<String>> trySubmitBatch(JobSpec... specs) {
+    Captured<List<String>> r = new Captured<>();
+    feed(new Msg.Submit(List.of(specs), true, r));
+    return r;
+  }
+
+  String submit(JobSpec spec) {
+    return trySubmit(spec).get().get(0);
+  }
+
+  String submit(String type, String... args) {
+    return submit(spec(type, args));
+  }
+
+  Job job(String id) {
+    Captured<Job> r = new Captured<>();
+    feed(new Msg.GetJob(id, r));
+    return r.get();
+  }
+
+  CancelJobResponse cancel(String id) {
+    Captured<CancelJobResponse> r = new Captured<>();
+    feed(new Msg.Cancel(id, r));
+    return r.get();
+  }
+
+  Captured<Job> waitFor(String... ids) {
+    Captured<Job> r = new Captured<>();
+    feed(new Msg.Wait(++waiterIds, List.of(ids), ids.length > 1, r));
+    return r;
+  }
+
+  long lastWaiterId() {
+    return waiterIds;
+  }
+
+  RecordingLink register(String name, int slots, String... types) {
+    RecordingLink link = new RecordingLink(name);
+    feed(new Msg.WorkerRegister(link, Register.newBuilder().setName(name).setSlots(slots)
+        .addAllJobTypes(List.of(types)).build()));
+    return link;
+  }
+
+  void heartbeat(RecordingLink link, Long... running) {
+    feed(new Msg.WorkerHeartbeat(link, Heartbeat.newBuilder().addAllRunningLeaseIds(List.of(running)).build()));
+  }
+
+  void result(RecordingLink link, long leaseId, Outcome outcome, String error, String result) {
+    feed(new Msg.WorkerResults(link, JobResults.newBuilder().addResults(JobResult.newBuilder()
+        .setLeaseId(leaseId).setOutcome(outcome).setError(error)
+        .setResult(com.google.protobuf.ByteString.copyFromUtf8(result))).build()));
+  }
+
+  void succeed(RecordingLink link, long leaseId) {
+    result(link, leaseId, Outcome.OUTCOME_SUCCEEDED, "", "");
+  }
+
+  /** Moves time forward in steps of 100ms, ticking after each, with heartbeats from {@code alive}. */
+  void advance(Duration d, RecordingLink... alive) {
+    long steps = d.toMillis() / 100;
+    for (long i = 0; i < steps; i++) {
+      clock.advance(Duration.ofMillis(100));
+      for (RecordingLink l : alive) {
+        heartbeat(l);
+      }
+      feed(new Msg.Tick());
+    }
+    long rest = d.toMillis() % 100;
+    if (rest > 0) {
+      clock.advance(Duration.ofMillis(rest));
+      feed(new Msg.Tick());
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.spc.server.loop;
+
+import dev.spc.proto.CoordinatorMessage;
+import dev.spc.proto.Lease;
+import dev.spc.proto.StopJob;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A worker stream that records what the coordinator sent it. */
+final class RecordingLink implements WorkerLink {
+  final String name;
+  final List<CoordinatorMessage> sent = new ArrayList<>();
+  boolean closed;
+  Failure closedWith;
+
+  RecordingLink(String name) {
+    this.name = name;
+  }
+
+  @Override
+  public void send(CoordinatorMessage message) {
+    if (closed) {
+      throw new AssertionError("send on a closed link: " + message);
+    }
+    sent.add(message);
+  }
+
+  @Override
+  public void close(Failure failure) {
+    if (!closed) {
+      closed = true;
+      closedWith = failure;
+    }
+  }
+
+  @Override
+  public String peer() {
+    return "test:" + name;
+  }
+
+  List<Lease> leases() {
+    List<Lease> out = new ArrayList<>();
+    for (CoordinatorMessage m : sent) {
+      if (m.hasLeases()) {
+        out.addAll(m.getLeases().getLeasesList());
+      }
+    }
+    return out;
+  }
+
+  List<StopJob> stops() {
+    List<StopJob> out = new ArrayList<>();
+    for (CoordinatorMessage m : sent) {
+      if (m.hasStopJobs()) {
+        out.addAll(m.getStopJobs().getStopsList());
+      }
+    }
+    return out;
+  }
+
+  long leaseFor(String jobId) {
+    return leases().stream().filter(l -> l.getJobId().equals(jobId)).findFirst()
+        .orElseThrow(() -> new AssertionError("no lease for " + jobId + " on " + name))
+        .getLeaseId();
+  }
+}
