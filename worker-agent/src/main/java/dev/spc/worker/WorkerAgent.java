@@ -1,0 +1,503 @@
+package dev.spc.worker;
+
+import dev.spc.common.Durations;
+import dev.spc.common.Log;
+import dev.spc.proto.CoordinatorMessage;
+import dev.spc.proto.Heartbeat;
+import dev.spc.proto.Register;
+import dev.spc.proto.WorkerMessage;
+import dev.spc.proto.WorkerServiceGrpc;
+import dev.spc.worker.builtin.Builtins;
+import dev.spc.worker.internal.AgentState;
+import io.grpc.Channel;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+
+/**
+ * A worker agent: dials the coordinator, registers its name, job types and slots over one
+ * bidirectional stream, runs leased jobs on its slots and reports their outcomes.
+ *
+ * <pre>{@code
+ * try (WorkerAgent agent = WorkerAgent.newBuilder()
+ *     .coordinator("127.0.0.1:7070")
+ *     .name("resizer-1")
+ *     .slots(4)
+ *     .handler("resize", ctx -> ctx.setResult(resize(ctx.payload())))
+ *     .build()
+ *     .start()) {
+ *   AgentExit exit = agent.awaitExit();
+ * }
+ * }</pre>
+ *
+ * <p>Concurrency: one agent thread owns the stream and the table of running jobs; gRPC callbacks,
+ * slot threads and timers post tasks to it. Handlers run on slot threads.
+ *
+ * <p>Connection: at start the agent retries for the connect timeout, then gives up
+ * ({@link AgentExit.Reason#UNREACHABLE}). Once registered, a lost stream is retried with jittered
+ * exponential backoff, capped at 5 s; jobs keep running meanwhile and their results, and the
+ * leases still held, are reported on the new stream. The coordinator decides whether they still
+ * count.
+ *
+ * <p>Stopping a job (SPEC rule 13): the context reports cancellation and the thread is
+ * interrupted; after the stop grace a job still running marks its slot stuck, which the agent
+ * reports; when every slot is stuck the agent ends with {@link AgentExit.Reason#ALL_SLOTS_STUCK}.
+ */
+public final class WorkerAgent implements AutoCloseable {
+  private static final Log log = Log.get("agent");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
+  private static final long MAX_BACKOFF_MS = 5000;
+
+  private final String target;
+  private final String name;
+  private final int slots;
+  private final Map<String, JobHandler> handlers;
+  private final Duration stopGrace;
+  private final Duration connectTimeout;
+  private final String host;
+  private final RandomGenerator random;
+  private final ManagedChannel ownedChannel;
+  private final WorkerServiceGrpc.WorkerServiceStub stub;
+  private final ScheduledExecutorService agentThread;
+  private final ExecutorService slotThreads;
+  private final CompletableFuture<AgentExit> exit = new CompletableFuture<>();
+  private final AgentState state;
+
+  // Agent-thread state.
+  private Object session;
+  private StreamObserver<WorkerMessage> out;
+  private boolean registered;
+  private boolean everRegistered;
+  private boolean closing;
+  private int attempt;
+  private long startNanos;
+  private ScheduledFuture<?> heartbeats;
+
+  private WorkerAgent(Builder b) {
+    this.target = b.target;
+    this.name = b.name;
+    this.slots = b.slots;
+    this.handlers = Map.copyOf(b.handlers);
+    this.stopGrace = b.stopGrace;
+    this.connectTimeout = b.connectTimeout;
+    this.host = b.host;
+    this.random = b.random;
+    Channel channel = b.channel;
+    if (channel == null) {
+      ownedChannel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+          .keepAliveTime(30, TimeUnit.SECONDS)
+          .maxInboundMessageSize(8 << 20)
+          .build();
+      channel = ownedChannel;
+    } else {
+      ownedChannel = null;
+    }
+    this.stub = WorkerServiceGrpc.newStub(channel);
+    this.agentThread = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("spc-agent").daemon(true).factory());
+    this.slotThreads = Executors.newCachedThreadPool(
+        Thread.ofPlatform().name("spc-slot-", 0).daemon(true).factory());
+    this.state = new AgentState(name, slots, stopGrace, agentThread, slotThreads, this::send,
+        this::allSlotsStuck);
+  }
+
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The job types this agent registers. */
+  public java.util.Set<String> jobTypes() {
+    return handlers.keySet();
+  }
+
+  /** Connects and registers in the background. */
+  public WorkerAgent start() {
+    agentThread.execute(() -> {
+      startNanos = System.nanoTime();
+      connect();
+    });
+    return this;
+  }
+
+  /** Completes when the agent ends, with why. */
+  public CompletableFuture<AgentExit> exitFuture() {
+    return exit;
+  }
+
+  /** Blocks until the agent ends. */
+  public AgentExit awaitExit() throws InterruptedException {
+    try {
+      return exit.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  // ------------------------------------------------------------------ the stream
+
+  private void connect() {
+    if (closing) {
+      return;
+    }
+    Object s = new Object();
+    session = s;
+    StreamObserver<CoordinatorMessage> in = new StreamObserver<>() {
+      @Override
+      public void onNext(CoordinatorMessage m) {
+        post(() -> onMessage(s, m));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        post(() -> onStreamEnd(s, Status.fromThrowable(t)));
+      }
+
+      @Override
+      public void onCompleted() {
+        post(() -> onStreamEnd(s, Status.OK));
+      }
+    };
+    out = stub.connect(in);
+    out.onNext(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
+        .setName(name)
+        .addAllJobTypes(handlers.keySet())
+        .setSlots(slots)
+        .setHost(host)
+        .setAgentVersion("spc-agent/0.1")
+        .addAllHeldLeaseIds(state.heldLeases())).build());
+  }
+
+  private void post(Runnable r) {
+    try {
+      agentThread.execute(r);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  private void onMessage(Object s, CoordinatorMessage m) {
+    if (s != session) {
+      return;
+    }
+    switch (m.getKindCase()) {
+      case REGISTERED -> {
+        registered = true;
+        attempt = 0;
+        long interval = Math.max(10, m.getRegistered().getHeartbeatIntervalMs());
+        if (!everRegistered) {
+          log.info("registered", "worker", name, "coordinator", target, "slots", slots,
+              "types", String.join(",", handlers.keySet()));
+        } else {
+          log.info("reconnected", "worker", name, "coordinator", target,
+              "held_leases", state.heldLeases().size());
+        }
+        everRegistered = true;
+        if (heartbeats != null) {
+          heartbeats.cancel(false);
+        }
+        heartbeats = agentThread.scheduleAtFixedRate(this::heartbeat, interval, interval,
+            TimeUnit.MILLISECONDS);
+        state.connected(true);
+      }
+      case LEASES -> state.start(m.getLeases().getLeasesList(), handlers, closing);
+      case STOP_JOBS -> state.stop(m.getStopJobs().getStopsList());
+      case STOP_WORKER -> finish(AgentExit.Reason.STOPPED,
+          "worker " + name + " stopped by the coordinator (" + m.getStopWorker().getReason() + ")");
+      case KIND_NOT_SET -> log.warn("empty message from coordinator");
+    }
+  }
+
+  private void onStreamEnd(Object s, Status status) {
+    if (s != session) {
+      return;
+    }
+    session = null;
+    out = null;
+    registered = false;
+    state.connected(false);
+    if (heartbeats != null) {
+      heartbeats.cancel(false);
+      heartbeats = null;
+    }
+    if (closing || exit.isDone()) {
+      return;
+    }
+    String why = status.getDescription() != null ? status.getDescription()
+        : status.getCode().toString();
+    if (!everRegistered && status.getCode() == Status.Code.ALREADY_EXISTS) {
+      finish(AgentExit.Reason.NAME_TAKEN, "worker name '" + name
+          + "' is already taken by a connected worker at " + target);
+      return;
+    }
+    if (status.getCode() == Status.Code.INVALID_ARGUMENT) {
+      finish(AgentExit.Reason.REFUSED, "coordinator at " + target + " refused worker " + name
+          + ": " + why);
+      return;
+    }
+    long backoffMs = backoffMs();
+    if (!everRegistered) {
+      long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+      if (elapsedMs + backoffMs > connectTimeout.toMillis()) {
+        finish(AgentExit.Reason.UNREACHABLE, "cannot reach coordinator at " + target + " after "
+            + Durations.format(connectTimeout) + " (" + why + ")");
+        return;
+      }
+      log.debug("coordinator not reachable yet; retrying", "coordinator", target, "error", why,
+          "retry_in_ms", backoffMs);
+    } else if (attempt == 1) {
+      log.warn("lost the coordinator; reconnecting", "coordinator", target, "error", why,
+          "running_jobs", state.heldLeases().size());
+    } else {
+      log.debug("reconnect failed", "coordinator", target, "error", why, "retry_in_ms", backoffMs);
+    }
+    agentThread.schedule(this::connect, backoffMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Jittered exponential backoff: 100ms, 200ms, ... capped at 5s, each scaled by 0.5-1.0. */
+  private long backoffMs() {
+    long base = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
+    attempt++;
+    return (long) (base * (0.5 + random.nextDouble() / 2));
+  }
+
+  private void heartbeat() {
+    send(WorkerMessage.newBuilder().setHeartbeat(
+        Heartbeat.newBuilder().addAllRunningLeaseIds(state.heldLeases())).build());
+  }
+
+  /** Sends on the current stream if registered; agent thread only. Returns false if not sent. */
+  private boolean send(WorkerMessage m) {
+    if (out == null || !registered) {
+      return false;
+    }
+    try {
+      out.onNext(m);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void allSlotsStuck() {
+    finish(AgentExit.Reason.ALL_SLOTS_STUCK, "all " + slots + " slot(s) of worker " + name
+        + " are stuck on jobs that ignored the stop request for " + Durations.format(stopGrace)
+        + "; exiting so that a supervisor can restart the agent");
+  }
+
+  /** Ends the agent: jobs are asked to stop, the stream is closed, the exit is published. */
+  private void finish(AgentExit.Reason reason, String message) {
+    if (exit.isDone()) {
+      return;
+    }
+    closing = true;
+    state.stopAll("worker " + name + " is stopping");
+    if (out != null) {
+      try {
+        out.onCompleted();
+      } catch (RuntimeException e) {
+        // already broken
+      }
+    }
+    session = null;
+    out = null;
+    if (heartbeats != null) {
+      heartbeats.cancel(false);
+    }
+    if (reason == AgentExit.Reason.CLOSED) {
+      log.info("agent closed", "worker", name);
+    } else {
+      log.debug("agent ending", "worker", name, "reason", reason);
+    }
+    exit.complete(new AgentExit(reason, message));
+  }
+
+  /**
+   * Leaves politely: takes no new jobs, asks running ones to stop and waits up to the stop grace
+   * for them (they end CANCELLED, "worker shutting down"), reports them, closes the stream.
+   */
+  @Override
+  public void close() {
+    post(() -> {
+      if (exit.isDone()) {
+        return;
+      }
+      closing = true;
+      state.stopAll("worker shutting down");
+      long deadline = System.nanoTime() + stopGrace.toNanos();
+      drainThenFinish(deadline);
+    });
+    try {
+      exit.get(stopGrace.toMillis() + 2000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("agent did not close in time", "worker", name);
+    }
+    agentThread.shutdownNow();
+    slotThreads.shutdownNow();
+    if (ownedChannel != null) {
+      ownedChannel.shutdownNow();
+    }
+  }
+
+  private void drainThenFinish(long deadlineNanos) {
+    if (state.heldLeases().isEmpty() || System.nanoTime() - deadlineNanos >= 0) {
+      state.flushResults();
+      finish(AgentExit.Reason.CLOSED, "worker " + name + " closed");
+      return;
+    }
+    agentThread.schedule(() -> drainThenFinish(deadlineNanos), 20, TimeUnit.MILLISECONDS);
+  }
+
+  /** Builder for {@link WorkerAgent}. */
+  public static final class Builder {
+    private String target = "127.0.0.1:7070";
+    private Channel channel;
+    private String name;
+    private int slots = 1;
+    private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
+    private boolean builtins = true;
+    private Duration stopGrace = Duration.ofSeconds(5);
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private String host = localHost();
+    private RandomGenerator random = new SplittableRandom();
+
+    private Builder() {}
+
+    /** The coordinator as {@code host:port} or any gRPC target (default 127.0.0.1:7070). */
+    public Builder coordinator(String target) {
+      if (target == null || target.isBlank()) {
+        throw new IllegalArgumentException("coordinator must be host:port, got '" + target + "'");
+      }
+      this.target = target;
+      return this;
+    }
+
+    /** Use this channel instead of dialing a target (the caller owns and closes it). */
+    public Builder channel(Channel channel) {
+      this.channel = Objects.requireNonNull(channel, "channel");
+      this.target = channel.authority();
+      return this;
+    }
+
+    /** Unique among connected workers: 1-128 characters of [A-Za-z0-9._:-]. */
+    public Builder name(String name) {
+      if (name == null || !NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "worker name must be 1-128 characters of [A-Za-z0-9._:-], got '" + name + "'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /** Jobs run at once: 1-1024 (default 1). */
+    public Builder slots(int slots) {
+      if (slots < 1 || slots > 1024) {
+        throw new IllegalArgumentException("slots must be between 1 and 1024, got " + slots);
+      }
+      this.slots = slots;
+      return this;
+    }
+
+    /** Registers a handler for a job type, replacing any earlier one for that type. */
+    public Builder handler(String type, JobHandler handler) {
+      if (type == null || !TYPE.matcher(type).matches()) {
+        throw new IllegalArgumentException("job type must be 1-128 characters of [A-Za-z0-9._:/-]"
+            + " starting with a letter or digit, got '" + type + "'");
+      }
+      handlers.put(type, Objects.requireNonNull(handler, "handler"));
+      return this;
+    }
+
+    /** Adds every handler that {@link JobHandlerProvider}s on this class loader contribute. */
+    public Builder discoverHandlers(ClassLoader loader) {
+      for (JobHandlerProvider p : ServiceLoader.load(JobHandlerProvider.class, loader)) {
+        p.handlers().forEach(this::handler);
+      }
+      return this;
+    }
+
+    /** Whether the built-in types (sleep, fail, spin, echo, noop) are offered (default true). */
+    public Builder builtins(boolean on) {
+      this.builtins = on;
+      return this;
+    }
+
+    /** How long a stopped job may take to honour the stop before its slot is stuck (default 5s). */
+    public Builder stopGrace(Duration grace) {
+      if (grace.isNegative() || grace.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "stop grace must be between 0s and 10m, got " + Durations.format(grace));
+      }
+      this.stopGrace = grace;
+      return this;
+    }
+
+    /** How long to keep trying to reach the coordinator at start (default 10s). */
+    public Builder connectTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException(
+            "connect timeout must be positive, got " + Durations.format(timeout));
+      }
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    /** The host name reported to the coordinator (default: this machine's). */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Randomness for reconnect jitter (tests pass a seeded one). */
+    public Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    public WorkerAgent build() {
+      if (name == null) {
+        throw new IllegalArgumentException("worker name is required");
+      }
+      if (builtins) {
+        Builtins.all().forEach(handlers::putIfAbsent);
+      }
+      if (handlers.isEmpty()) {
+        throw new IllegalArgumentException("a worker needs at least one job handler");
+      }
+      return new WorkerAgent(this);
+    }
+
+    private static String localHost() {
+      try {
+        return InetAddress.getLocalHost().getHostName();
+      } catch (Exception e) {
+        return "unknown";
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.spc.worker.builtin;
+
+import dev.spc.worker.JobCancelledException;
+import dev.spc.worker.JobContext;
+import dev.spc.worker.JobFailedException;
+import dev.spc.worker.JobHandler;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The job types every agent has: {@code sleep}, {@code fail}, {@code spin}, {@code echo},
+ * {@code noop}.
+ */
+public final class Builtins {
+  private Builtins() {}
+
+  public static Map<String, JobHandler> all() {
+    Map<String, JobHandler> m = new LinkedHashMap<>();
+    m.put("sleep", Builtins::sleep);
+    m.put("fail", Builtins::fail);
+    m.put("spin", Builtins::spin);
+    m.put("echo", Builtins::echo);
+    m.put("noop", ctx -> {});
+    return m;
+  }
+
+  /** Sleeps args[0] seconds (fractions allowed); stops early when cancelled. */
+  static void sleep(JobContext ctx) throws InterruptedException {
+    Duration d = seconds(ctx, "sleep", true);
+    if (ctx.awaitCancellation(d)) {
+      throw new JobCancelledException("cancelled while sleeping");
+    }
+  }
+
+  /** Throws with args[0] as the message. */
+  static void fail(JobContext ctx) {
+    throw new JobFailedException(ctx.args().isEmpty() ? "failed on purpose" : ctx.args().get(0));
+  }
+
+  /**
+   * Busy-loops for args[0] seconds, or forever without an argument, ignoring interrupts and
+   * cancellation: a job that cannot be stopped from inside the JVM.
+   */
+  static void spin(JobContext ctx) {
+    Duration d = ctx.args().isEmpty() ? null : seconds(ctx, "spin", false);
+    long end = d == null ? Long.MAX_VALUE : System.nanoTime() + d.toNanos();
+    long x = 0;
+    while (d == null || System.nanoTime() - end < 0) {
+      x += System.nanoTime() & 1;
+      Thread.interrupted(); // deliberately swallowed
+      Thread.onSpinWait();
+    }
+    ctx.setResult("spun " + x);
+  }
+
+  /** Result is the args joined by spaces. */
+  static void echo(JobContext ctx) {
+    ctx.setResult(String.join(" ", ctx.args()));
+  }
+
+  private static Duration seconds(JobContext ctx, String type, boolean required) {
+    if (ctx.args().isEmpty()) {
+      if (required) {
+        throw new JobFailedException(type + ": args[0] must be a number of seconds, got nothing");
+      }
+      return Duration.ZERO;
+    }
+    String s = ctx.args().get(0);
+    try {
+      BigDecimal secs = new BigDecimal(s.trim());
+      if (secs.signum() < 0 || secs.compareTo(BigDecimal.valueOf(604800)) > 0) {
+        throw new NumberFormatException();
+      }
+      return Duration.ofNanos(secs.movePointRight(9).longValue());
+    } catch (NumberFormatException e) {
+      throw new JobFailedException(
+          type + ": args[0] must be a number of seconds between 0 and 604800, got '" + s + "'");
+    }
+  }
+}

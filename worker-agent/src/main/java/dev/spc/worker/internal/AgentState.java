@@ -1,0 +1,230 @@
+package dev.spc.worker.internal;
+
+import com.google.protobuf.ByteString;
+import dev.spc.common.Log;
+import dev.spc.proto.JobResult;
+import dev.spc.proto.JobResults;
+import dev.spc.proto.Lease;
+import dev.spc.proto.Outcome;
+import dev.spc.proto.SlotStuck;
+import dev.spc.proto.StopJob;
+import dev.spc.proto.WorkerMessage;
+import dev.spc.worker.JobFailedException;
+import dev.spc.worker.JobHandler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The agent's table of running jobs and its unsent results. Agent thread only, except
+ * {@link #runOnSlot}, which runs a handler on a slot thread and posts its outcome back.
+ *
+ * <p>Results are batched: every outcome that arrives while a flush is queued goes out in the same
+ * message. While the agent is disconnected they wait, and go out once it has registered again.
+ */
+public final class AgentState {
+  private static final Log log = Log.get("agent");
+  private static final int MAX_ERROR_CHARS = 4096;
+
+  private final String worker;
+  private final int slots;
+  private final Duration stopGrace;
+  private final ScheduledExecutorService agentThread;
+  private final ExecutorService slotThreads;
+  private final Predicate<WorkerMessage> sender;
+  private final Runnable onAllStuck;
+
+  private final Map<Long, JobRun> running = new LinkedHashMap<>();
+  private final List<JobResult> unsent = new ArrayList<>();
+  private boolean connected;
+  private boolean flushQueued;
+  private int stuck;
+
+  public AgentState(String worker, int slots, Duration stopGrace,
+      ScheduledExecutorService agentThread, ExecutorService slotThreads,
+      Predicate<WorkerMessage> sender, Runnable onAllStuck) {
+    this.worker = worker;
+    this.slots = slots;
+    this.stopGrace = stopGrace;
+    this.agentThread = agentThread;
+    this.slotThreads = slotThreads;
+    this.sender = sender;
+    this.onAllStuck = onAllStuck;
+  }
+
+  /** Leases this agent is running (stuck ones included). */
+  public List<Long> heldLeases() {
+    return new ArrayList<>(running.keySet());
+  }
+
+  public void connected(boolean c) {
+    connected = c;
+    if (c) {
+      flushResults();
+    }
+  }
+
+  public void start(List<Lease> leases, Map<String, JobHandler> handlers, boolean closing) {
+    for (Lease lease : leases) {
+      long id = lease.getLeaseId();
+      if (running.containsKey(id)) {
+        continue; // a duplicate lease is a no-op
+      }
+      JobHandler handler = handlers.get(lease.getSpec().getType());
+      if (closing) {
+        report(result(id, Outcome.OUTCOME_STOPPED, "worker shutting down", null));
+      } else if (handler == null) {
+        report(result(id, Outcome.OUTCOME_FAILED,
+            "worker " + worker + " has no handler for type '" + lease.getSpec().getType() + "'", null));
+      } else if (running.size() >= slots) {
+        report(result(id, Outcome.OUTCOME_FAILED, "worker " + worker + " has no free slot", null));
+      } else {
+        JobRun run = new JobRun(lease);
+        running.put(id, run);
+        log.debug("job started", "job", lease.getJobId(), "lease", id, "type", lease.getSpec().getType());
+        try {
+          slotThreads.execute(() -> runOnSlot(run, handler));
+        } catch (RejectedExecutionException e) {
+          running.remove(id);
+        }
+      }
+    }
+  }
+
+  /** Slot thread: runs the handler and posts the outcome to the agent thread. */
+  private void runOnSlot(JobRun run, JobHandler handler) {
+    run.bindThread(Thread.currentThread());
+    JobResult r;
+    try {
+      handler.handle(run);
+      r = run.isCancelled()
+          ? result(run.leaseId(), Outcome.OUTCOME_STOPPED, run.cancelReason(), null)
+          : result(run.leaseId(), Outcome.OUTCOME_SUCCEEDED, "", run.result());
+    } catch (Throwable t) {
+      r = run.isCancelled()
+          ? result(run.leaseId(), Outcome.OUTCOME_STOPPED, run.cancelReason(), null)
+          : result(run.leaseId(), Outcome.OUTCOME_FAILED, describe(t), run.result());
+      if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
+        log.error("job exhausted the JVM", vme, "job", run.jobId());
+      }
+    } finally {
+      run.bindThread(null);
+      Thread.interrupted(); // leave the pooled thread clean for the next job
+    }
+    JobResult outcome = r;
+    try {
+      agentThread.execute(() -> finished(run, outcome));
+    } catch (RejectedExecutionException e) {
+      // agent is gone
+    }
+  }
+
+  private void finished(JobRun run, JobResult r) {
+    if (running.remove(run.leaseId()) == null) {
+      return;
+    }
+    if (run.stuck) {
+      stuck--;
+      log.info("stuck job finally ended; slot free again", "job", run.jobId(), "lease", run.leaseId());
+    }
+    log.debug("job finished", "job", run.jobId(), "lease", run.leaseId(), "outcome", r.getOutcome());
+    report(r);
+  }
+
+  public void stop(List<StopJob> stops) {
+    for (StopJob s : stops) {
+      JobRun run = running.get(s.getLeaseId());
+      if (run != null) {
+        stop(run, s.getReason());
+      }
+    }
+  }
+
+  public void stopAll(String reason) {
+    for (JobRun run : running.values()) {
+      stop(run, reason);
+    }
+  }
+
+  private void stop(JobRun run, String reason) {
+    if (run.stopRequestedNanos != 0) {
+      return;
+    }
+    run.stopRequestedNanos = System.nanoTime();
+    log.debug("stopping job", "job", run.jobId(), "lease", run.leaseId(), "reason", reason);
+    run.requestStop(reason);
+    try {
+      agentThread.schedule(() -> checkStopped(run), stopGrace.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // agent is gone
+    }
+  }
+
+  /** SPEC rule 13: a job still running after the grace cannot be killed inside the JVM. */
+  private void checkStopped(JobRun run) {
+    if (running.get(run.leaseId()) != run || run.stuck) {
+      return;
+    }
+    run.stuck = true;
+    stuck++;
+    String detail = "job " + run.jobId() + " ignored the stop request for "
+        + stopGrace.toMillis() + "ms; its slot is stuck";
+    log.warn("slot stuck", "job", run.jobId(), "lease", run.leaseId(), "stuck_slots", stuck,
+        "slots", slots);
+    sender.test(WorkerMessage.newBuilder().setStuck(
+        SlotStuck.newBuilder().setLeaseId(run.leaseId()).setDetail(detail)).build());
+    if (stuck >= slots) {
+      onAllStuck.run();
+    }
+  }
+
+  private void report(JobResult r) {
+    unsent.add(r);
+    if (!flushQueued) {
+      flushQueued = true;
+      try {
+        agentThread.execute(this::flushResults); // after whatever else is queued: one message
+      } catch (RejectedExecutionException e) {
+        flushQueued = false;
+      }
+    }
+  }
+
+  public void flushResults() {
+    flushQueued = false;
+    if (unsent.isEmpty() || !connected) {
+      return;
+    }
+    WorkerMessage m = WorkerMessage.newBuilder()
+        .setResults(JobResults.newBuilder().addAllResults(unsent)).build();
+    if (sender.test(m)) {
+      unsent.clear();
+    }
+  }
+
+  private static JobResult result(long leaseId, Outcome outcome, String error, byte[] result) {
+    JobResult.Builder b = JobResult.newBuilder().setLeaseId(leaseId).setOutcome(outcome);
+    if (error != null) {
+      b.setError(error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS) : error);
+    }
+    if (result != null) {
+      b.setResult(ByteString.copyFrom(result));
+    }
+    return b.build();
+  }
+
+  static String describe(Throwable t) {
+    if (t instanceof JobFailedException && t.getMessage() != null) {
+      return t.getMessage();
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+}

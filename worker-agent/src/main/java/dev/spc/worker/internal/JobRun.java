@@ -1,0 +1,121 @@
+package dev.spc.worker.internal;
+
+import dev.spc.proto.Lease;
+import dev.spc.worker.JobCancelledException;
+import dev.spc.worker.JobContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One run of one job on one slot: the handler's {@link JobContext}, and what the agent needs to
+ * stop it. Cancellation fields are written by the agent thread and read by the handler thread.
+ */
+public final class JobRun implements JobContext {
+  public static final int MAX_RESULT_BYTES = 1 << 20;
+
+  private final Lease lease;
+  private final CountDownLatch cancelled = new CountDownLatch(1);
+  private volatile String cancelReason;
+  private volatile byte[] result;
+  private volatile Thread thread;
+  /** Agent-thread state. */
+  boolean stuck;
+  long stopRequestedNanos;
+
+  public JobRun(Lease lease) {
+    this.lease = lease;
+  }
+
+  public Lease lease() {
+    return lease;
+  }
+
+  void bindThread(Thread t) {
+    this.thread = t;
+  }
+
+  /** Asks politely: the context reports cancellation and the thread is interrupted. */
+  void requestStop(String reason) {
+    if (cancelReason == null) {
+      cancelReason = reason;
+      cancelled.countDown();
+    }
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  String cancelReason() {
+    return cancelReason;
+  }
+
+  byte[] result() {
+    return result;
+  }
+
+  @Override
+  public String jobId() {
+    return lease.getJobId();
+  }
+
+  @Override
+  public long leaseId() {
+    return lease.getLeaseId();
+  }
+
+  @Override
+  public String type() {
+    return lease.getSpec().getType();
+  }
+
+  @Override
+  public List<String> args() {
+    return lease.getSpec().getArgsList();
+  }
+
+  @Override
+  public byte[] payload() {
+    return lease.getSpec().getPayload().toByteArray();
+  }
+
+  @Override
+  public Duration maxRunTime() {
+    return Duration.ofSeconds(lease.getSpec().getMaxSeconds());
+  }
+
+  @Override
+  public boolean isCancelled() {
+    return cancelReason != null;
+  }
+
+  @Override
+  public boolean awaitCancellation(Duration timeout) throws InterruptedException {
+    return cancelled.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void throwIfCancelled() {
+    String r = cancelReason;
+    if (r != null) {
+      throw new JobCancelledException(r);
+    }
+  }
+
+  @Override
+  public void setResult(byte[] bytes) {
+    if (bytes.length > MAX_RESULT_BYTES) {
+      throw new IllegalArgumentException(
+          "result is " + bytes.length + " bytes, limit " + MAX_RESULT_BYTES);
+    }
+    this.result = bytes.clone();
+  }
+
+  @Override
+  public void setResult(String text) {
+    setResult(text.getBytes(StandardCharsets.UTF_8));
+  }
+}
