@@ -1,0 +1,155 @@
+package dev.spc.client;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * What to run: a type, string arguments, optional payload bytes, a run-time limit, a priority and
+ * an optional idempotency key. Immutable; build with {@link #newBuilder(String)}.
+ */
+public final class JobSpec {
+  private final String type;
+  private final List<String> args;
+  private final byte[] payload;
+  private final OptionalInt maxSeconds;
+  private final int priority;
+  private final String idempotencyKey;
+
+  private JobSpec(Builder b) {
+    this.type = b.type;
+    this.args = List.copyOf(b.args);
+    this.payload = b.payload.clone();
+    this.maxSeconds = b.maxSeconds;
+    this.priority = b.priority;
+    this.idempotencyKey = b.idempotencyKey;
+  }
+
+  /** A spec of this type with no arguments. */
+  public static JobSpec of(String type, String... args) {
+    return newBuilder(type).args(args).build();
+  }
+
+  public static Builder newBuilder(String type) {
+    return new Builder(type);
+  }
+
+  public Builder toBuilder() {
+    return new Builder(type).args(args).payload(payload).priority(priority)
+        .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds);
+  }
+
+  public String type() {
+    return type;
+  }
+
+  public List<String> args() {
+    return args;
+  }
+
+  public byte[] payload() {
+    return payload.clone();
+  }
+
+  /** The run time allowed; empty means the coordinator's default. */
+  public OptionalInt maxSeconds() {
+    return maxSeconds;
+  }
+
+  public int priority() {
+    return priority;
+  }
+
+  /** Empty when none was given. */
+  public String idempotencyKey() {
+    return idempotencyKey;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof JobSpec s && type.equals(s.type) && args.equals(s.args)
+        && Arrays.equals(payload, s.payload) && maxSeconds.equals(s.maxSeconds)
+        && priority == s.priority && idempotencyKey.equals(s.idempotencyKey);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, args, Arrays.hashCode(payload), maxSeconds, priority, idempotencyKey);
+  }
+
+  @Override
+  public String toString() {
+    return "JobSpec{type=" + type + ", args=" + args + ", payload=" + payload.length + " bytes"
+        + (maxSeconds.isPresent() ? ", maxSeconds=" + maxSeconds.getAsInt() : "")
+        + (priority != 0 ? ", priority=" + priority : "")
+        + (idempotencyKey.isEmpty() ? "" : ", idempotencyKey=" + idempotencyKey) + "}";
+  }
+
+  /**
+   * Builder for {@link JobSpec}. Checks what it can locally; the coordinator checks the limits
+   * (payload 1 MiB, args 64 KiB, max seconds 7 days by default) and names the field it refuses.
+   */
+  public static final class Builder {
+    private final String type;
+    private List<String> args = List.of();
+    private byte[] payload = new byte[0];
+    private OptionalInt maxSeconds = OptionalInt.empty();
+    private int priority;
+    private String idempotencyKey = "";
+
+    private Builder(String type) {
+      if (type == null || type.isEmpty()) {
+        throw new IllegalArgumentException("type must not be empty");
+      }
+      this.type = type;
+    }
+
+    public Builder args(String... args) {
+      return args(Arrays.asList(args));
+    }
+
+    public Builder args(List<String> args) {
+      for (String a : args) {
+        Objects.requireNonNull(a, "args must not contain null");
+      }
+      this.args = List.copyOf(args);
+      return this;
+    }
+
+    public Builder payload(byte[] payload) {
+      this.payload = Objects.requireNonNull(payload, "payload").clone();
+      return this;
+    }
+
+    /** Run time allowed once started: 0 times out at once. */
+    public Builder maxSeconds(int seconds) {
+      if (seconds < 0) {
+        throw new IllegalArgumentException("maxSeconds must not be negative, got " + seconds);
+      }
+      this.maxSeconds = OptionalInt.of(seconds);
+      return this;
+    }
+
+    private Builder maxSecondsOrDefault(OptionalInt s) {
+      this.maxSeconds = s;
+      return this;
+    }
+
+    /** Higher runs first (default 0). */
+    public Builder priority(int priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    /** A submit whose key the coordinator already saw returns the first job's id. */
+    public Builder idempotencyKey(String key) {
+      this.idempotencyKey = Objects.requireNonNull(key, "idempotencyKey");
+      return this;
+    }
+
+    public JobSpec build() {
+      return new JobSpec(this);
+    }
+  }
+}

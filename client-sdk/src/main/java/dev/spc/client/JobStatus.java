@@ -1,0 +1,41 @@
+package dev.spc.client;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A snapshot of one job.
+ *
+ * @param id the job's id
+ * @param state PENDING, RUNNING, DONE or UNKNOWN
+ * @param reason how it ended; empty unless DONE
+ * @param spec what was submitted; null when UNKNOWN
+ * @param worker the worker it ran on, empty if it never started
+ * @param error the outcome's detail (an exception's text, "worker lost", ...)
+ * @param result the bytes the handler set, empty if none
+ * @param exitCode a process's exit code, where there is one
+ * @param submittedAt when it was accepted; null when UNKNOWN
+ * @param startedAt when it was leased to a worker; null if never
+ * @param finishedAt when it was done; null if not yet
+ * @param pendingReason why a pending job waits, in words
+ */
+public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, JobSpec spec,
+    String worker, String error, byte[] result, OptionalInt exitCode, Instant submittedAt,
+    Instant startedAt, Instant finishedAt, String pendingReason) {
+
+  public boolean isDone() {
+    return state == JobState.DONE;
+  }
+
+  /** The result as UTF-8 text. */
+  public String resultText() {
+    return new String(result, StandardCharsets.UTF_8);
+  }
+
+  /** "DONE", "PENDING", ... or "DONE(TIMEOUT)" style for done jobs. */
+  public String describe() {
+    return reason.map(r -> "DONE(" + r + ")").orElse(state.toString());
+  }
+}

@@ -1,0 +1,358 @@
+package dev.spc.client;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.spc.client.internal.Convert;
+import dev.spc.proto.AdminServiceGrpc;
+import dev.spc.proto.CancelJobRequest;
+import dev.spc.proto.GetJobRequest;
+import dev.spc.proto.JobServiceGrpc;
+import dev.spc.proto.ListJobsRequest;
+import dev.spc.proto.ListWorkersRequest;
+import dev.spc.proto.StopWorkerRequest;
+import dev.spc.proto.SubmitJobRequest;
+import dev.spc.proto.SubmitJobsRequest;
+import dev.spc.proto.WaitAnyJobRequest;
+import dev.spc.proto.WaitJobRequest;
+import io.grpc.Channel;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.AbstractStub;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The SPC client: submit, inspect, cancel and wait for jobs; list and stop workers.
+ *
+ * <pre>{@code
+ * try (SpcClient spc = SpcClient.connect("127.0.0.1:7070")) {
+ *   JobId id = spc.submit(JobSpec.of("echo", "hello"));
+ *   JobStatus done = spc.await(id);
+ *   System.out.println(done.describe() + " " + done.resultText());
+ * }
+ * }</pre>
+ *
+ * <p>Every call has a blocking form and a {@code ...Async} form returning a
+ * {@link CompletableFuture}; cancelling that future cancels the call. Failures are
+ * {@link SpcException}s (thrown, or completing the future exceptionally). Thread-safe; share one
+ * client.
+ */
+public final class SpcClient implements AutoCloseable {
+  private final ManagedChannel owned;
+  private final JobServiceGrpc.JobServiceFutureStub jobs;
+  private final AdminServiceGrpc.AdminServiceFutureStub admin;
+  private final Duration callTimeout;
+
+  private SpcClient(Channel channel, ManagedChannel owned, Duration callTimeout) {
+    this.owned = owned;
+    this.jobs = JobServiceGrpc.newFutureStub(channel);
+    this.admin = AdminServiceGrpc.newFutureStub(channel);
+    this.callTimeout = callTimeout;
+  }
+
+  /** A client that dials {@code target} ({@code host:port}) in plaintext and owns the channel. */
+  public static SpcClient connect(String target) {
+    return newBuilder().target(target).build();
+  }
+
+  /** A client over a channel the caller owns (and closes). */
+  public static SpcClient create(Channel channel) {
+    return newBuilder().channel(channel).build();
+  }
+
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------ submit
+
+  /** Submits one job; returns its id at once. */
+  public JobId submit(JobSpec spec) {
+    return join(submitAsync(spec));
+  }
+
+  public CompletableFuture<JobId> submitAsync(JobSpec spec) {
+    return call(unary(jobs).submitJob(
+            SubmitJobRequest.newBuilder().setJob(Convert.toProto(spec)).build()),
+        r -> JobId.of(r.getJobId()));
+  }
+
+  /** Submits a batch, all or nothing; ids come back in the order of {@code specs}. */
+  public List<JobId> submitAll(List<JobSpec> specs) {
+    return join(submitAllAsync(specs));
+  }
+
+  public CompletableFuture<List<JobId>> submitAllAsync(List<JobSpec> specs) {
+    SubmitJobsRequest.Builder req = SubmitJobsRequest.newBuilder();
+    for (JobSpec s : specs) {
+      req.addJobs(Convert.toProto(s));
+    }
+    return call(unary(jobs).submitJobs(req.build()),
+        r -> r.getJobIdsList().stream().map(JobId::of).toList());
+  }
+
+  // ------------------------------------------------------------------ inspect and cancel
+
+  /** The job's current state; UNKNOWN for an id the coordinator never issued. */
+  public JobStatus status(JobId id) {
+    return join(statusAsync(id));
+  }
+
+  public CompletableFuture<JobStatus> statusAsync(JobId id) {
+    return call(unary(jobs).getJob(GetJobRequest.newBuilder().setJobId(id.value()).build()),
+        Convert::fromProto);
+  }
+
+  /** Cancels the job (a no-op for a done or unknown one); returns its state afterwards. */
+  public JobState cancel(JobId id) {
+    return join(cancelAsync(id));
+  }
+
+  public CompletableFuture<JobState> cancelAsync(JobId id) {
+    return call(unary(jobs).cancelJob(CancelJobRequest.newBuilder().setJobId(id.value()).build()),
+        r -> switch (r.getState()) {
+          case JOB_STATE_PENDING -> JobState.PENDING;
+          case JOB_STATE_RUNNING -> JobState.RUNNING;
+          case JOB_STATE_DONE -> JobState.DONE;
+          default -> JobState.UNKNOWN;
+        });
+  }
+
+  /** Lists jobs in submission order, one page; {@code state} null for every state. */
+  public JobPage list(JobState state, int pageSize, String pageToken) {
+    return join(listAsync(state, pageSize, pageToken));
+  }
+
+  public CompletableFuture<JobPage> listAsync(JobState state, int pageSize, String pageToken) {
+    ListJobsRequest.Builder req = ListJobsRequest.newBuilder()
+        .setPageSize(pageSize)
+        .setPageToken(pageToken == null ? "" : pageToken);
+    if (state != null) {
+      req.setState(switch (state) {
+        case PENDING -> dev.spc.proto.JobState.JOB_STATE_PENDING;
+        case RUNNING -> dev.spc.proto.JobState.JOB_STATE_RUNNING;
+        case DONE -> dev.spc.proto.JobState.JOB_STATE_DONE;
+        case UNKNOWN -> dev.spc.proto.JobState.JOB_STATE_UNKNOWN;
+      });
+    }
+    return call(unary(jobs).listJobs(req.build()), r -> new JobPage(
+        r.getJobsList().stream().map(Convert::fromProto).toList(),
+        r.getNextPageToken().isEmpty() ? java.util.Optional.empty()
+            : java.util.Optional.of(r.getNextPageToken())));
+  }
+
+  /** Every job in {@code state} (null: all), fetched page by page as the iteration goes. */
+  public Iterable<JobStatus> listAll(JobState state) {
+    return () -> new Iterator<>() {
+      private Iterator<JobStatus> page = List.<JobStatus>of().iterator();
+      private String token = "";
+      private boolean last;
+
+      @Override
+      public boolean hasNext() {
+        while (!page.hasNext() && !last) {
+          JobPage p = list(state, 500, token);
+          page = p.jobs().iterator();
+          token = p.nextPageToken().orElse("");
+          last = token.isEmpty();
+        }
+        return page.hasNext();
+      }
+
+      @Override
+      public JobStatus next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return page.next();
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------ wait
+
+  /** Blocks until the job is done. Throws {@link SpcException.NotFound} for an unknown id. */
+  public JobStatus await(JobId id) {
+    return join(awaitAsync(id, null));
+  }
+
+  /** Like {@link #await(JobId)}, giving up with {@link SpcException.DeadlineExceeded}. */
+  public JobStatus await(JobId id, Duration timeout) {
+    return join(awaitAsync(id, timeout));
+  }
+
+  public CompletableFuture<JobStatus> awaitAsync(JobId id, Duration timeout) {
+    return call(withTimeout(jobs, timeout).waitJob(
+        WaitJobRequest.newBuilder().setJobId(id.value()).build()), Convert::fromProto);
+  }
+
+  /** Blocks until the first of {@code ids} is done, and returns it. */
+  public JobStatus awaitAny(Collection<JobId> ids) {
+    return join(awaitAnyAsync(ids, null));
+  }
+
+  public JobStatus awaitAny(Collection<JobId> ids, Duration timeout) {
+    return join(awaitAnyAsync(ids, timeout));
+  }
+
+  public CompletableFuture<JobStatus> awaitAnyAsync(Collection<JobId> ids, Duration timeout) {
+    WaitAnyJobRequest.Builder req = WaitAnyJobRequest.newBuilder();
+    ids.forEach(i -> req.addJobIds(i.value()));
+    return call(withTimeout(jobs, timeout).waitAnyJob(req.build()), Convert::fromProto);
+  }
+
+  // ------------------------------------------------------------------ workers
+
+  /** The connected workers. */
+  public List<WorkerInfo> workers() {
+    return join(workersAsync());
+  }
+
+  public CompletableFuture<List<WorkerInfo>> workersAsync() {
+    return call(unary(admin).listWorkers(ListWorkersRequest.getDefaultInstance()),
+        r -> r.getWorkersList().stream().map(Convert::fromProto).toList());
+  }
+
+  /**
+   * Stops a worker: its running jobs become CANCELLED and it leaves. Returns those jobs. A worker
+   * that already left is a no-op; a name never seen is {@link SpcException.NotFound}.
+   */
+  public List<JobId> stopWorker(String name) {
+    return join(stopWorkerAsync(name));
+  }
+
+  public CompletableFuture<List<JobId>> stopWorkerAsync(String name) {
+    return call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).build()),
+        r -> r.getCancelledJobIdsList().stream().map(JobId::of).toList());
+  }
+
+  /** Closes the channel if this client opened it. */
+  @Override
+  public void close() {
+    if (owned != null) {
+      owned.shutdown();
+      try {
+        if (!owned.awaitTermination(5, TimeUnit.SECONDS)) {
+          owned.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        owned.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private <S extends AbstractStub<S>> S unary(S stub) {
+    return stub.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static <S extends AbstractStub<S>> S withTimeout(S stub, Duration timeout) {
+    return timeout == null ? stub : stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private static <R, T> CompletableFuture<T> call(ListenableFuture<R> f, Function<R, T> map) {
+    CompletableFuture<T> out = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterrupt) {
+        f.cancel(mayInterrupt);
+        return super.cancel(mayInterrupt);
+      }
+    };
+    Futures.addCallback(f, new FutureCallback<R>() {
+      @Override
+      public void onSuccess(R r) {
+        try {
+          out.complete(map.apply(r));
+        } catch (RuntimeException e) {
+          out.completeExceptionally(e);
+        }
+      }
+
+      @Override
+      public void onFailure(Throwable t) {
+        out.completeExceptionally(SpcException.from(t));
+      }
+    }, MoreExecutors.directExecutor());
+    return out;
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw SpcException.from(io.grpc.Status.CANCELLED.withDescription("interrupted")
+          .asRuntimeException());
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw SpcException.from(c);
+    } catch (CancellationException e) {
+      throw SpcException.from(io.grpc.Status.CANCELLED.withDescription("cancelled")
+          .asRuntimeException());
+    }
+  }
+
+  /** Builder for {@link SpcClient}. */
+  public static final class Builder {
+    private String target;
+    private Channel channel;
+    private Duration callTimeout = Duration.ofSeconds(30);
+
+    private Builder() {}
+
+    /** {@code host:port} (or any gRPC target) to dial in plaintext. */
+    public Builder target(String target) {
+      if (target == null || target.isBlank()) {
+        throw new IllegalArgumentException("target must be host:port, got '" + target + "'");
+      }
+      this.target = target;
+      return this;
+    }
+
+    /** A channel the caller owns, instead of a target. */
+    public Builder channel(Channel channel) {
+      this.channel = Objects.requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /** Deadline for calls other than waits (default 30s). */
+    public Builder callTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("call timeout must be positive, got " + timeout);
+      }
+      this.callTimeout = timeout;
+      return this;
+    }
+
+    public SpcClient build() {
+      if (channel != null) {
+        return new SpcClient(channel, null, callTimeout);
+      }
+      if (target == null) {
+        throw new IllegalArgumentException("a target or a channel is required");
+      }
+      ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+          .maxInboundMessageSize(16 << 20)
+          .build();
+      return new SpcClient(ch, ch, callTimeout);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package dev.spc.client;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A connected worker as the coordinator sees it.
+ *
+ * @param name its unique name
+ * @param jobTypes the job types it handles
+ * @param slots how many jobs it runs at once
+ * @param runningJobIds the jobs it runs now
+ * @param stuckSlots slots held by jobs that ignored a stop request
+ * @param host where it runs, as it reported
+ * @param connectedAt when it registered
+ * @param lastHeartbeatAt when it was last heard from
+ */
+public record WorkerInfo(String name, List<String> jobTypes, int slots, List<JobId> runningJobIds,
+    int stuckSlots, String host, Instant connectedAt, Instant lastHeartbeatAt) {}

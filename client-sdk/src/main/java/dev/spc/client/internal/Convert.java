@@ -1,0 +1,78 @@
+package dev.spc.client.internal;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import dev.spc.client.DoneReason;
+import dev.spc.client.JobId;
+import dev.spc.client.JobSpec;
+import dev.spc.client.JobState;
+import dev.spc.client.JobStatus;
+import dev.spc.client.WorkerInfo;
+import dev.spc.proto.Job;
+import dev.spc.proto.Worker;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** Between the SDK's value types and the wire messages. */
+public final class Convert {
+  private Convert() {}
+
+  public static dev.spc.proto.JobSpec toProto(JobSpec s) {
+    dev.spc.proto.JobSpec.Builder b = dev.spc.proto.JobSpec.newBuilder()
+        .setType(s.type())
+        .addAllArgs(s.args())
+        .setPayload(ByteString.copyFrom(s.payload()))
+        .setPriority(s.priority())
+        .setIdempotencyKey(s.idempotencyKey());
+    s.maxSeconds().ifPresent(b::setMaxSeconds);
+    return b.build();
+  }
+
+  public static JobSpec fromProto(dev.spc.proto.JobSpec p) {
+    JobSpec.Builder b = JobSpec.newBuilder(p.getType().isEmpty() ? "?" : p.getType())
+        .args(p.getArgsList())
+        .payload(p.getPayload().toByteArray())
+        .priority(p.getPriority())
+        .idempotencyKey(p.getIdempotencyKey());
+    if (p.hasMaxSeconds() && p.getMaxSeconds() >= 0) {
+      b.maxSeconds(p.getMaxSeconds());
+    }
+    return b.build();
+  }
+
+  public static JobStatus fromProto(Job j) {
+    JobState state = switch (j.getState()) {
+      case JOB_STATE_PENDING -> JobState.PENDING;
+      case JOB_STATE_RUNNING -> JobState.RUNNING;
+      case JOB_STATE_DONE -> JobState.DONE;
+      default -> JobState.UNKNOWN;
+    };
+    Optional<DoneReason> reason = switch (j.getDoneReason()) {
+      case DONE_REASON_DONE -> Optional.of(DoneReason.DONE);
+      case DONE_REASON_TIMEOUT -> Optional.of(DoneReason.TIMEOUT);
+      case DONE_REASON_CANCELLED -> Optional.of(DoneReason.CANCELLED);
+      case DONE_REASON_CRASHED -> Optional.of(DoneReason.CRASHED);
+      default -> Optional.empty();
+    };
+    return new JobStatus(JobId.of(j.getJobId()), state, reason,
+        j.hasSpec() && !j.getSpec().getType().isEmpty() ? fromProto(j.getSpec()) : null,
+        j.getWorker(), j.getError(), j.getResult().toByteArray(),
+        j.hasExitCode() ? OptionalInt.of(j.getExitCode()) : OptionalInt.empty(),
+        instant(j.hasSubmittedAt(), j.getSubmittedAt()),
+        instant(j.hasStartedAt(), j.getStartedAt()),
+        instant(j.hasFinishedAt(), j.getFinishedAt()),
+        j.getPendingReason());
+  }
+
+  public static WorkerInfo fromProto(Worker w) {
+    return new WorkerInfo(w.getName(), w.getJobTypesList(), w.getSlots(),
+        w.getRunningJobIdsList().stream().map(JobId::of).toList(), w.getStuckSlots(), w.getHost(),
+        instant(w.hasConnectedAt(), w.getConnectedAt()),
+        instant(w.hasLastHeartbeatAt(), w.getLastHeartbeatAt()));
+  }
+
+  private static Instant instant(boolean has, Timestamp t) {
+    return has ? Instant.ofEpochSecond(t.getSeconds(), t.getNanos()) : null;
+  }
+}

@@ -1,0 +1,67 @@
+package dev.spc.client;
+
+import dev.spc.server.CoordinatorServer;
+import dev.spc.server.loop.CoordinatorConfig;
+import dev.spc.worker.WorkerAgent;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/** A coordinator, agents and a client in one JVM over the in-process transport. */
+final class InProcessCluster implements AutoCloseable {
+  final String name = InProcessServerBuilder.generateName();
+  final CoordinatorServer server;
+  final List<ManagedChannel> channels = new ArrayList<>();
+  final List<WorkerAgent> agents = new ArrayList<>();
+  final SpcClient client;
+
+  InProcessCluster(CoordinatorConfig cfg) throws Exception {
+    server = CoordinatorServer.newBuilder()
+        .config(cfg)
+        .serverBuilder(InProcessServerBuilder.forName(name))
+        .tickInterval(Duration.ofMillis(5))
+        .build()
+        .start();
+    client = SpcClient.create(channel());
+  }
+
+  ManagedChannel channel() {
+    ManagedChannel ch = InProcessChannelBuilder.forName(name).build();
+    channels.add(ch);
+    return ch;
+  }
+
+  WorkerAgent agent(String workerName, int slots, UnaryOperator<WorkerAgent.Builder> extra) {
+    WorkerAgent a = extra.apply(WorkerAgent.newBuilder().channel(channel()).name(workerName)
+        .slots(slots).connectTimeout(Duration.ofSeconds(5))).build().start();
+    agents.add(a);
+    return a;
+  }
+
+  /** Polls until the coordinator lists {@code n} workers. */
+  void awaitWorkers(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (client.workers().size() != n) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("expected " + n + " workers, have " + client.workers());
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (WorkerAgent a : agents) {
+      a.close();
+    }
+    client.close();
+    server.shutdown(Duration.ofSeconds(2));
+    for (ManagedChannel ch : channels) {
+      ch.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package dev.spc.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spc.server.loop.CoordinatorConfig;
+import dev.spc.worker.AgentExit;
+import dev.spc.worker.WorkerAgent;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The SDK, the gRPC adapters and the agent together, over the in-process transport. */
+class SpcClientTest {
+  InProcessCluster cluster;
+  SpcClient spc;
+
+  @BeforeEach
+  void start() throws Exception {
+    cluster = new InProcessCluster(CoordinatorConfig.newBuilder()
+        .heartbeatInterval(Duration.ofMillis(100)).heartbeatTimeout(Duration.ofSeconds(2)).build());
+    spc = cluster.client;
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    cluster.close();
+  }
+
+  @Test
+  void submitAndAwait_returnsTheResult() throws Exception {
+    cluster.agent("w1", 2, b -> b);
+    JobId id = spc.submit(JobSpec.of("echo", "hello", "world"));
+    JobStatus done = spc.await(id, Duration.ofSeconds(10));
+    assertEquals(JobState.DONE, done.state());
+    assertEquals(Optional.of(DoneReason.DONE), done.reason());
+    assertEquals("hello world", done.resultText());
+    assertEquals("w1", done.worker());
+    assertTrue(done.finishedAt() != null && done.startedAt() != null);
+  }
+
+  @Test
+  void asyncVariantsCompose() throws Exception {
+    cluster.agent("w1", 1, b -> b);
+    JobStatus done = spc.submitAsync(JobSpec.of("noop"))
+        .thenCompose(id -> spc.awaitAsync(id, Duration.ofSeconds(10)))
+        .get(10, TimeUnit.SECONDS);
+    assertEquals(Optional.of(DoneReason.DONE), done.reason());
+  }
+
+  @Test
+  void aFailingHandler_isCrashedWithItsMessage() {
+    cluster.agent("w1", 1, b -> b);
+    JobStatus done = spc.await(spc.submit(JobSpec.of("fail", "disk on fire")), Duration.ofSeconds(10));
+    assertEquals(Optional.of(DoneReason.CRASHED), done.reason());
+    assertEquals("disk on fire", done.error());
+  }
+
+  @Test
+  void customHandlers_getArgsPayloadAndSetResults() {
+    cluster.agent("w1", 1, b -> b.handler("upper",
+        ctx -> ctx.setResult(new String(ctx.payload()).toUpperCase())));
+    JobId id = spc.submit(JobSpec.newBuilder("upper").payload("abc".getBytes()).build());
+    assertEquals("ABC", spc.await(id, Duration.ofSeconds(10)).resultText());
+  }
+
+  @Test
+  void batchSubmit_isAllOrNothing_andNamesTheBadSpec() {
+    var e = assertThrows(SpcException.InvalidArgument.class, () -> spc.submitAll(List.of(
+        JobSpec.of("noop"), JobSpec.newBuilder("noop").args("x".repeat(70_000)).build())));
+    assertEquals("jobs[1].args total 70000 bytes, limit 65536", e.getMessage());
+    assertEquals(0, spc.list(null, 10, "").jobs().size());
+    List<JobId> ids = spc.submitAll(List.of(JobSpec.of("noop"), JobSpec.of("noop")));
+    assertEquals(2, ids.size());
+    assertEquals(ids.get(0), spc.list(null, 10, "").jobs().get(0).id());
+  }
+
+  @Test
+  void statusOfUnknownAndMalformedIds() {
+    assertEquals(JobState.UNKNOWN, spc.status(JobId.of("abc-1")).state());
+    assertThrows(SpcException.InvalidArgument.class, () -> spc.status(JobId.of("no such id")));
+    assertThrows(SpcException.NotFound.class, () -> spc.await(JobId.of("abc-1")));
+  }
+
+  @Test
+  void awaitHonoursItsTimeout() {
+    JobId id = spc.submit(JobSpec.of("nobody-handles-this"));
+    assertThrows(SpcException.DeadlineExceeded.class, () -> spc.await(id, Duration.ofMillis(200)));
+    JobStatus s = spc.status(id);
+    assertEquals(JobState.PENDING, s.state());
+    assertEquals("no connected worker handles type 'nobody-handles-this'", s.pendingReason());
+  }
+
+  @Test
+  void cancelRunningSleep_isCancelledAndTheSlotIsReused() {
+    cluster.agent("w1", 1, b -> b);
+    JobId sleeper = spc.submit(JobSpec.of("sleep", "60"));
+    JobId next = spc.submit(JobSpec.of("echo", "after"));
+    poll(() -> spc.status(sleeper).state() == JobState.RUNNING);
+    assertEquals(JobState.DONE, spc.cancel(sleeper));
+    assertEquals(Optional.of(DoneReason.CANCELLED), spc.status(sleeper).reason());
+    assertEquals("after", spc.await(next, Duration.ofSeconds(10)).resultText());
+  }
+
+  @Test
+  void awaitAny_returnsTheFirstDone() {
+    cluster.agent("w1", 2, b -> b);
+    JobId slow = spc.submit(JobSpec.of("sleep", "30"));
+    JobId fast = spc.submit(JobSpec.of("sleep", "0.05"));
+    assertEquals(fast, spc.awaitAny(List.of(slow, fast), Duration.ofSeconds(10)).id());
+    spc.cancel(slow);
+  }
+
+  @Test
+  void workersAndStopWorker() throws Exception {
+    WorkerAgent agent = cluster.agent("w1", 2, b -> b);
+    cluster.awaitWorkers(1);
+    WorkerInfo w = spc.workers().get(0);
+    assertEquals("w1", w.name());
+    assertEquals(2, w.slots());
+    assertTrue(w.jobTypes().containsAll(List.of("sleep", "echo", "noop", "fail", "spin")));
+    JobId running = spc.submit(JobSpec.of("sleep", "60"));
+    poll(() -> spc.status(running).state() == JobState.RUNNING);
+    assertEquals(List.of(running), spc.stopWorker("w1"));
+    assertEquals(Optional.of(DoneReason.CANCELLED), spc.status(running).reason());
+    AgentExit exit = agent.exitFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(AgentExit.Reason.STOPPED, exit.reason());
+    assertEquals(List.of(), spc.stopWorker("w1"), "already gone: a no-op");
+    assertThrows(SpcException.NotFound.class, () -> spc.stopWorker("nobody"));
+  }
+
+  @Test
+  void aTakenName_endsTheSecondAgent() throws Exception {
+    cluster.agent("w1", 1, b -> b);
+    cluster.awaitWorkers(1);
+    WorkerAgent dup = cluster.agent("w1", 1, b -> b);
+    AgentExit exit = dup.exitFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(AgentExit.Reason.NAME_TAKEN, exit.reason());
+    assertEquals(3, exit.exitCode());
+  }
+
+  @Test
+  void spinIgnoringStop_timesOut_reportsItsSlotStuck_andTheOtherSlotKeepsWorking() throws Exception {
+    WorkerAgent agent = cluster.agent("w1", 2, b -> b.stopGrace(Duration.ofMillis(200)));
+    JobId spin = spc.submit(JobSpec.newBuilder("spin").maxSeconds(1).build());
+    JobStatus s = spc.await(spin, Duration.ofSeconds(10));
+    assertEquals(Optional.of(DoneReason.TIMEOUT), s.reason());
+    poll(() -> spc.workers().get(0).stuckSlots() == 1);
+    assertEquals("ok", spc.await(spc.submit(JobSpec.of("echo", "ok")), Duration.ofSeconds(10)).resultText());
+    JobId spin2 = spc.submit(JobSpec.newBuilder("spin").maxSeconds(1).build());
+    assertEquals(Optional.of(DoneReason.TIMEOUT), spc.await(spin2, Duration.ofSeconds(10)).reason());
+    AgentExit exit = agent.exitFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(AgentExit.Reason.ALL_SLOTS_STUCK, exit.reason());
+  }
+
+  static void poll(java.util.function.BooleanSupplier cond) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 10s");
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
