@@ -1,24 +1,27 @@
 package dev.spc.common;
 
+import java.io.PrintStream;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /**
- * Structured logging in logfmt ({@code ts=... level=info component=coordinator msg="..." key=value}),
- * on top of java.util.logging so that gRPC's own records land in the same stream and format.
+ * Structured logging in logfmt: {@code ts=... level=info component=coordinator msg="..." key=value}.
  *
  * <p>Key/value pairs are passed as alternating arguments: {@code log.info("worker registered",
- * "worker", name, "slots", slots)}. A throwable passed to {@link #warn}/{@link #error} is printed as
- * its class and message; its stack trace only when the level is {@code debug}.
+ * "worker", name, "slots", slots)}. A throwable is printed as its class and message; its stack
+ * trace only at debug level.
+ *
+ * <p>SPC's own lines go straight to the sink (stderr by default), not through
+ * java.util.logging, whose shutdown hook would silence what is logged while the process stops.
+ * Third-party records (gRPC) reach the same sink through {@link LogSetup}.
  */
 public final class Log {
-  private final Logger logger;
+  private static volatile Level level = initialLevel();
+  private static volatile PrintStream sink = System.err;
+
   private final String component;
 
   private Log(String component) {
     this.component = component;
-    this.logger = Logger.getLogger("dev.spc." + component);
   }
 
   /** A logger for one component ("coordinator", "agent", ...). */
@@ -26,8 +29,26 @@ public final class Log {
     return new Log(component);
   }
 
+  static void configure(Level newLevel, PrintStream newSink) {
+    level = newLevel;
+    sink = newSink;
+  }
+
+  static Level level() {
+    return level;
+  }
+
+  private static Level initialLevel() {
+    String s = System.getProperty("spc.log.level", System.getenv("SPC_LOG_LEVEL"));
+    try {
+      return s == null ? Level.INFO : LogSetup.parseLevel(s);
+    } catch (IllegalArgumentException e) {
+      return Level.INFO;
+    }
+  }
+
   public boolean isDebug() {
-    return logger.isLoggable(Level.FINE);
+    return enabled(Level.FINE);
   }
 
   public void debug(String msg, Object... kv) {
@@ -50,15 +71,20 @@ public final class Log {
     log(Level.SEVERE, msg, t, kv);
   }
 
-  private void log(Level level, String msg, Throwable t, Object[] kv) {
-    if (!logger.isLoggable(level)) {
+  private static boolean enabled(Level l) {
+    return l.intValue() >= level.intValue() && level != Level.OFF;
+  }
+
+  private void log(Level l, String msg, Throwable t, Object[] kv) {
+    if (!enabled(l)) {
       return;
     }
-    LogRecord r = new LogRecord(level, msg);
-    r.setLoggerName(logger.getName());
-    r.setParameters(kv);
-    r.setThrown(t);
-    r.setSourceClassName(component);
-    logger.log(r);
+    String line = LogfmtFormatter.line(System.currentTimeMillis(), l, component, msg, kv, t,
+        enabled(Level.FINE));
+    PrintStream out = sink;
+    synchronized (out) {
+      out.print(line);
+      out.flush();
+    }
   }
 }

@@ -4,41 +4,34 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.logging.Formatter;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 
-/** Formats records as one logfmt line each. */
-final class LogfmtFormatter extends Formatter {
-  @Override
-  public String format(LogRecord r) {
+/** One logfmt line per record. */
+final class LogfmtFormatter {
+  private LogfmtFormatter() {}
+
+  static String line(long millis, Level level, String component, String msg, Object[] kv,
+      Throwable t, boolean stackTraces) {
     StringBuilder sb = new StringBuilder(128);
-    sb.append("ts=").append(Instant.ofEpochMilli(r.getMillis()));
-    sb.append(" level=").append(levelName(r.getLevel()));
-    String component = r.getLoggerName() != null && r.getLoggerName().startsWith("dev.spc.")
-        ? r.getLoggerName().substring("dev.spc.".length())
-        : r.getLoggerName();
+    sb.append("ts=").append(Instant.ofEpochMilli(millis));
+    sb.append(" level=").append(levelName(level));
     sb.append(" component=");
-    appendValue(sb, component == null ? "-" : component);
+    appendValue(sb, component);
     sb.append(" msg=");
-    Object[] params = r.getParameters();
-    boolean ours = r.getLoggerName() != null && r.getLoggerName().startsWith("dev.spc.");
-    appendValue(sb, ours ? r.getMessage() : formatMessage(r));
-    if (ours && params != null) {
-      for (int i = 0; i + 1 < params.length; i += 2) {
-        sb.append(' ').append(params[i]).append('=');
-        appendValue(sb, String.valueOf(params[i + 1]));
+    appendValue(sb, msg == null ? "" : msg);
+    if (kv != null) {
+      for (int i = 0; i + 1 < kv.length; i += 2) {
+        sb.append(' ').append(kv[i]).append('=');
+        appendValue(sb, String.valueOf(kv[i + 1]));
       }
     }
-    Throwable t = r.getThrown();
     if (t != null) {
       sb.append(" error=");
       appendValue(sb, t.getMessage() == null ? t.getClass().getName()
           : t.getClass().getSimpleName() + ": " + t.getMessage());
     }
     sb.append(System.lineSeparator());
-    if (t != null && (r.getLevel().intValue() <= Level.FINE.intValue()
-        || java.util.logging.Logger.getLogger("dev.spc").isLoggable(Level.FINE))) {
+    if (t != null && stackTraces) {
       StringWriter sw = new StringWriter();
       t.printStackTrace(new PrintWriter(sw));
       sb.append(sw);

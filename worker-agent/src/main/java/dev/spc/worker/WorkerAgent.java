@@ -97,7 +97,7 @@ public final class WorkerAgent implements AutoCloseable {
     this.target = b.target;
     this.name = b.name;
     this.slots = b.slots;
-    this.handlers = Map.copyOf(b.handlers);
+    this.handlers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.handlers));
     this.stopGrace = b.stopGrace;
     this.connectTimeout = b.connectTimeout;
     this.host = b.host;

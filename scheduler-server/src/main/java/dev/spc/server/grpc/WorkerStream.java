@@ -2,6 +2,7 @@ package dev.spc.server.grpc;
 
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.WorkerMessage;
+import dev.spc.server.loop.Coordinator;
 import dev.spc.server.loop.EventLoop;
 import dev.spc.server.loop.Failure;
 import dev.spc.server.loop.Msg;
@@ -72,7 +73,7 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
 
   @Override
   public void onCompleted() {
-    loop.post(new Msg.WorkerGone(this, "agent closed its stream"));
+    loop.post(new Msg.WorkerGone(this, Coordinator.LEFT));
   }
 
   @Override

@@ -56,6 +56,8 @@ public final class Coordinator {
   private static final Log log = Log.get("coordinator");
   private static final Pattern WORKER_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   static final int MAX_SLOTS = 1024;
+  /** The cause a {@link Msg.WorkerGone} gives when the agent closed its stream itself. */
+  public static final String LEFT = "agent closed its stream";
   static final int MAX_WORKER_TYPES = 256;
   static final int MAX_WAIT_IDS = 10_000;
   static final int MAX_PAGE_SIZE = 1000;
@@ -498,7 +500,12 @@ public final class Coordinator {
         freeWorkers.add(w);
       }
       if (!lease.live) {
-        log.debug("stopped job confirmed", "worker", w.name, "lease", lease.id);
+        if (lease.job == null) {
+          log.info("ignored result for stale lease", "worker", w.name, "lease", lease.id,
+              "outcome", r.getOutcome());
+        } else {
+          log.debug("stopped job confirmed", "worker", w.name, "lease", lease.id);
+        }
         continue;
       }
       endLease(lease);
@@ -596,7 +603,11 @@ public final class Coordinator {
       }
     }
     removeWorker(w);
-    log.info("worker lost", "worker", w.name, "cause", cause, "crashed_jobs", crashed);
+    if (crashed == 0 && cause.equals(LEFT)) {
+      log.info("worker left", "worker", w.name);
+    } else {
+      log.info("worker lost", "worker", w.name, "cause", cause, "crashed_jobs", crashed);
+    }
   }
 
   private void removeWorker(WorkerRecord w) {

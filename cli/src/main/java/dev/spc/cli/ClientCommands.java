@@ -1,0 +1,255 @@
+package dev.spc.cli;
+
+import dev.spc.client.JobId;
+import dev.spc.client.JobPage;
+import dev.spc.client.JobSpec;
+import dev.spc.client.JobState;
+import dev.spc.client.JobStatus;
+import dev.spc.client.SpcClient;
+import dev.spc.client.WorkerInfo;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The client commands: submit, status, cancel, wait, jobs, workers, stop-worker. */
+final class ClientCommands {
+  private ClientCommands() {}
+
+  /** {@code --coordinator}, shared by every client command. */
+  static final class Target {
+    @Option(names = "--coordinator", description = "HOST:PORT of the coordinator (default ${DEFAULT-VALUE}).")
+    String coordinator = "127.0.0.1:7070";
+
+    SpcClient connect() {
+      return SpcClient.connect(coordinator);
+    }
+  }
+
+  @Command(name = "submit", mixinStandardHelpOptions = true,
+      description = "Submit a job; prints its id (or, with --wait, its outcome).")
+  static final class Submit implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Parameters(index = "0", description = "Job type, e.g. echo, sleep, fail, spin, noop.")
+    String type;
+
+    @Parameters(index = "1..*", description = "Arguments for the handler.")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = "--max-seconds", description = "Run time allowed once started (default: the coordinator's, 3600).")
+    Integer maxSeconds;
+
+    @Option(names = "--priority", description = "Higher runs first (default ${DEFAULT-VALUE}).")
+    int priority;
+
+    @Option(names = "--payload", description = "Payload text.")
+    String payload;
+
+    @Option(names = "--payload-file", description = "Payload read from this file.")
+    Path payloadFile;
+
+    @Option(names = "--idempotency-key", description = "Resubmitting with the same key returns the first job's id.")
+    String idempotencyKey;
+
+    @Option(names = "--wait", description = "Wait for the outcome and print it; the exit code says how it ended.")
+    boolean await;
+
+    @Option(names = "--timeout", description = "With --wait: give up after this long (exit 4).")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+      JobSpec.Builder spec = JobSpec.newBuilder(type).args(args).priority(priority);
+      if (maxSeconds != null) {
+        spec.maxSeconds(maxSeconds);
+      }
+      if (payload != null && payloadFile != null) {
+        throw new IllegalArgumentException("give --payload or --payload-file, not both");
+      }
+      if (payload != null) {
+        spec.payload(payload.getBytes(StandardCharsets.UTF_8));
+      } else if (payloadFile != null) {
+        spec.payload(Files.readAllBytes(payloadFile));
+      }
+      if (idempotencyKey != null) {
+        spec.idempotencyKey(idempotencyKey);
+      }
+      try (SpcClient spc = target.connect()) {
+        JobId id = spc.submit(spec.build());
+        if (!await) {
+          System.out.println(id);
+          return ExitCodes.OK;
+        }
+        System.err.println("submitted " + id + "; waiting");
+        JobStatus done = spc.await(id, timeout);
+        Format.outcome(System.out, done);
+        return ExitCodes.of(done);
+      }
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job.")
+  static final class Status implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Parameters(index = "0", description = "Job id.")
+    String id;
+
+    @Override
+    public Integer call() {
+      try (SpcClient spc = target.connect()) {
+        JobStatus s = spc.status(JobId.of(id));
+        Format.details(System.out, s);
+        return s.state() == JobState.UNKNOWN ? ExitCodes.NOT_FOUND : ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "cancel", mixinStandardHelpOptions = true,
+      description = "Cancel a job (a no-op for a done one).")
+  static final class Cancel implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Parameters(index = "0", description = "Job id.")
+    String id;
+
+    @Override
+    public Integer call() {
+      try (SpcClient spc = target.connect()) {
+        JobState after = spc.cancel(JobId.of(id));
+        if (after == JobState.UNKNOWN) {
+          System.out.println(id + " UNKNOWN");
+          return ExitCodes.NOT_FOUND;
+        }
+        System.out.println(id + " " + spc.status(JobId.of(id)).describe());
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "wait", mixinStandardHelpOptions = true,
+      description = "Wait for jobs to be done and print their outcomes; the exit code says how "
+          + "they ended (the first that did not end DONE).")
+  static final class Wait implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Parameters(arity = "1..*", description = "Job ids.")
+    List<String> ids;
+
+    @Option(names = "--any", description = "Return when the first of them is done.")
+    boolean any;
+
+    @Option(names = "--timeout", description = "Give up after this long (exit 4).")
+    Duration timeout;
+
+    @Override
+    public Integer call() {
+      try (SpcClient spc = target.connect()) {
+        Set<JobId> jobIds = new LinkedHashSet<>();
+        ids.forEach(i -> jobIds.add(JobId.of(i)));
+        if (any) {
+          JobStatus s = spc.awaitAny(jobIds, timeout);
+          Format.outcome(System.out, s);
+          return ExitCodes.of(s);
+        }
+        long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+        int code = ExitCodes.OK;
+        for (JobId id : jobIds) {
+          Duration left = timeout == null ? null
+              : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+          JobStatus s = spc.await(id, left);
+          Format.outcome(System.out, s);
+          if (code == ExitCodes.OK) {
+            code = ExitCodes.of(s);
+          }
+        }
+        return code;
+      }
+    }
+  }
+
+  @Command(name = "jobs", mixinStandardHelpOptions = true,
+      description = "List jobs in submission order.")
+  static final class Jobs implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Option(names = "--state", description = "Only jobs in this state: ${COMPLETION-CANDIDATES}.")
+    JobState state;
+
+    @Option(names = "--limit", description = "At most this many (default ${DEFAULT-VALUE}).")
+    int limit = 100;
+
+    @Override
+    public Integer call() {
+      if (limit < 1) {
+        throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+      }
+      try (SpcClient spc = target.connect()) {
+        List<JobStatus> jobs = new ArrayList<>();
+        String token = "";
+        while (jobs.size() < limit) {
+          JobPage page = spc.list(state, Math.min(1000, limit - jobs.size()), token);
+          jobs.addAll(page.jobs());
+          if (page.nextPageToken().isEmpty()) {
+            break;
+          }
+          token = page.nextPageToken().get();
+        }
+        Format.jobTable(System.out, jobs);
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "workers", mixinStandardHelpOptions = true, description = "List connected workers.")
+  static final class Workers implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Override
+    public Integer call() {
+      try (SpcClient spc = target.connect()) {
+        List<WorkerInfo> ws = spc.workers();
+        Format.workerTable(System.out, ws);
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "stop-worker", mixinStandardHelpOptions = true,
+      description = "Stop a worker: its running jobs become CANCELLED and it leaves.")
+  static final class StopWorker implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Parameters(index = "0", description = "Worker name.")
+    String name;
+
+    @Override
+    public Integer call() {
+      try (SpcClient spc = target.connect()) {
+        List<JobId> cancelled = spc.stopWorker(name);
+        PrintStream out = System.out;
+        out.println("stopped " + name + (cancelled.isEmpty() ? "" : "; cancelled "
+            + String.join(" ", cancelled.stream().map(JobId::value).toList())));
+        return ExitCodes.OK;
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.spc.cli;
+
+import dev.spc.client.JobStatus;
+import dev.spc.client.WorkerInfo;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Plain-text output for the client commands. */
+final class Format {
+  private Format() {}
+
+  static void outcome(PrintStream out, JobStatus s) {
+    StringBuilder sb = new StringBuilder().append(s.id()).append(' ').append(s.describe());
+    if (!s.error().isEmpty()) {
+      sb.append(" error=\"").append(s.error()).append('"');
+    }
+    if (s.result().length > 0) {
+      sb.append(" result=\"").append(printable(s.resultText(), 200)).append('"');
+    }
+    if (s.startedAt() != null && s.finishedAt() != null) {
+      sb.append(" ran=").append(seconds(Duration.between(s.startedAt(), s.finishedAt())));
+    }
+    out.println(sb);
+  }
+
+  static void details(PrintStream out, JobStatus s) {
+    out.println("id:        " + s.id());
+    out.println("state:     " + s.describe());
+    if (s.spec() != null) {
+      out.println("type:      " + s.spec().type());
+      out.println("args:      " + String.join(" ", s.spec().args()));
+      if (s.spec().priority() != 0) {
+        out.println("priority:  " + s.spec().priority());
+      }
+      s.spec().maxSeconds().ifPresent(m -> out.println("max:       " + m + "s"));
+    }
+    if (!s.pendingReason().isEmpty()) {
+      out.println("pending:   " + s.pendingReason());
+    }
+    if (!s.worker().isEmpty()) {
+      out.println("worker:    " + s.worker());
+    }
+    if (!s.error().isEmpty()) {
+      out.println("error:     " + s.error());
+    }
+    s.exitCode().ifPresent(c -> out.println("exit code: " + c));
+    if (s.result().length > 0) {
+      out.println("result:    " + printable(s.resultText(), 2000));
+    }
+    if (s.submittedAt() != null) {
+      out.println("submitted: " + s.submittedAt());
+    }
+    if (s.startedAt() != null) {
+      out.println("started:   " + s.startedAt());
+    }
+    if (s.finishedAt() != null) {
+      out.println("finished:  " + s.finishedAt());
+    }
+  }
+
+  static void jobTable(PrintStream out, List<JobStatus> jobs) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"ID", "STATE", "TYPE", "ARGS", "WORKER", "DETAIL"});
+    for (JobStatus s : jobs) {
+      rows.add(new String[] {s.id().value(), s.describe(), s.spec() == null ? "" : s.spec().type(),
+          s.spec() == null ? "" : printable(String.join(" ", s.spec().args()), 30), s.worker(),
+          printable(s.error().isEmpty() ? s.pendingReason() : s.error(), 60)});
+    }
+    table(out, rows);
+  }
+
+  static void workerTable(PrintStream out, List<WorkerInfo> workers) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"NAME", "SLOTS", "RUNNING", "STUCK", "TYPES", "HOST", "CONNECTED"});
+    for (WorkerInfo w : workers) {
+      rows.add(new String[] {w.name(), Integer.toString(w.slots()),
+          Integer.toString(w.runningJobIds().size()), Integer.toString(w.stuckSlots()),
+          printable(String.join(",", w.jobTypes()), 40), w.host(),
+          w.connectedAt() == null ? "" : seconds(Duration.between(w.connectedAt(), Instant.now())) + " ago"});
+    }
+    table(out, rows);
+  }
+
+  static void table(PrintStream out, List<String[]> rows) {
+    int[] width = new int[rows.get(0).length];
+    for (String[] r : rows) {
+      for (int i = 0; i < r.length; i++) {
+        width[i] = Math.max(width[i], r[i].length());
+      }
+    }
+    for (String[] r : rows) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < r.length; i++) {
+        sb.append(r[i]);
+        if (i < r.length - 1) {
+          sb.append(" ".repeat(width[i] - r[i].length() + 2));
+        }
+      }
+      out.println(sb.toString().stripTrailing());
+    }
+  }
+
+  static String seconds(Duration d) {
+    return String.format(java.util.Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+  }
+
+  static String printable(String s, int max) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length() && sb.length() < max; i++) {
+      char c = s.charAt(i);
+      sb.append(c < ' ' ? ' ' : c);
+    }
+    return s.length() > max ? sb + "..." : sb.toString();
+  }
+}

@@ -1,0 +1,85 @@
+package dev.spc.cli;
+
+import dev.spc.common.Log;
+import dev.spc.common.LogSetup;
+import dev.spc.server.CoordinatorServer;
+import dev.spc.server.loop.CoordinatorConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code spc server}: runs a coordinator until SIGTERM or Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+    description = "Run a coordinator.")
+final class ServerCommand implements Callable<Integer> {
+  private static final Log log = Log.get("coordinator");
+
+  @Option(names = "--port", description = "Port to listen on, 0 for any free one (default ${DEFAULT-VALUE}).")
+  int port = 7070;
+
+  @Option(names = "--bind", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+  String bind = "127.0.0.1";
+
+  @Option(names = "--heartbeat-interval", description = "How often agents send heartbeats (default 1s).")
+  Duration heartbeatInterval = Duration.ofSeconds(1);
+
+  @Option(names = "--heartbeat-timeout", description = "Silence after which a worker is lost (default 3s).")
+  Duration heartbeatTimeout = Duration.ofSeconds(3);
+
+  @Option(names = "--default-max-seconds", description = "max_seconds of jobs that give none (default ${DEFAULT-VALUE}).")
+  int defaultMaxSeconds = 3600;
+
+  @Option(names = "--max-pending", description = "Pending jobs held before submits are refused (default ${DEFAULT-VALUE}).")
+  int maxPending = 1_000_000;
+
+  @Option(names = "--port-file", description = "Write the port listened on to this file once ready.")
+  Path portFile;
+
+  @Option(names = "--log-level", description = "debug, info, warn or error (default: $SPC_LOG_LEVEL or info).")
+  String logLevel;
+
+  @Override
+  public Integer call() throws Exception {
+    if (logLevel != null) {
+      LogSetup.configure(LogSetup.parseLevel(logLevel));
+    }
+    CoordinatorConfig cfg = CoordinatorConfig.newBuilder()
+        .heartbeatInterval(heartbeatInterval)
+        .heartbeatTimeout(heartbeatTimeout)
+        .defaultMaxSeconds(defaultMaxSeconds)
+        .maxPendingJobs(maxPending)
+        .build();
+    CoordinatorServer server = CoordinatorServer.newBuilder()
+        .config(cfg).bind(bind).port(port).build();
+    try {
+      server.start();
+    } catch (java.io.IOException e) {
+      System.err.println("spc server: cannot listen on " + bind + ":" + port + ": "
+          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+      return ExitCodes.FAILED;
+    }
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("spc-shutdown").unstarted(() -> {
+      try {
+        log.info("shutting down");
+        server.shutdown(Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    if (portFile != null) {
+      Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
+      Files.writeString(tmp, Integer.toString(server.port()), StandardCharsets.UTF_8);
+      Files.move(tmp, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    log.info("coordinator listening", "address", bind + ":" + server.port(),
+        "heartbeat_interval", dev.spc.common.Durations.format(heartbeatInterval),
+        "heartbeat_timeout", dev.spc.common.Durations.format(heartbeatTimeout));
+    server.awaitTermination();
+    return ExitCodes.OK;
+  }
+}

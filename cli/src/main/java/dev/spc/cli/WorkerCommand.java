@@ -1,0 +1,89 @@
+package dev.spc.cli;
+
+import dev.spc.common.LogSetup;
+import dev.spc.worker.AgentExit;
+import dev.spc.worker.WorkerAgent;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code spc worker}: runs a worker agent until stopped. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+    description = {"Run a worker agent.",
+        "Handlers come from the built-in types (sleep, fail, spin, echo, noop) and from every "
+            + "JobHandlerProvider found with ServiceLoader on the classpath and in --plugins."})
+final class WorkerCommand implements Callable<Integer> {
+  @Option(names = "--coordinator", description = "HOST:PORT of the coordinator (default ${DEFAULT-VALUE}).")
+  String coordinator = "127.0.0.1:7070";
+
+  @Option(names = "--name", required = true, description = "Unique worker name.")
+  String name;
+
+  @Option(names = "--slots", description = "Jobs run at once (default ${DEFAULT-VALUE}).")
+  int slots = 1;
+
+  @Option(names = "--stop-grace", description = "Time a stopped job gets before its slot counts as stuck (default 5s).")
+  Duration stopGrace = Duration.ofSeconds(5);
+
+  @Option(names = "--connect-timeout", description = "How long to try reaching the coordinator at start (default 10s).")
+  Duration connectTimeout = Duration.ofSeconds(10);
+
+  @Option(names = "--plugins", description = "Directory of jars with JobHandlerProvider implementations.")
+  Path plugins;
+
+  @Option(names = "--no-builtins", description = "Do not offer the built-in job types.")
+  boolean noBuiltins;
+
+  @Option(names = "--log-level", description = "debug, info, warn or error (default: $SPC_LOG_LEVEL or info).")
+  String logLevel;
+
+  @Override
+  public Integer call() throws Exception {
+    if (logLevel != null) {
+      LogSetup.configure(LogSetup.parseLevel(logLevel));
+    }
+    WorkerAgent agent = WorkerAgent.newBuilder()
+        .coordinator(coordinator)
+        .name(name)
+        .slots(slots)
+        .stopGrace(stopGrace)
+        .connectTimeout(connectTimeout)
+        .builtins(!noBuiltins)
+        .discoverHandlers(handlerLoader())
+        .build();
+    Runtime.getRuntime().addShutdownHook(
+        Thread.ofPlatform().name("spc-shutdown").unstarted(agent::close));
+    agent.start();
+    AgentExit exit = agent.awaitExit();
+    if (exit.reason() != AgentExit.Reason.CLOSED) {
+      System.err.println("spc worker: " + exit.message());
+    }
+    return exit.exitCode();
+  }
+
+  private ClassLoader handlerLoader() throws IOException {
+    ClassLoader parent = WorkerCommand.class.getClassLoader();
+    if (plugins == null) {
+      return parent;
+    }
+    if (!Files.isDirectory(plugins)) {
+      throw new IllegalArgumentException("--plugins must be a directory, got '" + plugins + "'");
+    }
+    List<URL> jars = new ArrayList<>();
+    try (Stream<Path> files = Files.list(plugins)) {
+      for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".jar"))::iterator) {
+        jars.add(p.toUri().toURL());
+      }
+    }
+    return new URLClassLoader(jars.toArray(URL[]::new), parent);
+  }
+}

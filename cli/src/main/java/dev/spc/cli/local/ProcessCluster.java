@@ -1,0 +1,212 @@
+package dev.spc.cli.local;
+
+import dev.spc.common.JavaLauncher;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A coordinator and worker agents as separate JVM processes on this machine, each started with
+ * this JVM's java and classpath and logging to its own file. Used by {@code spc demo} and by the
+ * integration tests, which hurt the processes for real ({@link Node#kill9()},
+ * {@link Node#freeze()}).
+ */
+public final class ProcessCluster implements AutoCloseable {
+  private static final String MAIN = "dev.spc.cli.Main";
+
+  private final Path dir;
+  private final List<Node> nodes = new ArrayList<>();
+  private Node coordinator;
+  private int port;
+
+  /** Logs and port files go to {@code dir}, which must exist. */
+  public ProcessCluster(Path dir) {
+    this.dir = dir;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** Starts a coordinator on a free port and waits until it listens. */
+  public Node startCoordinator(List<String> extraArgs) throws IOException, InterruptedException {
+    Path portFile = dir.resolve("coordinator.port");
+    Files.deleteIfExists(portFile);
+    List<String> args = new ArrayList<>(List.of("server", "--port", "0", "--port-file",
+        portFile.toString()));
+    args.addAll(extraArgs);
+    Node node = start("coordinator", args);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!Files.exists(portFile)) {
+      if (!node.process.isAlive()) {
+        throw new IOException("coordinator exited with " + node.process.exitValue() + ":\n"
+            + node.output());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("coordinator did not start within 60s:\n" + node.output());
+      }
+      Thread.sleep(20);
+    }
+    port = Integer.parseInt(Files.readString(portFile).trim());
+    coordinator = node;
+    return node;
+  }
+
+  /** {@code 127.0.0.1:<port>} of the coordinator. */
+  public String target() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Node coordinator() {
+    return coordinator;
+  }
+
+  /** Starts a worker agent connecting to the coordinator. Does not wait for it to register. */
+  public Node startWorker(String name, List<String> extraArgs) throws IOException {
+    List<String> args = new ArrayList<>(List.of("worker", "--coordinator", target(), "--name", name));
+    args.addAll(extraArgs);
+    return start(name, args);
+  }
+
+  private Node start(String name, List<String> args) throws IOException {
+    Path log = dir.resolve(name + ".log");
+    int n = 1;
+    while (Files.exists(log)) {
+      log = dir.resolve(name + "." + (++n) + ".log");
+    }
+    // Small, quick-starting JVMs: several share a 2-core machine.
+    List<String> cmd = JavaLauncher.command(
+        List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"), MAIN, args);
+    ProcessBuilder pb = new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Node node = new Node(name, pb.start(), log);
+    synchronized (nodes) {
+      nodes.add(node);
+    }
+    return node;
+  }
+
+  /**
+   * SIGTERM to every agent, then to the coordinator; SIGKILL to any process still alive 10s
+   * after its SIGTERM.
+   */
+  @Override
+  public void close() {
+    List<Node> all;
+    synchronized (nodes) {
+      all = new ArrayList<>(nodes);
+    }
+    all.remove(coordinator);
+    stop(all);
+    if (coordinator != null) {
+      stop(List.of(coordinator));
+    }
+  }
+
+  private static void stop(List<Node> all) {
+    for (Node n : all) {
+      n.cont();
+      n.process.destroy();
+    }
+    for (Node n : all) {
+      try {
+        if (!n.process.waitFor(10, TimeUnit.SECONDS)) {
+          n.process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        n.process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** One process of the cluster. */
+  public static final class Node {
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    Node(String name, Process process, Path log) {
+      this.name = name;
+      this.process = process;
+      this.log = log;
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public Process process() {
+      return process;
+    }
+
+    public long pid() {
+      return process.pid();
+    }
+
+    public Path log() {
+      return log;
+    }
+
+    /** Everything it printed so far. */
+    public String output() {
+      try {
+        return Files.readString(log, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return "";
+      }
+    }
+
+    /** {@code kill -9}. */
+    public void kill9() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** {@code kill -STOP}. */
+    public void freeze() {
+      signal("STOP");
+    }
+
+    /** {@code kill -CONT}. */
+    public void cont() {
+      signal("CONT");
+    }
+
+    /** {@code kill -TERM}. */
+    public void terminate() {
+      process.destroy();
+    }
+
+    private void signal(String sig) {
+      if (!process.isAlive()) {
+        return;
+      }
+      try {
+        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
+            .redirectErrorStream(true).start();
+        kill.waitFor(5, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot send SIG" + sig + " to " + name, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** Waits for the process to exit; returns its exit code, or -1 if still running. */
+    public int waitForExit(Duration timeout) throws InterruptedException {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+  }
+}
