@@ -631,7 +631,7 @@ public final class Coordinator {
     long now = clock.nanos();
     long gap = now - lastTickNanos;
     lastTickNanos = now;
-    if (gap > heartbeatIntervalNanos) {
+    if (gap > heartbeatIntervalNanos && !workersByName.isEmpty()) {
       // The loop did not run for a while: the silence was ours, not the workers'.
       log.warn("coordinator stalled; extending worker liveness", "stall_ms", gap / 1_000_000);
       for (WorkerRecord w : workersByName.values()) {

@@ -1,0 +1,139 @@
+package dev.spc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spc.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The command line against a real coordinator and agent: output and exit codes. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliIT {
+  Cluster c;
+
+  @BeforeAll
+  void start() throws Exception {
+    c = new Cluster();
+    c.worker("cli-worker", 2, "--plugins", pluginJar().getParent().toString());
+  }
+
+  @AfterAll
+  void stop() {
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  /** A jar holding only a service file: the provider is discovered through --plugins. */
+  static Path pluginJar() throws Exception {
+    Path dir = Files.createTempDirectory("spc-plugins-");
+    Path jar = dir.resolve("reverse.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new JarEntry("META-INF/services/dev.spc.worker.JobHandlerProvider"));
+      out.write((ReverseProvider.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+      out.closeEntry();
+    }
+    return jar;
+  }
+
+  record Run(int code, String out, String err) {}
+
+  synchronized Run spc(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      List<String> all = new java.util.ArrayList<>(List.of(args));
+      if (!all.contains("--coordinator")) {
+        all.add("--coordinator");
+        all.add(c.processes.target());
+      }
+      int code = Main.run(all.toArray(String[]::new));
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void submitWait_printsTheOutcome_andExitsZeroForDone() {
+    Run r = spc("submit", "echo", "hi", "there", "--wait");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("DONE(DONE)") && r.out().contains("result=\"hi there\""), r.out());
+  }
+
+  @Test
+  void exitCodesSayHowTheJobEnded() {
+    assertEquals(10, spc("submit", "fail", "boom", "--wait").code());
+    assertEquals(11, spc("submit", "sleep", "5", "--max-seconds", "1", "--wait").code());
+  }
+
+  @Test
+  void submitPrintsTheId_thenStatusAndWaitUseIt() {
+    Run submitted = spc("submit", "noop");
+    assertEquals(0, submitted.code());
+    String id = submitted.out().trim();
+    Run waited = spc("wait", id);
+    assertEquals(0, waited.code(), waited.err());
+    Run status = spc("status", id);
+    assertTrue(status.out().contains("state:     DONE(DONE)"), status.out());
+    assertTrue(status.out().contains("worker:    cli-worker"), status.out());
+    assertTrue(spc("jobs").out().contains(id));
+  }
+
+  @Test
+  void unknownAndMalformedIds() {
+    Run unknown = spc("status", "abc-1");
+    assertEquals(3, unknown.code());
+    assertTrue(unknown.out().contains("UNKNOWN"), unknown.out());
+    Run bad = spc("status", "not an id");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("job_id is malformed"), bad.err());
+    assertEquals(3, spc("wait", "abc-1").code());
+    assertEquals(3, spc("stop-worker", "nobody").code());
+  }
+
+  @Test
+  void cancelAPendingJob() {
+    String id = spc("submit", "no-such-type").out().trim();
+    Run r = spc("cancel", id);
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("DONE(CANCELLED)"), r.out());
+  }
+
+  @Test
+  void workersListsTheAgent_andPluginHandlersWork() {
+    Run w = spc("workers");
+    assertTrue(w.out().contains("cli-worker") && w.out().contains("reverse"), w.out());
+    Run r = spc("submit", "reverse", "abc", "--wait");
+    assertTrue(r.out().contains("result=\"cba\""), r.out());
+  }
+
+  @Test
+  void anUnreachableCoordinator_isExitCodeOne() {
+    Run r = spc("status", "abc-1", "--coordinator", "127.0.0.1:1");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("spc: "), r.err());
+  }
+
+  @Test
+  void badUsage_isExitCodeTwo() {
+    assertEquals(2, spc("submit").code());
+    assertEquals(2, spc("submit", "noop", "--max-seconds", "-1").code());
+  }
+}

@@ -1,0 +1,104 @@
+package dev.spc.it;
+
+import dev.spc.cli.local.ProcessCluster;
+import dev.spc.client.JobId;
+import dev.spc.client.JobStatus;
+import dev.spc.client.SpcClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** A real coordinator process with fast heartbeats, agents on demand, and a client. */
+final class Cluster implements AutoCloseable {
+  static final Duration HEARTBEAT_INTERVAL = Duration.ofMillis(200);
+  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(1);
+  /** Generous on a loaded 2-core machine: JVM start-up, GC, scheduling. */
+  static final Duration PATIENCE = Duration.ofSeconds(30);
+
+  final ProcessCluster processes;
+  final SpcClient client;
+  private final List<ProcessCluster.Node> workers = new java.util.ArrayList<>();
+
+  Cluster() throws Exception {
+    Path dir = Files.createTempDirectory("spc-it-");
+    processes = new ProcessCluster(dir);
+    processes.startCoordinator(List.of(
+        "--heartbeat-interval", HEARTBEAT_INTERVAL.toMillis() + "ms",
+        "--heartbeat-timeout", HEARTBEAT_TIMEOUT.toMillis() + "ms"));
+    client = SpcClient.connect(processes.target());
+  }
+
+  ProcessCluster.Node worker(String name, int slots, String... extra) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("--slots", Integer.toString(slots)));
+    args.addAll(List.of(extra));
+    ProcessCluster.Node node = processes.startWorker(name, args);
+    workers.add(node);
+    poll("worker " + name + " registered", () ->
+        client.workers().stream().anyMatch(w -> w.name().equals(name)), node);
+    return node;
+  }
+
+  /** Stops every worker this cluster started (SIGTERM, then SIGKILL) and waits until none is listed. */
+  void stopWorkers() {
+    for (ProcessCluster.Node n : workers) {
+      n.cont();
+      n.terminate();
+    }
+    for (ProcessCluster.Node n : workers) {
+      try {
+        if (n.waitForExit(Duration.ofSeconds(15)) == -1) {
+          n.kill9();
+        }
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+    workers.clear();
+    poll("no workers left", () -> client.workers().isEmpty());
+  }
+
+  JobStatus status(JobId id) {
+    return client.status(id);
+  }
+
+  /** Polls {@code cond} until it holds or {@link #PATIENCE} runs out. */
+  void poll(String what, BooleanSupplier cond, ProcessCluster.Node... explain) {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        StringBuilder sb = new StringBuilder("timed out waiting for: " + what);
+        for (ProcessCluster.Node n : explain) {
+          sb.append("\n--- ").append(n.name()).append(" ---\n").append(n.output());
+        }
+        sb.append("\n--- coordinator ---\n").append(processes.coordinator().output());
+        throw new AssertionError(sb);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  <T> T pollFor(String what, Supplier<T> get, java.util.function.Predicate<T> ok) {
+    Object[] last = new Object[1];
+    poll(what, () -> {
+      T v = get.get();
+      last[0] = v;
+      return ok.test(v);
+    });
+    @SuppressWarnings("unchecked")
+    T v = (T) last[0];
+    return v;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    processes.close();
+  }
+}

@@ -1,0 +1,153 @@
+package dev.spc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spc.cli.local.ProcessCluster;
+import dev.spc.client.DoneReason;
+import dev.spc.client.JobId;
+import dev.spc.client.JobSpec;
+import dev.spc.client.JobState;
+import dev.spc.client.JobStatus;
+import dev.spc.client.WorkerInfo;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A real coordinator and real agent JVMs, hurt for real: kill -9, SIGSTOP/SIGCONT, a job that
+ * will not stop. Each test starts its own workers and stops them afterwards, so that jobs of one
+ * test never land on another test's workers.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProcessFailureIT {
+  Cluster c;
+
+  @BeforeAll
+  void start() throws Exception {
+    c = new Cluster();
+  }
+
+  @AfterAll
+  void stop() {
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  @Test
+  void threeWorkers_runThreeJobsAtOnce() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      c.worker("trio-" + i, 1);
+    }
+    List<JobId> ids = c.client.submitAll(List.of(
+        JobSpec.of("sleep", "3"), JobSpec.of("sleep", "3"), JobSpec.of("sleep", "3")));
+    c.poll("three jobs running at once", () -> {
+      Set<String> workers = new HashSet<>();
+      for (JobId id : ids) {
+        JobStatus s = c.status(id);
+        if (s.state() != JobState.RUNNING) {
+          return false;
+        }
+        workers.add(s.worker());
+      }
+      return workers.equals(Set.of("trio-1", "trio-2", "trio-3"));
+    });
+    for (JobId id : ids) {
+      assertEquals(Optional.of(DoneReason.DONE), c.client.await(id, Cluster.PATIENCE).reason());
+    }
+  }
+
+  @Test
+  void aDuplicateWorkerName_isRefused_andTheAgentExitsSayingSo() throws Exception {
+    c.worker("dup", 1);
+    ProcessCluster.Node second = c.processes.startWorker("dup", List.of());
+    int code = second.waitForExit(Cluster.PATIENCE);
+    assertEquals(3, code, second.output());
+    assertTrue(second.output().contains("worker name 'dup' is already taken"), second.output());
+    assertEquals(1, c.client.workers().stream().filter(w -> w.name().equals("dup")).count());
+  }
+
+  @Test
+  void kill9OfAWorkerMidJob_isCrashedWithinTheHeartbeatTimeout() throws Exception {
+    ProcessCluster.Node victim = c.worker("victim-9", 1);
+    JobId id = c.client.submit(JobSpec.of("sleep", "60"));
+    c.poll("job running", () -> c.status(id).state() == JobState.RUNNING, victim);
+    long killedAt = System.nanoTime();
+    victim.kill9();
+    JobStatus s = c.pollFor("job crashed", () -> c.status(id), JobStatus::isDone);
+    long tookMs = (System.nanoTime() - killedAt) / 1_000_000;
+    assertEquals(Optional.of(DoneReason.CRASHED), s.reason());
+    assertEquals("worker lost", s.error());
+    assertTrue(tookMs < Cluster.HEARTBEAT_TIMEOUT.toMillis() + 5000,
+        "noticed after " + tookMs + "ms");
+  }
+
+  @Test
+  void aWorkerFrozenPastTheTimeout_isCrashed_andItsLateResultIsIgnored() throws Exception {
+    ProcessCluster.Node frozen = c.worker("frozen", 1);
+    JobId id = c.client.submit(JobSpec.of("sleep", "2"));
+    c.poll("job running", () -> c.status(id).state() == JobState.RUNNING, frozen);
+    frozen.freeze();
+    try {
+      JobStatus s = c.pollFor("job crashed", () -> c.status(id), JobStatus::isDone);
+      assertEquals(Optional.of(DoneReason.CRASHED), s.reason());
+      assertEquals("worker lost", s.error());
+      Thread.sleep(2000); // let the frozen job's own time run out, so it finishes on waking
+    } finally {
+      frozen.cont();
+    }
+    c.poll("the agent reconnects and reports its late result",
+        () -> c.processes.coordinator().output().contains("ignored result for stale lease\" worker=frozen"),
+        frozen);
+    c.poll("the agent is registered again",
+        () -> c.client.workers().stream().anyMatch(w -> w.name().equals("frozen")), frozen);
+    JobStatus after = c.status(id);
+    assertEquals(Optional.of(DoneReason.CRASHED), after.reason());
+    assertEquals("worker lost", after.error());
+  }
+
+  @Test
+  void aStaleDeadline_neverKillsTheNextJobOnTheSameWorker() throws Exception {
+    c.worker("deadlines", 1);
+    JobId first = c.client.submit(JobSpec.newBuilder("sleep").args("0.3").maxSeconds(2).build());
+    JobId second = c.client.submit(JobSpec.newBuilder("sleep").args("3").maxSeconds(20).build());
+    assertEquals(Optional.of(DoneReason.DONE), c.client.await(first, Cluster.PATIENCE).reason());
+    JobStatus s = c.client.await(second, Cluster.PATIENCE);
+    assertEquals(Optional.of(DoneReason.DONE), s.reason(), s.error());
+    assertTrue(Duration.between(s.startedAt(), s.finishedAt()).toMillis() >= 2900);
+  }
+
+  @Test
+  void spinWithMaxOneSecond_timesOutNearOneSecond_whileTheOtherSlotKeepsWorking() throws Exception {
+    c.worker("spinner", 2, "--stop-grace", "1s");
+    JobId spin = c.client.submit(JobSpec.newBuilder("spin").maxSeconds(1).build());
+    JobStatus s = c.client.await(spin, Cluster.PATIENCE);
+    assertEquals(Optional.of(DoneReason.TIMEOUT), s.reason());
+    long ranMs = Duration.between(s.startedAt(), s.finishedAt()).toMillis();
+    assertTrue(ranMs >= 1000 && ranMs < 3000, "timed out after " + ranMs + "ms");
+    WorkerInfo w = c.pollFor("the spinning slot reported stuck",
+        () -> c.client.workers().stream().filter(x -> x.name().equals("spinner")).findFirst().orElseThrow(),
+        x -> x.stuckSlots() == 1);
+    assertEquals(2, w.slots());
+    for (int i = 0; i < 3; i++) {
+      JobStatus next = c.client.await(c.client.submit(JobSpec.of("echo", "still", "working")),
+          Cluster.PATIENCE);
+      assertEquals(Optional.of(DoneReason.DONE), next.reason());
+      assertEquals("spinner", next.worker());
+      assertEquals("still working", next.resultText());
+    }
+  }
+
+  @AfterEach
+  void stopWorkers() {
+    c.stopWorkers();
+  }
+}
