@@ -146,6 +146,19 @@ class ProcessFailureIT {
     }
   }
 
+  @Test
+  void aMessageOverFourMiB_isRefusedAsResourceExhausted_andTheCoordinatorCarriesOn() {
+    JobSpec huge = JobSpec.newBuilder("noop").payload(new byte[5 << 20]).build();
+    var e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.spc.client.SpcException.ResourceExhausted.class, () -> c.client.submit(huge));
+    assertTrue(e.getMessage().contains("4194304"), e.getMessage());
+    JobSpec big = JobSpec.newBuilder("noop").payload(new byte[(1 << 20) + 1]).build();
+    var invalid = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.spc.client.SpcException.InvalidArgument.class, () -> c.client.submit(big));
+    assertEquals("job.payload is 1048577 bytes, limit 1048576", invalid.getMessage());
+    assertEquals(JobState.UNKNOWN, c.status(JobId.of("abc-1")).state());
+  }
+
   @AfterEach
   void stopWorkers() {
     c.stopWorkers();
