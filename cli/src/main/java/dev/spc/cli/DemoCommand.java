@@ -35,6 +35,7 @@ final class DemoCommand implements Callable<Integer> {
   int slots = 2;
 
   private final PrintStream out = System.out;
+  private volatile boolean interrupted;
 
   /** One row of the live table. */
   private record Row(String label, List<JobId> ids) {}
@@ -46,7 +47,11 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path dir = Files.createTempDirectory("spc-demo-");
     ProcessCluster cluster = new ProcessCluster(dir);
-    Thread hook = Thread.ofPlatform().unstarted(cluster::close);
+    Thread hook = Thread.ofPlatform().unstarted(() -> {
+      interrupted = true;
+      out.println("\ninterrupted: stopping the workers and the coordinator...");
+      cluster.close();
+    });
     Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: no process left behind
     try {
       out.println("SPC demo: starting a coordinator and " + workers + " worker agents"
@@ -61,6 +66,11 @@ final class DemoCommand implements Callable<Integer> {
         out.println("coordinator on " + cluster.target() + "; " + workers + " workers with "
             + slots + " slots each are connected\n");
         run(spc);
+      } catch (dev.spc.client.SpcException e) {
+        if (interrupted) {
+          return 130; // Ctrl-C reached the children too; the hook is cleaning up
+        }
+        throw e;
       }
       out.println("\nstopping the workers and the coordinator...");
     } finally {

@@ -28,4 +28,21 @@ class HandlerDiscoveryTest {
         () -> WorkerAgent.newBuilder().name("w").builtins(false).build());
     assertEquals("a worker needs at least one job handler", e.getMessage());
   }
+
+  @Test
+  void anUnreachableCoordinatorAtStart_endsTheAgentAfterTheConnectTimeout() throws Exception {
+    var channel = io.grpc.inprocess.InProcessChannelBuilder.forName("nobody-listens-here").build();
+    try {
+      WorkerAgent agent = WorkerAgent.newBuilder().channel(channel).name("w")
+          .connectTimeout(java.time.Duration.ofMillis(500)).build().start();
+      AgentExit exit = agent.exitFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(AgentExit.Reason.UNREACHABLE, exit.reason());
+      assertEquals(4, exit.exitCode());
+      assertTrue(exit.message().startsWith("cannot reach coordinator at ") && exit.message().contains(" after 500ms ("),
+          exit.message());
+      agent.close();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
 }
