@@ -1,7 +1,6 @@
 package dev.spc.cli;
 
 import dev.spc.common.Log;
-import dev.spc.common.LogSetup;
 import dev.spc.server.CoordinatorServer;
 import dev.spc.server.loop.CoordinatorConfig;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +38,12 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--port-file", description = "Write the port listened on to this file once ready.")
   Path portFile;
 
-  @Option(names = "--log-level", description = "debug, info, warn or error (default: $SPC_LOG_LEVEL or info).")
-  String logLevel;
+  @picocli.CommandLine.Mixin
+  LogLevel logLevel;
 
   @Override
   public Integer call() throws Exception {
-    if (logLevel != null) {
-      LogSetup.configure(LogSetup.parseLevel(logLevel));
-    }
+    logLevel.apply();
     CoordinatorConfig cfg = CoordinatorConfig.newBuilder()
         .heartbeatInterval(heartbeatInterval)
         .heartbeatTimeout(heartbeatTimeout)

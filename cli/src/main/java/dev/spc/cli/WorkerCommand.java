@@ -1,6 +1,5 @@
 package dev.spc.cli;
 
-import dev.spc.common.LogSetup;
 import dev.spc.worker.AgentExit;
 import dev.spc.worker.WorkerAgent;
 import java.io.IOException;
@@ -43,14 +42,12 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--no-builtins", description = "Do not offer the built-in job types.")
   boolean noBuiltins;
 
-  @Option(names = "--log-level", description = "debug, info, warn or error (default: $SPC_LOG_LEVEL or info).")
-  String logLevel;
+  @picocli.CommandLine.Mixin
+  LogLevel logLevel;
 
   @Override
   public Integer call() throws Exception {
-    if (logLevel != null) {
-      LogSetup.configure(LogSetup.parseLevel(logLevel));
-    }
+    logLevel.apply();
     WorkerAgent agent = WorkerAgent.newBuilder()
         .coordinator(coordinator)
         .name(name)

@@ -37,7 +37,7 @@ class CliIT {
 
   /** A jar holding only a service file: the provider is discovered through --plugins. */
   static Path pluginJar() throws Exception {
-    Path dir = Files.createTempDirectory("spc-plugins-");
+    Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "plugins-");
     Path jar = dir.resolve("reverse.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
       out.putNextEntry(new JarEntry("META-INF/services/dev.spc.worker.JobHandlerProvider"));

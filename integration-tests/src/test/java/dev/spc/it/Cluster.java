@@ -23,7 +23,7 @@ final class Cluster implements AutoCloseable {
   private final List<ProcessCluster.Node> workers = new java.util.ArrayList<>();
 
   Cluster() throws Exception {
-    Path dir = Files.createTempDirectory("spc-it-");
+    Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "spc-it-");
     processes = new ProcessCluster(dir);
     processes.startCoordinator(List.of(
         "--heartbeat-interval", HEARTBEAT_INTERVAL.toMillis() + "ms",
