@@ -238,6 +238,18 @@ public final class SpcClient implements AutoCloseable {
         r -> r.getCancelledJobIdsList().stream().map(JobId::of).toList());
   }
 
+  /** The coordinator's counters: jobs by state and outcome, workers and slots. */
+  public CoordinatorStats stats() {
+    return join(statsAsync());
+  }
+
+  public CompletableFuture<CoordinatorStats> statsAsync() {
+    return call(unary(admin).getStats(dev.spc.proto.GetStatsRequest.getDefaultInstance()),
+        s -> new CoordinatorStats(s.getPending(), s.getRunning(), s.getDone(), s.getDoneDone(),
+            s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
+            s.getWorkers(), s.getSlots(), s.getBusySlots()));
+  }
+
   /** Closes the channel if this client opened it. */
   @Override
   public void close() {

@@ -54,6 +54,17 @@ class SpcClientTest {
   }
 
   @Test
+  void statsCountJobsByStateAndOutcome() {
+    cluster.agent("w1", 2, b -> b);
+    spc.await(spc.submit(JobSpec.of("noop")), Duration.ofSeconds(10));
+    spc.await(spc.submit(JobSpec.of("fail")), Duration.ofSeconds(10));
+    spc.cancel(spc.submit(JobSpec.of("nobody-handles-this")));
+    spc.submit(JobSpec.of("nobody-handles-this"));
+    CoordinatorStats s = spc.stats();
+    assertEquals(new CoordinatorStats(1, 0, 3, 1, 0, 1, 1, 4, 1, 2, 0), s);
+  }
+
+  @Test
   void aFailingHandler_isCrashedWithItsMessage() {
     cluster.agent("w1", 1, b -> b);
     JobStatus done = spc.await(spc.submit(JobSpec.of("fail", "disk on fire")), Duration.ofSeconds(10));

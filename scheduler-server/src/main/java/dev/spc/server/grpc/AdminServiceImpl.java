@@ -23,6 +23,11 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   @Override
+  public void getStats(dev.spc.proto.GetStatsRequest req, StreamObserver<dev.spc.proto.Stats> out) {
+    loop.post(new Msg.GetStats(GrpcReply.of(out)));
+  }
+
+  @Override
   public void stopWorker(StopWorkerRequest req, StreamObserver<StopWorkerResponse> out) {
     loop.post(new Msg.StopWorker(req.getName(), GrpcReply.of(out)));
   }

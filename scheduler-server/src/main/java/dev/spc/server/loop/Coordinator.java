@@ -74,6 +74,10 @@ public final class Coordinator {
   private final TreeMap<Long, JobRecord> jobs = new TreeMap<>();
   private final Map<String, TreeSet<JobRecord>> pendingByType = new HashMap<>();
   private int pendingCount;
+  private int runningCount;
+  private long submittedTotal;
+  /** Done jobs by {@link DoneReason} number. */
+  private final long[] doneByReason = new long[DoneReason.values().length];
   private final Map<String, String> idempotency = new HashMap<>();
   private long nextJobSeq = 1;
 
@@ -124,6 +128,7 @@ public final class Coordinator {
       case Msg.ListJobs(var request, var reply) -> listJobs(request, reply);
       case Msg.ListWorkers(var reply) -> listWorkers(reply);
       case Msg.StopWorker(var name, var reply) -> stopWorker(name, reply);
+      case Msg.GetStats(var reply) -> reply.ok(stats());
       case Msg.WorkerRegister(var link, var register) -> register(link, register);
       case Msg.WorkerHeartbeat(var link, var hb) -> heartbeat(link, hb.getRunningLeaseIdsList());
       case Msg.WorkerResults(var link, var results) -> results(link, results.getResultsList());
@@ -200,6 +205,7 @@ public final class Coordinator {
       jobs.put(seq, job);
       pendingByType.computeIfAbsent(spec.getType(), t -> new TreeSet<>(JobRecord.ORDER)).add(job);
       pendingCount++;
+      submittedTotal++;
       if (!key.isEmpty()) {
         idempotency.put(key, job.id);
       }
@@ -718,6 +724,7 @@ public final class Coordinator {
   private void grant(JobRecord job, WorkerRecord w) {
     int max = effectiveMaxSeconds(job.spec);
     job.state = JobState.JOB_STATE_RUNNING;
+    runningCount++;
     job.worker = w.name;
     job.startedAt = clock.now();
     if (max == 0) {
@@ -841,6 +848,10 @@ public final class Coordinator {
     if (job.isDone()) {
       return;
     }
+    if (job.state == JobState.JOB_STATE_RUNNING) {
+      runningCount--;
+    }
+    doneByReason[reason.getNumber()]++;
     job.state = JobState.JOB_STATE_DONE;
     job.reason = reason;
     job.error = error;
@@ -852,6 +863,32 @@ public final class Coordinator {
   }
 
   // ------------------------------------------------------------------ for tests and metrics
+
+  private dev.spc.proto.Stats stats() {
+    int slots = 0;
+    int busy = 0;
+    for (WorkerRecord w : workersByName.values()) {
+      slots += w.slots;
+      busy += w.occupied.size();
+    }
+    long done = 0;
+    for (long n : doneByReason) {
+      done += n;
+    }
+    return dev.spc.proto.Stats.newBuilder()
+        .setPending(pendingCount)
+        .setRunning(runningCount)
+        .setDone(done)
+        .setDoneDone(doneByReason[DoneReason.DONE_REASON_DONE_VALUE])
+        .setDoneTimeout(doneByReason[DoneReason.DONE_REASON_TIMEOUT_VALUE])
+        .setDoneCancelled(doneByReason[DoneReason.DONE_REASON_CANCELLED_VALUE])
+        .setDoneCrashed(doneByReason[DoneReason.DONE_REASON_CRASHED_VALUE])
+        .setSubmittedTotal(submittedTotal)
+        .setWorkers(workersByName.size())
+        .setSlots(slots)
+        .setBusySlots(busy)
+        .build();
+  }
 
   int pendingCount() {
     return pendingCount;

@@ -39,6 +39,8 @@ public sealed interface Msg {
 
   record StopWorker(String name, Reply<StopWorkerResponse> reply) implements Request {}
 
+  record GetStats(Reply<dev.spc.proto.Stats> reply) implements Request {}
+
   record WorkerRegister(WorkerLink link, Register register) implements Msg {}
 
   record WorkerHeartbeat(WorkerLink link, Heartbeat heartbeat) implements Msg {}

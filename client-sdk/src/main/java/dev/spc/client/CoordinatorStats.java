@@ -1,0 +1,20 @@
+package dev.spc.client;
+
+/**
+ * The coordinator's counters at one moment.
+ *
+ * @param pending jobs waiting for a slot
+ * @param running jobs running on a worker
+ * @param done done jobs still held
+ * @param doneDone done with reason DONE
+ * @param doneTimeout done with reason TIMEOUT
+ * @param doneCancelled done with reason CANCELLED
+ * @param doneCrashed done with reason CRASHED
+ * @param submittedTotal jobs accepted since the coordinator started
+ * @param workers connected workers
+ * @param slots their slots in total
+ * @param busySlots slots holding a lease
+ */
+public record CoordinatorStats(long pending, long running, long done, long doneDone,
+    long doneTimeout, long doneCancelled, long doneCrashed, long submittedTotal, int workers,
+    int slots, int busySlots) {}
