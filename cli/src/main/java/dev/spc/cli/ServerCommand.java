@@ -35,6 +35,9 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--max-pending", description = "Pending jobs held before submits are refused (default ${DEFAULT-VALUE}).")
   int maxPending = 1_000_000;
 
+  @Option(names = "--max-done", description = "Done jobs kept for status and wait; older ones are forgotten (default ${DEFAULT-VALUE}).")
+  int maxDone = 1_000_000;
+
   @Option(names = "--port-file", description = "Write the port listened on to this file once ready.")
   Path portFile;
 
@@ -49,6 +52,7 @@ final class ServerCommand implements Callable<Integer> {
         .heartbeatTimeout(heartbeatTimeout)
         .defaultMaxSeconds(defaultMaxSeconds)
         .maxPendingJobs(maxPending)
+        .maxDoneJobs(maxDone)
         .build();
     CoordinatorServer server = CoordinatorServer.newBuilder()
         .config(cfg).bind(bind).port(port).build();

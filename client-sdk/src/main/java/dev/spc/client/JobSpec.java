@@ -16,6 +16,8 @@ public final class JobSpec {
   private final OptionalInt maxSeconds;
   private final int priority;
   private final String idempotencyKey;
+  /** The wire form, built once: one spec is often submitted many times. */
+  private volatile dev.spc.proto.JobSpec wire;
 
   private JobSpec(Builder b) {
     this.type = b.type;
@@ -38,6 +40,25 @@ public final class JobSpec {
   public Builder toBuilder() {
     return new Builder(type).args(args).payload(payload).priority(priority)
         .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds);
+  }
+
+  /** The wire form, built on first use. */
+  dev.spc.proto.JobSpec toProto() {
+    dev.spc.proto.JobSpec w = wire;
+    if (w == null) {
+      dev.spc.proto.JobSpec.Builder b = dev.spc.proto.JobSpec.newBuilder()
+          .setType(type)
+          .addAllArgs(args)
+          .setPriority(priority)
+          .setIdempotencyKey(idempotencyKey);
+      if (payload.length > 0) {
+        b.setPayload(com.google.protobuf.ByteString.copyFrom(payload));
+      }
+      maxSeconds.ifPresent(b::setMaxSeconds);
+      w = b.build();
+      wire = w;
+    }
+    return w;
   }
 
   public String type() {

@@ -85,7 +85,7 @@ public final class SpcClient implements AutoCloseable {
 
   public CompletableFuture<JobId> submitAsync(JobSpec spec) {
     return call(unary(jobs).submitJob(
-            SubmitJobRequest.newBuilder().setJob(Convert.toProto(spec)).build()),
+            SubmitJobRequest.newBuilder().setJob(spec.toProto()).build()),
         r -> JobId.of(r.getJobId()));
   }
 
@@ -97,7 +97,7 @@ public final class SpcClient implements AutoCloseable {
   public CompletableFuture<List<JobId>> submitAllAsync(List<JobSpec> specs) {
     SubmitJobsRequest.Builder req = SubmitJobsRequest.newBuilder();
     for (JobSpec s : specs) {
-      req.addJobs(Convert.toProto(s));
+      req.addJobs(s.toProto());
     }
     return call(unary(jobs).submitJobs(req.build()),
         r -> r.getJobIdsList().stream().map(JobId::of).toList());

@@ -115,7 +115,10 @@ public final class WorkerAgent implements AutoCloseable {
     this.stub = WorkerServiceGrpc.newStub(channel);
     this.agentThread = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("spc-agent").daemon(true).factory());
-    this.slotThreads = Executors.newCachedThreadPool(
+    // One thread per slot, fed from a queue: a thread that finishes a job takes the next queued
+    // one without parking. A stuck job holds its thread, exactly as it holds its slot.
+    this.slotThreads = new java.util.concurrent.ThreadPoolExecutor(slots, slots, 60,
+        TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
         Thread.ofPlatform().name("spc-slot-", 0).daemon(true).factory());
     this.state = new AgentState(name, slots, stopGrace, agentThread, slotThreads, this::send,
         this::allSlotsStuck);

@@ -19,14 +19,25 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessCluster implements AutoCloseable {
   private static final String MAIN = "dev.spc.cli.Main";
 
+  /** Small, quick-starting JVMs: several share a 2-core machine. */
+  public static final List<String> SMALL_JVM =
+      List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
+
   private final Path dir;
+  private final List<String> jvmFlags;
   private final List<Node> nodes = new ArrayList<>();
   private Node coordinator;
   private int port;
 
-  /** Logs and port files go to {@code dir}, which must exist. */
+  /** Logs and port files go to {@code dir}, which must exist; JVMs are {@link #SMALL_JVM}. */
   public ProcessCluster(Path dir) {
+    this(dir, SMALL_JVM);
+  }
+
+  /** Like {@link #ProcessCluster(Path)}, with these JVM flags for every process. */
+  public ProcessCluster(Path dir, List<String> jvmFlags) {
     this.dir = dir;
+    this.jvmFlags = List.copyOf(jvmFlags);
   }
 
   public Path dir() {
@@ -70,6 +81,13 @@ public final class ProcessCluster implements AutoCloseable {
     return coordinator;
   }
 
+  /** Every process started so far. */
+  public List<Node> nodes() {
+    synchronized (nodes) {
+      return List.copyOf(nodes);
+    }
+  }
+
   /** Starts a worker agent connecting to the coordinator. Does not wait for it to register. */
   public Node startWorker(String name, List<String> extraArgs) throws IOException {
     List<String> args = new ArrayList<>(List.of("worker", "--coordinator", target(), "--name", name));
@@ -77,15 +95,22 @@ public final class ProcessCluster implements AutoCloseable {
     return start(name, args);
   }
 
+  /** Starts any main class of this classpath as a member of the cluster. */
+  public Node startJava(String name, String mainClass, List<String> args) throws IOException {
+    return start(name, mainClass, args);
+  }
+
   private Node start(String name, List<String> args) throws IOException {
+    return start(name, MAIN, args);
+  }
+
+  private Node start(String name, String mainClass, List<String> args) throws IOException {
     Path log = dir.resolve(name + ".log");
     int n = 1;
     while (Files.exists(log)) {
       log = dir.resolve(name + "." + (++n) + ".log");
     }
-    // Small, quick-starting JVMs: several share a 2-core machine.
-    List<String> cmd = JavaLauncher.command(
-        List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"), MAIN, args);
+    List<String> cmd = JavaLauncher.command(jvmFlags, mainClass, args);
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())

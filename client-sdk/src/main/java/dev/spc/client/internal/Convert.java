@@ -1,6 +1,5 @@
 package dev.spc.client.internal;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.spc.client.DoneReason;
 import dev.spc.client.JobId;
@@ -17,17 +16,6 @@ import java.util.OptionalInt;
 /** Between the SDK's value types and the wire messages. */
 public final class Convert {
   private Convert() {}
-
-  public static dev.spc.proto.JobSpec toProto(JobSpec s) {
-    dev.spc.proto.JobSpec.Builder b = dev.spc.proto.JobSpec.newBuilder()
-        .setType(s.type())
-        .addAllArgs(s.args())
-        .setPayload(ByteString.copyFrom(s.payload()))
-        .setPriority(s.priority())
-        .setIdempotencyKey(s.idempotencyKey());
-    s.maxSeconds().ifPresent(b::setMaxSeconds);
-    return b.build();
-  }
 
   public static JobSpec fromProto(dev.spc.proto.JobSpec p) {
     JobSpec.Builder b = JobSpec.newBuilder(p.getType().isEmpty() ? "?" : p.getType())

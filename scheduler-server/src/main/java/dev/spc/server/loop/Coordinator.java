@@ -27,10 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -71,14 +68,16 @@ public final class Coordinator {
   private final long heartbeatTimeoutNanos;
   private final long heartbeatIntervalNanos;
 
-  private final TreeMap<Long, JobRecord> jobs = new TreeMap<>();
-  private final Map<String, TreeSet<JobRecord>> pendingByType = new HashMap<>();
+  private final Map<Long, JobRecord> jobs = new HashMap<>();
+  private final Map<String, PendingQueue> pendingByType = new HashMap<>();
   private int pendingCount;
   private int runningCount;
   private long submittedTotal;
   /** Done jobs by {@link DoneReason} number. */
   private final long[] doneByReason = new long[DoneReason.values().length];
   private final Map<String, String> idempotency = new HashMap<>();
+  /** Done jobs in the order they finished, for forgetting the oldest. */
+  private final java.util.ArrayDeque<JobRecord> doneOrder = new java.util.ArrayDeque<>();
   private long nextJobSeq = 1;
 
   private final Map<String, WorkerRecord> workersByName = new LinkedHashMap<>();
@@ -89,10 +88,7 @@ public final class Coordinator {
   private final List<WorkerRecord> toFlush = new ArrayList<>();
 
   private final Map<Long, LeaseRecord> leases = new HashMap<>();
-  private final TreeSet<LeaseRecord> deadlines = new TreeSet<>((a, b) -> {
-    int c = Long.compare(a.deadlineNanos, b.deadlineNanos);
-    return c != 0 ? c : Long.compare(a.id, b.id);
-  });
+  private final Deadlines deadlines = new Deadlines();
   private long nextLeaseSeq = 1;
 
   private final Map<Long, Waiter> waiters = new HashMap<>();
@@ -203,7 +199,7 @@ public final class Coordinator {
       long seq = nextJobSeq++;
       JobRecord job = new JobRecord(seq, ids.format(seq), spec, now);
       jobs.put(seq, job);
-      pendingByType.computeIfAbsent(spec.getType(), t -> new TreeSet<>(JobRecord.ORDER)).add(job);
+      pendingByType.computeIfAbsent(spec.getType(), t -> new PendingQueue()).add(job);
       pendingCount++;
       submittedTotal++;
       if (!key.isEmpty()) {
@@ -359,16 +355,17 @@ public final class Coordinator {
       }
     }
     ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
-    NavigableMap<Long, JobRecord> tail = jobs.tailMap(from, true);
+    // Sequences are dense apart from forgotten jobs: walk them in order, probing the table.
     int scanned = 0;
     int taken = 0;
-    for (JobRecord job : tail.values()) {
+    for (long seq = Math.max(from, 1); seq < nextJobSeq; seq++) {
       if (taken == size || scanned == LIST_SCAN_LIMIT) {
-        out.setNextPageToken(Long.toString(job.seq));
+        out.setNextPageToken(Long.toString(seq));
         break;
       }
       scanned++;
-      if (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter) {
+      JobRecord job = jobs.get(seq);
+      if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)) {
         out.addJobs(Views.job(job, workersPerType));
         taken++;
       }
@@ -477,7 +474,7 @@ public final class Coordinator {
       if (w.occupied.size() >= w.slots * 2) {
         break; // an agent reporting far more than its slots is confused; don't grow without bound
       }
-      LeaseRecord foreign = new LeaseRecord(leaseId, null, w, Long.MAX_VALUE, false);
+      LeaseRecord foreign = new LeaseRecord(leaseId, null, w, 0, Long.MAX_VALUE, false);
       w.occupied.put(leaseId, foreign);
       if (w.freeSlots() <= 0) {
         freeWorkers.remove(w);
@@ -644,12 +641,10 @@ public final class Coordinator {
         w.lastSeenNanos = Math.max(w.lastSeenNanos, now);
       }
     }
-    while (!deadlines.isEmpty() && deadlines.first().deadlineNanos - now <= 0) {
-      LeaseRecord lease = deadlines.first(); // only live leases are in here
+    deadlines.expire(now, lease -> {
       stopLease(lease, "timed out");
-      finish(lease.job, DoneReason.DONE_REASON_TIMEOUT,
-          "exceeded max_seconds=" + effectiveMaxSeconds(lease.job.spec), null);
-    }
+      finish(lease.job, DoneReason.DONE_REASON_TIMEOUT, "exceeded max_seconds=" + lease.maxSeconds, null);
+    });
     List<WorkerRecord> lost = null;
     for (WorkerRecord w : workersByName.values()) {
       if (now - w.lastSeenNanos > heartbeatTimeoutNanos) {
@@ -690,15 +685,12 @@ public final class Coordinator {
     while (progress && pendingCount > 0 && !freeWorkers.isEmpty()) {
       progress = false;
       for (WorkerRecord w : freeWorkers.toArray(new WorkerRecord[0])) {
-        TreeSet<JobRecord> queue = bestQueueFor(w);
+        PendingQueue queue = bestQueueFor(w);
         if (queue == null) {
           continue;
         }
-        JobRecord job = queue.pollFirst();
+        JobRecord job = queue.poll();
         pendingCount--;
-        if (queue.isEmpty()) {
-          pendingByType.remove(job.spec.getType());
-        }
         grant(job, w);
         progress = true;
         freeWorkers.remove(w);
@@ -709,13 +701,15 @@ public final class Coordinator {
     }
   }
 
-  private TreeSet<JobRecord> bestQueueFor(WorkerRecord w) {
-    TreeSet<JobRecord> best = null;
+  private PendingQueue bestQueueFor(WorkerRecord w) {
+    PendingQueue best = null;
+    JobRecord bestHead = null;
     for (String type : w.types) {
-      TreeSet<JobRecord> q = pendingByType.get(type);
-      if (q != null && !q.isEmpty()
-          && (best == null || JobRecord.ORDER.compare(q.first(), best.first()) < 0)) {
+      PendingQueue q = pendingByType.get(type);
+      JobRecord head = q == null ? null : q.peek();
+      if (head != null && (bestHead == null || JobRecord.ORDER.compare(head, bestHead) < 0)) {
         best = q;
+        bestHead = head;
       }
     }
     return best;
@@ -733,14 +727,14 @@ public final class Coordinator {
       return;
     }
     long leaseId = leaseBase + nextLeaseSeq++;
-    LeaseRecord lease = new LeaseRecord(leaseId, job, w,
+    LeaseRecord lease = new LeaseRecord(leaseId, job, w, max,
         clock.nanos() + max * 1_000_000_000L, true);
     job.lease = lease;
     leases.put(leaseId, lease);
     w.occupied.put(leaseId, lease);
     deadlines.add(lease);
-    JobSpec spec = job.spec.hasMaxSeconds() ? job.spec : job.spec.toBuilder().setMaxSeconds(max).build();
-    w.outLeases.add(Lease.newBuilder().setLeaseId(leaseId).setJobId(job.id).setSpec(spec).build());
+    w.outLeases.add(Lease.newBuilder().setLeaseId(leaseId).setJobId(job.id).setSpec(job.spec)
+        .setMaxSeconds(max).build());
     queueFlush(w);
   }
 
@@ -758,7 +752,7 @@ public final class Coordinator {
   private void endLease(LeaseRecord lease) {
     if (lease.live) {
       lease.live = false;
-      deadlines.remove(lease);
+      deadlines.ended(lease);
     }
   }
 
@@ -834,12 +828,10 @@ public final class Coordinator {
   }
 
   private void removePending(JobRecord job) {
-    TreeSet<JobRecord> q = pendingByType.get(job.spec.getType());
-    if (q != null && q.remove(job)) {
+    PendingQueue q = pendingByType.get(job.spec.getType());
+    if (q != null && job.state == JobState.JOB_STATE_PENDING) {
+      q.removed();
       pendingCount--;
-      if (q.isEmpty()) {
-        pendingByType.remove(job.spec.getType());
-      }
     }
   }
 
@@ -860,6 +852,20 @@ public final class Coordinator {
     }
     job.finishedAt = clock.now();
     releaseWaiters(job);
+    doneOrder.add(job);
+    if (doneOrder.size() > cfg.maxDoneJobs()) {
+      forget(doneOrder.poll());
+    }
+  }
+
+  /** Retention: an old done job is dropped; its id reads UNKNOWN from now on. */
+  private void forget(JobRecord job) {
+    jobs.remove(job.seq);
+    String key = job.spec.getIdempotencyKey();
+    if (!key.isEmpty() && job.id.equals(idempotency.get(key))) {
+      idempotency.remove(key);
+    }
+    doneByReason[job.reason.getNumber()]--;
   }
 
   // ------------------------------------------------------------------ for tests and metrics

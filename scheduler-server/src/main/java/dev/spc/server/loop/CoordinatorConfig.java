@@ -19,6 +19,7 @@ public final class CoordinatorConfig {
   private final int maxPendingJobs;
   private final int maxBatchSize;
   private final int maxInboundMessageBytes;
+  private final int maxDoneJobs;
 
   private CoordinatorConfig(Builder b) {
     this.heartbeatInterval = b.heartbeatInterval;
@@ -30,6 +31,7 @@ public final class CoordinatorConfig {
     this.maxPendingJobs = b.maxPendingJobs;
     this.maxBatchSize = b.maxBatchSize;
     this.maxInboundMessageBytes = b.maxInboundMessageBytes;
+    this.maxDoneJobs = b.maxDoneJobs;
   }
 
   public static Builder newBuilder() {
@@ -76,6 +78,10 @@ public final class CoordinatorConfig {
     return maxInboundMessageBytes;
   }
 
+  public int maxDoneJobs() {
+    return maxDoneJobs;
+  }
+
   /** Builder for {@link CoordinatorConfig}. */
   public static final class Builder {
     private Duration heartbeatInterval = Duration.ofSeconds(1);
@@ -87,8 +93,15 @@ public final class CoordinatorConfig {
     private int maxPendingJobs = 1_000_000;
     private int maxBatchSize = 100_000;
     private int maxInboundMessageBytes = 4 << 20;
+    private int maxDoneJobs = 1_000_000;
 
     private Builder() {}
+
+    /** Done jobs kept for status and wait; the oldest beyond this are forgotten (default 1,000,000). */
+    public Builder maxDoneJobs(int n) {
+      this.maxDoneJobs = requirePositive("max done jobs", n);
+      return this;
+    }
 
     /** How often agents send heartbeats: 10ms to 60s (default 1s). */
     public Builder heartbeatInterval(Duration d) {

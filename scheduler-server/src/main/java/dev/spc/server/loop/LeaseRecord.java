@@ -10,13 +10,16 @@ final class LeaseRecord {
   /** Null for a lease the agent reported holding that this coordinator does not know. */
   final JobRecord job;
   final WorkerRecord worker;
+  final int maxSeconds;
   final long deadlineNanos;
   boolean live;
 
-  LeaseRecord(long id, JobRecord job, WorkerRecord worker, long deadlineNanos, boolean live) {
+  LeaseRecord(long id, JobRecord job, WorkerRecord worker, int maxSeconds, long deadlineNanos,
+      boolean live) {
     this.id = id;
     this.job = job;
     this.worker = worker;
+    this.maxSeconds = maxSeconds;
     this.deadlineNanos = deadlineNanos;
     this.live = live;
   }

@@ -10,6 +10,8 @@ final class SpecValidator {
   static final int MAX_IDEMPOTENCY_KEY = 256;
 
   private final CoordinatorConfig cfg;
+  /** Batches are mostly of one type: remember the last type that passed. */
+  private String lastValidType = "";
 
   SpecValidator(CoordinatorConfig cfg) {
     this.cfg = cfg;
@@ -21,10 +23,11 @@ final class SpecValidator {
     if (type.isEmpty()) {
       return field + ".type must not be empty";
     }
-    if (!TYPE.matcher(type).matches()) {
+    if (!type.equals(lastValidType) && !TYPE.matcher(type).matches()) {
       return field + ".type must be 1-128 characters of [A-Za-z0-9._:/-] starting with a letter"
           + " or digit, got '" + shorten(type) + "'";
     }
+    lastValidType = type;
     if (spec.hasMaxSeconds()) {
       int s = spec.getMaxSeconds();
       if (s < 0 || s > cfg.maxSeconds()) {

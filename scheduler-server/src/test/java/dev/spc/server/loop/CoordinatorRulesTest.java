@@ -132,6 +132,21 @@ class CoordinatorRulesTest {
     }
 
     @Test
+    void beyondTheRetainedCount_theOldestDoneJobsAreForgotten() {
+      Harness small = new Harness(CoordinatorConfig.newBuilder().maxDoneJobs(2).build());
+      String a = small.submit("t");
+      String b = small.submit("t");
+      String c = small.submit("t");
+      small.cancel(a);
+      small.cancel(b);
+      assertEquals(DONE_REASON_CANCELLED, small.job(a).getDoneReason());
+      small.cancel(c);
+      assertEquals(JOB_STATE_UNKNOWN, small.job(a).getState());
+      assertEquals(DONE_REASON_CANCELLED, small.job(b).getDoneReason());
+      assertEquals(DONE_REASON_CANCELLED, small.job(c).getDoneReason());
+    }
+
+    @Test
     void doneJob_keepsItsDetail() {
       RecordingLink w = h.register("w", 1, "echo");
       String id = h.submit("echo", "a", "b");
@@ -312,7 +327,7 @@ class CoordinatorRulesTest {
     void absentMaxSeconds_usesTheDefault() {
       RecordingLink w = h.register("w", 1, "t");
       h.submit("t");
-      assertEquals(3600, w.leases().get(0).getSpec().getMaxSeconds());
+      assertEquals(3600, w.leases().get(0).getMaxSeconds());
     }
   }
 

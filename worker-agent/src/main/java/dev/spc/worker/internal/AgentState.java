@@ -42,6 +42,10 @@ public final class AgentState {
   private final Runnable onAllStuck;
 
   private final Map<Long, JobRun> running = new LinkedHashMap<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Finished> finishedQueue =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final List<JobResult> unsent = new ArrayList<>();
   private boolean connected;
   private boolean flushQueued;
@@ -118,11 +122,23 @@ public final class AgentState {
       run.bindThread(null);
       Thread.interrupted(); // leave the pooled thread clean for the next job
     }
-    JobResult outcome = r;
-    try {
-      agentThread.execute(() -> finished(run, outcome));
-    } catch (RejectedExecutionException e) {
-      // agent is gone
+    // Outcomes queue up here; the agent thread is woken once for however many arrive meanwhile.
+    finishedQueue.add(new Finished(run, r));
+    if (drainScheduled.compareAndSet(false, true)) {
+      try {
+        agentThread.execute(this::drainFinished);
+      } catch (RejectedExecutionException e) {
+        // agent is gone
+      }
+    }
+  }
+
+  private record Finished(JobRun run, JobResult result) {}
+
+  private void drainFinished() {
+    drainScheduled.set(false);
+    for (Finished f; (f = finishedQueue.poll()) != null; ) {
+      finished(f.run(), f.result());
     }
   }
 

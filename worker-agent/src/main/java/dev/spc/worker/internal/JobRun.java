@@ -84,7 +84,7 @@ public final class JobRun implements JobContext {
 
   @Override
   public Duration maxRunTime() {
-    return Duration.ofSeconds(lease.getSpec().getMaxSeconds());
+    return Duration.ofSeconds(lease.getMaxSeconds());
   }
 
   @Override

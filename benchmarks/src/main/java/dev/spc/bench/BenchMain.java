@@ -1,0 +1,330 @@
+package dev.spc.bench;
+
+import dev.spc.cli.local.ProcessCluster;
+import dev.spc.client.JobSpec;
+import dev.spc.client.SpcClient;
+import dev.spc.common.JavaLauncher;
+import dev.spc.common.LogSetup;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code spc bench}: where SPC stands on this machine. Every number comes from separate
+ * processes (coordinator, agents, this client) except the JMH section, which runs the loop
+ * alone.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmark SPC on this machine: burn-down, latency, transport baseline, per-process"
+        + " cost, scale, and the state machine alone (JMH).")
+public final class BenchMain implements Callable<Integer> {
+  /** Benchmark JVMs: the default JIT, a heap that does not resize under load. */
+  /** Messages in flight in the transport baseline: enough for Netty to coalesce writes. */
+  static final int WINDOW = 10_000;
+
+  static final List<String> JVM = List.of("-XX:+UseParallelGC", "-Xms512m", "-Xmx2g");
+
+  @Option(names = "--jobs", description = "No-op jobs in the burn-down (default ${DEFAULT-VALUE}).")
+  int jobs = 500_000;
+
+  @Option(names = "--workers", description = "Worker agent processes (default ${DEFAULT-VALUE}).")
+  int workers = 2;
+
+  @Option(names = "--slots", description = "Slots per worker (default ${DEFAULT-VALUE}).")
+  int slots = 256;
+
+  @Option(names = "--batch", description = "Jobs per SubmitJobs call (default ${DEFAULT-VALUE}).")
+  int batch = 5000;
+
+  @Option(names = "--in-flight", description = "SubmitJobs calls in flight (default ${DEFAULT-VALUE}).")
+  int inFlight = 4;
+
+  @Option(names = "--durable", description = "Run the coordinator in durable mode.")
+  boolean durable;
+
+  @Option(names = "--rate", description = "Submits per second in the latency run (default ${DEFAULT-VALUE}).")
+  int rate = 10_000;
+
+  @Option(names = "--latency-seconds", description = "Length of the latency run (default ${DEFAULT-VALUE}).")
+  int latencySeconds = 10;
+
+  @Option(names = "--transport-seconds", description = "Length of the transport baseline (default ${DEFAULT-VALUE}).")
+  int transportSeconds = 5;
+
+  @Option(names = "--pending", description = "Pending jobs held in the memory test (default ${DEFAULT-VALUE}).")
+  int pending = 1_000_000;
+
+  @Option(names = "--agents", description = "Simulated agents in the scale test (default ${DEFAULT-VALUE}).")
+  int agents = 1000;
+
+  @Option(names = "--skip", split = ",", description = "Sections to skip: transport, burndown, latency, scale, jmh.")
+  List<String> skip = new ArrayList<>();
+
+  @Option(names = "--jfr", description = "Record a JFR profile of every process into the log directory.")
+  boolean jfr;
+
+  @Option(names = "--markdown", description = "Also write the results table as markdown to this file.")
+  Path markdown;
+
+  private final PrintStream out = System.out;
+  private final List<String[]> rows = new ArrayList<>();
+
+  public static void main(String[] args) {
+    LogSetup.configure(java.util.logging.Level.WARNING);
+    System.exit(new CommandLine(new BenchMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (durable) {
+      System.err.println("spc bench: --durable needs the durable coordinator, which this build does"
+          + " not have yet");
+      return 2;
+    }
+    Path dir = Files.createTempDirectory("spc-bench-");
+    out.printf(Locale.ROOT, "SPC bench on %d cores, %s; logs in %s%n",
+        Runtime.getRuntime().availableProcessors(), Runtime.version(), dir);
+    double transport = Double.NaN;
+    double jobsPerSecond = Double.NaN;
+    Latency.Result latency = null;
+    if (!skip.contains("transport")) {
+      transport = transport(dir);
+    }
+    if (!skip.contains("burndown") || !skip.contains("latency")) {
+      List<String> jvm = new ArrayList<>(JVM);
+      if (jfr) {
+        jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + dir);
+      }
+      try (ProcessCluster cluster = new ProcessCluster(dir, jvm)) {
+        cluster.startCoordinator(List.of("--log-level", "warn", "--max-done", "2000000"));
+        for (int i = 1; i <= workers; i++) {
+          cluster.startWorker("bench-" + i, List.of("--slots", Integer.toString(slots),
+              "--log-level", "warn"));
+        }
+        try (SpcClient spc = SpcClient.connect(cluster.target())) {
+          awaitWorkers(spc);
+          if (!skip.contains("burndown")) {
+            jobsPerSecond = burndown(spc, cluster, transport);
+          }
+          if (!skip.contains("latency")) {
+            latency = latency(spc);
+          }
+        }
+      }
+    }
+    if (!skip.contains("scale")) {
+      scale(dir);
+    }
+    if (!skip.contains("jmh")) {
+      jmh();
+    }
+    out.println();
+    printTable();
+    if (markdown != null) {
+      writeMarkdown();
+    }
+    out.printf(Locale.ROOT, "SUMMARY jobs_per_s=%.0f p50_start_ms=%.3f p99_start_ms=%.3f transport_ratio=%.3f%n",
+        jobsPerSecond,
+        latency == null ? Double.NaN : latency.pct(latency.startMs(), 50),
+        latency == null ? Double.NaN : latency.pct(latency.startMs(), 99),
+        jobsPerSecond / transport);
+    return 0;
+  }
+
+  private void row(String section, String metric, String value) {
+    rows.add(new String[] {section, metric, value});
+    out.printf(Locale.ROOT, "  %-12s %-44s %s%n", section, metric, value);
+  }
+
+  private double transport(Path dir) throws Exception {
+    out.println("transport baseline: raw grpc-java bidi streaming between two processes...");
+    try (ProcessCluster c = new ProcessCluster(dir, JVM)) {
+      Path portFile = dir.resolve("echo.port");
+      var echo = c.startJava("echo-server", EchoServer.class.getName(), List.of(portFile.toString()));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.exists(portFile)) {
+        if (System.nanoTime() > deadline || !echo.process().isAlive()) {
+          throw new IllegalStateException("echo server did not start: " + echo.output());
+        }
+        Thread.sleep(20);
+      }
+      String target = "127.0.0.1:" + Files.readString(portFile).trim();
+      TransportBaseline.roundTripsPerSecond(target, Duration.ofSeconds(2), WINDOW); // warm-up
+      double rps = TransportBaseline.roundTripsPerSecond(target, Duration.ofSeconds(transportSeconds), WINDOW);
+      row("transport", "streaming round trips/s (" + WINDOW + " in flight)", fmt(rps));
+      return rps;
+    }
+  }
+
+  private void awaitWorkers(SpcClient spc) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (spc.workers().size() < workers) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("workers did not connect");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private double burndown(SpcClient spc, ProcessCluster cluster, double transport) throws Exception {
+    out.printf(Locale.ROOT, "burn-down: %d no-op jobs, %d workers x %d slots, batches of %d...%n",
+        jobs, workers, slots, batch);
+    Burndown.run(spc, Math.min(jobs, 100_000), batch, inFlight); // warm-up: JIT, pools
+    List<ProcessCluster.Node> procs = new ArrayList<>(List.of(cluster.coordinator()));
+    ProcStats[] before = new ProcStats[workers + 1];
+    before[0] = ProcStats.of(cluster.coordinator().pid());
+    Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight);
+    ProcStats coord = ProcStats.of(cluster.coordinator().pid());
+    row("burn-down", "jobs/s (" + jobs + " no-op, " + workers + "x" + slots + " slots)",
+        fmt(r.jobsPerSecond()));
+    row("burn-down", "exactly N DONE", r.stats().doneDone() >= jobs ? "yes" : "NO");
+    if (!Double.isNaN(transport)) {
+      row("burn-down", "fraction of transport round trips/s", String.format(Locale.ROOT, "%.3f",
+          r.jobsPerSecond() / transport));
+    }
+    double coordCpu = coord.cpuSeconds() - before[0].cpuSeconds();
+    row("cost", "coordinator CPU us per job", String.format(Locale.ROOT, "%.2f", coordCpu * 1e6 / jobs));
+    row("cost", "coordinator CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
+        coord.cpuSeconds(), ProcStats.mib(coord.peakRssBytes())));
+    for (ProcessCluster.Node n : clusterWorkers(cluster)) {
+      ProcStats s = ProcStats.of(n.pid());
+      row("cost", n.name() + " CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
+          s.cpuSeconds(), ProcStats.mib(s.peakRssBytes())));
+    }
+    ProcStats me = ProcStats.of(ProcessHandle.current().pid());
+    row("cost", "client (this process) CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
+        me.cpuSeconds(), ProcStats.mib(me.peakRssBytes())));
+    procs.clear();
+    return r.jobsPerSecond();
+  }
+
+  private List<ProcessCluster.Node> clusterWorkers(ProcessCluster cluster) {
+    return cluster.nodes().stream().filter(n -> n.name().startsWith("bench-")).toList();
+  }
+
+  private Latency.Result latency(SpcClient spc) throws Exception {
+    out.printf(Locale.ROOT, "latency: %d single submits/s for %ds...%n", rate, latencySeconds);
+    Latency.run(spc, rate, Duration.ofSeconds(2)); // warm-up
+    Latency.Result r = Latency.run(spc, rate, Duration.ofSeconds(latencySeconds));
+    row("latency", "submits/s achieved", fmt(r.achievedRate()));
+    row("latency", "submit->start p50 / p99 / p99.9 ms", String.format(Locale.ROOT, "%.3f / %.3f / %.3f",
+        r.pct(r.startMs(), 50), r.pct(r.startMs(), 99), r.pct(r.startMs(), 99.9)));
+    row("latency", "submit->done p50 / p99 / p99.9 ms", String.format(Locale.ROOT, "%.3f / %.3f / %.3f",
+        r.pct(r.doneMs(), 50), r.pct(r.doneMs(), 99), r.pct(r.doneMs(), 99.9)));
+    return r;
+  }
+
+  private void scale(Path dir) throws Exception {
+    out.printf(Locale.ROOT, "scale: %d pending jobs, then %d simulated agents...%n", pending, agents);
+    try (ProcessCluster c = new ProcessCluster(dir, List.of("-XX:+UseParallelGC", "-Xmx2g"))) {
+      var coord = c.startCoordinator(List.of("--log-level", "warn",
+          "--max-pending", Integer.toString(Math.max(pending, 1_000_000))));
+      try (SpcClient spc = SpcClient.connect(c.target())) {
+        List<JobSpec> specs = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+          specs.add(JobSpec.of("noop"));
+        }
+        for (int n = 0; n < pending; n += specs.size()) {
+          spc.submitAll(specs.subList(0, Math.min(specs.size(), pending - n)));
+        }
+        long heap = heapUsedAfterGc(coord.pid());
+        row("scale", pending + " pending jobs: coordinator heap after GC", ProcStats.mib(heap));
+        row("scale", pending + " pending jobs: coordinator RSS", ProcStats.mib(ProcStats.of(coord.pid()).rssBytes()));
+        try (SimulatedAgents sim = new SimulatedAgents(c.target(), agents, 100)) {
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while (sim.registered() < agents && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+          }
+          Thread.sleep(3000); // settle: registrations done, heartbeats spread out
+          ProcStats a = ProcStats.of(coord.pid());
+          long t0 = System.nanoTime();
+          Thread.sleep(10_000);
+          ProcStats b = ProcStats.of(coord.pid());
+          double wall = (System.nanoTime() - t0) / 1e9;
+          row("scale", sim.registered() + " agents, 1s heartbeats: coordinator CPU",
+              String.format(Locale.ROOT, "%.2f %% of one core", 100 * (b.cpuSeconds() - a.cpuSeconds()) / wall));
+          row("scale", "workers listed by the coordinator", Integer.toString(spc.stats().workers()));
+        }
+      }
+    }
+  }
+
+  private static long heapUsedAfterGc(long pid) throws Exception {
+    String jcmd = Path.of(JavaLauncher.javaBinary()).resolveSibling("jcmd").toString();
+    run(jcmd, Long.toString(pid), "GC.run");
+    String info = run(jcmd, Long.toString(pid), "GC.heap_info");
+    Matcher m = Pattern.compile("used (\\d+)K").matcher(info);
+    return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String s = new String(p.getInputStream().readAllBytes());
+    p.waitFor(60, TimeUnit.SECONDS);
+    return s;
+  }
+
+  private void jmh() throws Exception {
+    out.println("state machine alone (JMH): submit -> lease -> finish, batches of 1000...");
+    var opts = new OptionsBuilder()
+        .include(dev.spc.bench.jmh.LoopBenchmark.class.getName())
+        .forks(1)
+        .warmupIterations(3)
+        .warmupTime(TimeValue.seconds(2))
+        .measurementIterations(5)
+        .measurementTime(TimeValue.seconds(2))
+        .jvmArgsPrepend(JavaLauncher.quietFlags().toArray(String[]::new))
+        .jvmArgsAppend("-XX:+UseParallelGC", "-Xmx2g")
+        .shouldFailOnError(true)
+        .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT)
+        .build();
+    for (RunResult r : new Runner(opts).run()) {
+      var p = r.getPrimaryResult();
+      row("loop (JMH)", "jobs/s submit->lease->finish, no network",
+          String.format(Locale.ROOT, "%s +- %s", fmt(p.getScore()), fmt(p.getScoreError())));
+    }
+  }
+
+  private void printTable() {
+    int[] w = new int[3];
+    for (String[] r : rows) {
+      for (int i = 0; i < 3; i++) {
+        w[i] = Math.max(w[i], r[i].length());
+      }
+    }
+    for (String[] r : rows) {
+      out.printf(Locale.ROOT, "%-" + w[0] + "s  %-" + w[1] + "s  %s%n", r[0], r[1], r[2]);
+    }
+  }
+
+  private void writeMarkdown() throws Exception {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| section | metric | value |\n|---|---|---|\n");
+    for (String[] r : rows) {
+      sb.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
+    }
+    sb.append("\n").append(LocalDate.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
+        .append(" cores, ").append(Runtime.version()).append('\n');
+    Files.writeString(markdown, sb.toString());
+  }
+
+  static String fmt(double v) {
+    return String.format(Locale.ROOT, "%,.0f", v);
+  }
+}

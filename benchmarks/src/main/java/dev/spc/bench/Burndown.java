@@ -1,0 +1,57 @@
+package dev.spc.bench;
+
+import dev.spc.client.CoordinatorStats;
+import dev.spc.client.JobId;
+import dev.spc.client.JobSpec;
+import dev.spc.client.SpcClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+
+/**
+ * N no-op jobs through the batch API, as fast as they go: time from the first submit to the
+ * N-th outcome, and a check that exactly N ended DONE.
+ */
+final class Burndown {
+  private Burndown() {}
+
+  record Result(long jobs, double seconds, CoordinatorStats stats) {
+    double jobsPerSecond() {
+      return jobs / seconds;
+    }
+  }
+
+  static Result run(SpcClient spc, int jobs, int batch, int inFlight) throws Exception {
+    CoordinatorStats before = spc.stats();
+    List<JobSpec> one = new ArrayList<>(batch);
+    for (int i = 0; i < batch; i++) {
+      one.add(JobSpec.of("noop"));
+    }
+    Semaphore window = new Semaphore(inFlight);
+    List<CompletableFuture<List<JobId>>> submits = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int sent = 0; sent < jobs; sent += batch) {
+      List<JobSpec> specs = sent + batch <= jobs ? one : one.subList(0, jobs - sent);
+      window.acquire();
+      CompletableFuture<List<JobId>> f = spc.submitAllAsync(specs);
+      f.whenComplete((ids, e) -> window.release());
+      submits.add(f);
+    }
+    for (CompletableFuture<List<JobId>> f : submits) {
+      f.join();
+    }
+    long target = before.done() + jobs;
+    CoordinatorStats s;
+    while ((s = spc.stats()).done() < target) {
+      Thread.sleep(1);
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    long ok = s.doneDone() - before.doneDone();
+    if (ok != jobs || s.done() != target) {
+      throw new IllegalStateException("expected exactly " + jobs + " DONE, got " + ok
+          + " (stats " + s + ")");
+    }
+    return new Result(jobs, secs, s);
+  }
+}

@@ -1,0 +1,85 @@
+package dev.spc.bench;
+
+import dev.spc.proto.CoordinatorMessage;
+import dev.spc.proto.Heartbeat;
+import dev.spc.proto.Register;
+import dev.spc.proto.WorkerMessage;
+import dev.spc.proto.WorkerServiceGrpc;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Many agents from one process: each a stream that registers and then heartbeats at the
+ * interval the coordinator asks for. They handle a job type nobody submits, so they only cost
+ * the coordinator their connections and heartbeats.
+ */
+final class SimulatedAgents implements AutoCloseable {
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+  private final AtomicInteger registered = new AtomicInteger();
+  private final AtomicInteger failed = new AtomicInteger();
+
+  SimulatedAgents(String target, int agents, int perChannel) {
+    for (int i = 0; i < agents; i++) {
+      if (i % perChannel == 0) {
+        channels.add(Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build());
+      }
+      ManagedChannel ch = channels.get(channels.size() - 1);
+      String name = "sim-" + i;
+      Object lock = new Object();
+      @SuppressWarnings("unchecked")
+      StreamObserver<WorkerMessage>[] out = new StreamObserver[1];
+      out[0] = WorkerServiceGrpc.newStub(ch).connect(new StreamObserver<CoordinatorMessage>() {
+        @Override
+        public void onNext(CoordinatorMessage m) {
+          if (m.hasRegistered()) {
+            registered.incrementAndGet();
+            long interval = m.getRegistered().getHeartbeatIntervalMs();
+            timer.scheduleAtFixedRate(() -> {
+              synchronized (lock) {
+                out[0].onNext(WorkerMessage.newBuilder()
+                    .setHeartbeat(Heartbeat.getDefaultInstance()).build());
+              }
+            }, (long) (Math.random() * interval), interval, TimeUnit.MILLISECONDS);
+          }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          failed.incrementAndGet();
+        }
+
+        @Override
+        public void onCompleted() {}
+      });
+      synchronized (lock) {
+        out[0].onNext(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
+            .setName(name).addJobTypes("sim.idle").setSlots(1).setHost("bench")).build());
+      }
+    }
+  }
+
+  int registered() {
+    return registered.get();
+  }
+
+  int failed() {
+    return failed.get();
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    for (ManagedChannel ch : channels) {
+      ch.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.spc.bench;
+
+import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Raw grpc-java streaming round trips per second between this process and an {@link EchoServer}
+ * process: one bidirectional stream, {@code window} small messages in flight, each reply
+ * sending the next. What the transport allows on this machine, with nothing of SPC in between.
+ */
+final class TransportBaseline {
+  private TransportBaseline() {}
+
+  static double roundTripsPerSecond(String target, Duration duration, int window)
+      throws InterruptedException {
+    ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        .directExecutor().build();
+    try {
+      byte[] msg = new byte[32];
+      AtomicLong count = new AtomicLong();
+      CountDownLatch done = new CountDownLatch(1);
+      long end = System.nanoTime() + duration.toNanos();
+      long[] startNanos = new long[1];
+      long[] warmCount = new long[1];
+      long warmUntil = System.nanoTime() + duration.toNanos() / 4;
+      @SuppressWarnings("unchecked")
+      StreamObserver<byte[]>[] out = new StreamObserver[1];
+      out[0] = ClientCalls.asyncBidiStreamingCall(ch.newCall(EchoServer.ECHO, CallOptions.DEFAULT),
+          new StreamObserver<byte[]>() {
+            @Override
+            public void onNext(byte[] m) {
+              long n = count.incrementAndGet();
+              long now = System.nanoTime();
+              if (startNanos[0] == 0 && now - warmUntil >= 0) {
+                startNanos[0] = now;
+                warmCount[0] = n;
+              }
+              if (now - end < 0) {
+                synchronized (out) {
+                  out[0].onNext(msg);
+                }
+              } else if (done.getCount() > 0) {
+                done.countDown();
+              }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+      synchronized (out) {
+        for (int i = 0; i < window; i++) {
+          out[0].onNext(msg);
+        }
+      }
+      done.await(duration.toSeconds() + 30, TimeUnit.SECONDS);
+      long measured = count.get() - warmCount[0];
+      double secs = (System.nanoTime() - startNanos[0]) / 1e9;
+      synchronized (out) {
+        out[0].onCompleted();
+      }
+      return measured / secs;
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+}

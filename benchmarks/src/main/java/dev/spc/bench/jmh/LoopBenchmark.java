@@ -1,0 +1,108 @@
+package dev.spc.bench.jmh;
+
+import dev.spc.proto.CoordinatorMessage;
+import dev.spc.proto.JobResult;
+import dev.spc.proto.JobResults;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.Lease;
+import dev.spc.proto.Outcome;
+import dev.spc.proto.Register;
+import dev.spc.server.loop.Clock;
+import dev.spc.server.loop.Coordinator;
+import dev.spc.server.loop.CoordinatorConfig;
+import dev.spc.server.loop.Failure;
+import dev.spc.server.loop.Msg;
+import dev.spc.server.loop.Reply;
+import dev.spc.server.loop.WorkerLink;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The coordinator's state machine with no network: one batch of no-op submits, dispatched to a
+ * worker as leases, then one message of results. Jobs per second here is the ceiling for
+ * everything the network adds.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class LoopBenchmark {
+  public static final int BATCH = 1000;
+
+  @Param({"1000"})
+  public int batch;
+
+  private Coordinator coordinator;
+  private CapturingLink link;
+  private List<JobSpec> specs;
+
+  /** A worker stream that keeps the leases it is sent. */
+  static final class CapturingLink implements WorkerLink {
+    final List<Lease> leases = new ArrayList<>();
+
+    @Override
+    public void send(CoordinatorMessage m) {
+      if (m.hasLeases()) {
+        leases.addAll(m.getLeases().getLeasesList());
+      }
+    }
+
+    @Override
+    public void close(Failure failure) {}
+
+    @Override
+    public String peer() {
+      return "bench";
+    }
+  }
+
+  private static final Reply<List<String>> IGNORE = new Reply<>() {
+    @Override
+    public void ok(List<String> value) {}
+
+    @Override
+    public void fail(Failure failure) {
+      throw new IllegalStateException(failure.toString());
+    }
+  };
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    coordinator = new Coordinator(CoordinatorConfig.defaults(), Clock.system());
+    link = new CapturingLink();
+    coordinator.handle(new Msg.WorkerRegister(link, Register.newBuilder().setName("bench")
+        .addJobTypes("noop").setSlots(1024).build()));
+    coordinator.afterBatch();
+    specs = new ArrayList<>();
+    for (int i = 0; i < BATCH; i++) {
+      specs.add(JobSpec.newBuilder().setType("noop").build());
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public int submitLeaseFinish() {
+    coordinator.handle(new Msg.Submit(specs, true, IGNORE));
+    coordinator.afterBatch();
+    JobResults.Builder results = JobResults.newBuilder();
+    for (Lease l : link.leases) {
+      results.addResults(JobResult.newBuilder().setLeaseId(l.getLeaseId())
+          .setOutcome(Outcome.OUTCOME_SUCCEEDED));
+    }
+    int n = link.leases.size();
+    link.leases.clear();
+    coordinator.handle(new Msg.WorkerResults(link, results.build()));
+    coordinator.afterBatch();
+    return n;
+  }
+}
