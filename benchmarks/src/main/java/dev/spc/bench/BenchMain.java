@@ -38,7 +38,7 @@ public final class BenchMain implements Callable<Integer> {
   /** Messages in flight in the transport baseline: enough for Netty to coalesce writes. */
   static final int WINDOW = 10_000;
 
-  static final List<String> JVM = List.of("-XX:+UseParallelGC", "-Xms512m", "-Xmx2g");
+  static final List<String> JVM = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=2", "-Xms512m", "-Xmx2g");
 
   @Option(names = "--jobs", description = "No-op jobs in the burn-down (default ${DEFAULT-VALUE}).")
   int jobs = 500_000;
@@ -47,7 +47,7 @@ public final class BenchMain implements Callable<Integer> {
   int workers = 2;
 
   @Option(names = "--slots", description = "Slots per worker (default ${DEFAULT-VALUE}).")
-  int slots = 256;
+  int slots = 1024;
 
   @Option(names = "--batch", description = "Jobs per SubmitJobs call (default ${DEFAULT-VALUE}).")
   int batch = 5000;
@@ -75,6 +75,9 @@ public final class BenchMain implements Callable<Integer> {
 
   @Option(names = "--skip", split = ",", description = "Sections to skip: transport, burndown, latency, scale, jmh.")
   List<String> skip = new ArrayList<>();
+
+  @Option(names = "--jvm", split = ",", description = "JVM flags of the coordinator and agents (default ${DEFAULT-VALUE}).")
+  List<String> jvmFlags = new ArrayList<>(JVM);
 
   @Option(names = "--jfr", description = "Record a JFR profile of every process into the log directory.")
   boolean jfr;
@@ -107,7 +110,7 @@ public final class BenchMain implements Callable<Integer> {
       transport = transport(dir);
     }
     if (!skip.contains("burndown") || !skip.contains("latency")) {
-      List<String> jvm = new ArrayList<>(JVM);
+      List<String> jvm = new ArrayList<>(jvmFlags);
       if (jfr) {
         jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + dir);
       }
@@ -232,7 +235,7 @@ public final class BenchMain implements Callable<Integer> {
 
   private void scale(Path dir) throws Exception {
     out.printf(Locale.ROOT, "scale: %d pending jobs, then %d simulated agents...%n", pending, agents);
-    try (ProcessCluster c = new ProcessCluster(dir, List.of("-XX:+UseParallelGC", "-Xmx2g"))) {
+    try (ProcessCluster c = new ProcessCluster(dir, jvmFlags)) {
       var coord = c.startCoordinator(List.of("--log-level", "warn",
           "--max-pending", Integer.toString(Math.max(pending, 1_000_000))));
       try (SpcClient spc = SpcClient.connect(c.target())) {
@@ -246,31 +249,46 @@ public final class BenchMain implements Callable<Integer> {
         long heap = heapUsedAfterGc(coord.pid());
         row("scale", pending + " pending jobs: coordinator heap after GC", ProcStats.mib(heap));
         row("scale", pending + " pending jobs: coordinator RSS", ProcStats.mib(ProcStats.of(coord.pid()).rssBytes()));
+        double idle = cpuPercent(coord.pid(), Duration.ofSeconds(5));
+        row("scale", "no agents: coordinator CPU (idle baseline)",
+            String.format(Locale.ROOT, "%.2f %% of one core", idle));
         try (SimulatedAgents sim = new SimulatedAgents(c.target(), agents, 100)) {
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
           while (sim.registered() < agents && System.nanoTime() < deadline) {
             Thread.sleep(50);
           }
           Thread.sleep(3000); // settle: registrations done, heartbeats spread out
-          ProcStats a = ProcStats.of(coord.pid());
-          long t0 = System.nanoTime();
-          Thread.sleep(10_000);
-          ProcStats b = ProcStats.of(coord.pid());
-          double wall = (System.nanoTime() - t0) / 1e9;
+          double busy = cpuPercent(coord.pid(), Duration.ofSeconds(10));
           row("scale", sim.registered() + " agents, 1s heartbeats: coordinator CPU",
-              String.format(Locale.ROOT, "%.2f %% of one core", 100 * (b.cpuSeconds() - a.cpuSeconds()) / wall));
+              String.format(Locale.ROOT, "%.2f %% of one core (%.2f %% over idle)", busy, busy - idle));
           row("scale", "workers listed by the coordinator", Integer.toString(spc.stats().workers()));
         }
       }
     }
   }
 
+  private static double cpuPercent(long pid, Duration over) throws InterruptedException {
+    ProcStats a = ProcStats.of(pid);
+    long t0 = System.nanoTime();
+    Thread.sleep(over.toMillis());
+    ProcStats b = ProcStats.of(pid);
+    return 100 * (b.cpuSeconds() - a.cpuSeconds()) / ((System.nanoTime() - t0) / 1e9);
+  }
+
   private static long heapUsedAfterGc(long pid) throws Exception {
     String jcmd = Path.of(JavaLauncher.javaBinary()).resolveSibling("jcmd").toString();
     run(jcmd, Long.toString(pid), "GC.run");
     String info = run(jcmd, Long.toString(pid), "GC.heap_info");
-    Matcher m = Pattern.compile("used (\\d+)K").matcher(info);
-    return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+    // Sum the heap's generations ("PSYoungGen ... used NK", "ParOldGen ... used NK", or one G1
+    // "garbage-first heap ... used NK"); Metaspace is not heap.
+    long used = 0;
+    for (String line : info.split("\n")) {
+      Matcher m = Pattern.compile("used (\\d+)K").matcher(line);
+      if (!line.contains("Metaspace") && !line.contains("class space") && m.find()) {
+        used += Long.parseLong(m.group(1)) * 1024;
+      }
+    }
+    return used == 0 ? -1 : used;
   }
 
   private static String run(String... cmd) throws Exception {

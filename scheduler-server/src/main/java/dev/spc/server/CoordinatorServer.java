@@ -53,7 +53,7 @@ public final class CoordinatorServer implements AutoCloseable {
         .maxInboundMessageSize(b.config.maxInboundMessageBytes())
         .addService(intercept(new JobServiceImpl(loop), peers))
         .addService(intercept(new AdminServiceImpl(loop), peers))
-        .addService(intercept(new WorkerServiceImpl(loop), peers))
+        .addService(intercept(new WorkerServiceImpl(loop, b.clock), peers))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(legacyReflection())

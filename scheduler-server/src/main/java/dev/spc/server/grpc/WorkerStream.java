@@ -2,6 +2,7 @@ package dev.spc.server.grpc;
 
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.WorkerMessage;
+import dev.spc.server.loop.Clock;
 import dev.spc.server.loop.Coordinator;
 import dev.spc.server.loop.EventLoop;
 import dev.spc.server.loop.Failure;
@@ -11,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.SocketAddress;
+import java.time.Instant;
 
 /**
  * Both directions of one agent's stream. Inbound messages become loop messages (gRPC delivers
@@ -21,11 +23,15 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
   private final EventLoop loop;
   private final ServerCallStreamObserver<CoordinatorMessage> out;
   private final String peer;
+  private final Clock clock;
   private boolean registered;
   private volatile boolean closed;
+  private volatile long lastHeardNanos = Long.MIN_VALUE;
+  private volatile Instant lastHeardAt;
 
-  WorkerStream(EventLoop loop, ServerCallStreamObserver<CoordinatorMessage> out) {
+  WorkerStream(EventLoop loop, Clock clock, ServerCallStreamObserver<CoordinatorMessage> out) {
     this.loop = loop;
+    this.clock = clock;
     this.out = out;
     this.peer = describePeer(PeerInterceptor.REMOTE_ADDR.get());
     out.setOnCancelHandler(() -> {
@@ -40,6 +46,10 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
 
   @Override
   public void onNext(WorkerMessage m) {
+    lastHeardNanos = clock.nanos();
+    if (m.hasHeartbeat()) {
+      lastHeardAt = clock.now();
+    }
     switch (m.getKindCase()) {
       case REGISTER -> {
         if (registered) {
@@ -56,7 +66,13 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
           return;
         }
         switch (m.getKindCase()) {
-          case HEARTBEAT -> loop.post(new Msg.WorkerHeartbeat(this, m.getHeartbeat()));
+          case HEARTBEAT -> {
+            // An idle agent's heartbeat only proves liveness, which lastHeardNanos records; one
+            // naming running leases goes to the loop to be checked against the live ones.
+            if (m.getHeartbeat().getRunningLeaseIdsCount() > 0) {
+              loop.post(new Msg.WorkerHeartbeat(this, m.getHeartbeat()));
+            }
+          }
           case RESULTS -> loop.post(new Msg.WorkerResults(this, m.getResults()));
           default -> loop.post(new Msg.WorkerStuck(this, m.getStuck()));
         }
@@ -108,5 +124,15 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
   @Override
   public String peer() {
     return peer;
+  }
+
+  @Override
+  public long lastHeardNanos() {
+    return lastHeardNanos;
+  }
+
+  @Override
+  public Instant lastHeardAt() {
+    return lastHeardAt;
   }
 }

@@ -59,6 +59,8 @@ public final class Coordinator {
   static final int MAX_WAIT_IDS = 10_000;
   static final int MAX_PAGE_SIZE = 1000;
   static final int LIST_SCAN_LIMIT = 100_000;
+  /** Liveness is judged every 50ms: timeouts are seconds, and a scan touches every worker. */
+  static final long LIVENESS_SCAN_NANOS = 50_000_000L;
 
   private final CoordinatorConfig cfg;
   private final Clock clock;
@@ -93,7 +95,14 @@ public final class Coordinator {
 
   private final Map<Long, Waiter> waiters = new HashMap<>();
   private long lastTickNanos;
+  private long lastLivenessScanNanos;
   private boolean shuttingDown;
+  /**
+   * Whether something happened that could match a pending job to a free slot (a submit, a slot
+   * freed, a worker registered). Heartbeats do not: with many idle workers and many pending jobs
+   * of other types, trying after every heartbeat would cost workers x heartbeats.
+   */
+  private boolean dispatchNeeded;
 
   public Coordinator(CoordinatorConfig cfg, Clock clock) {
     this.cfg = cfg;
@@ -207,6 +216,7 @@ public final class Coordinator {
       }
       out.add(job.id);
     }
+    dispatchNeeded = true;
     reply.ok(out);
   }
 
@@ -422,6 +432,7 @@ public final class Coordinator {
     reconcile(w, reg.getHeldLeaseIdsList());
     if (w.freeSlots() > 0) {
       freeWorkers.add(w);
+      dispatchNeeded = true;
     }
   }
 
@@ -501,6 +512,7 @@ public final class Coordinator {
       w.stuck.remove(lease.id);
       if (w.freeSlots() > 0) {
         freeWorkers.add(w);
+        dispatchNeeded = true;
       }
       if (!lease.live) {
         if (lease.job == null) {
@@ -645,8 +657,16 @@ public final class Coordinator {
       stopLease(lease, "timed out");
       finish(lease.job, DoneReason.DONE_REASON_TIMEOUT, "exceeded max_seconds=" + lease.maxSeconds, null);
     });
+    if (now - lastLivenessScanNanos < LIVENESS_SCAN_NANOS) {
+      return;
+    }
+    lastLivenessScanNanos = now;
     List<WorkerRecord> lost = null;
     for (WorkerRecord w : workersByName.values()) {
+      long heard = w.link.lastHeardNanos();
+      if (heard != Long.MIN_VALUE && heard - w.lastSeenNanos > 0) {
+        w.lastSeenNanos = heard;
+      }
       if (now - w.lastSeenNanos > heartbeatTimeoutNanos) {
         if (lost == null) {
           lost = new ArrayList<>();
@@ -681,6 +701,10 @@ public final class Coordinator {
   // ------------------------------------------------------------------ dispatch and leases
 
   private void dispatch() {
+    if (!dispatchNeeded) {
+      return;
+    }
+    dispatchNeeded = false;
     boolean progress = true;
     while (progress && pendingCount > 0 && !freeWorkers.isEmpty()) {
       progress = false;
@@ -813,6 +837,7 @@ public final class Coordinator {
     w.occupied.remove(lease.id);
     if (w.freeSlots() > 0) {
       freeWorkers.add(w);
+      dispatchNeeded = true;
     }
     freedDuringFlush = true;
   }

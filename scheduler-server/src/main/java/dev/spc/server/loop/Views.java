@@ -56,7 +56,8 @@ final class Views {
         .addAllJobTypes(w.types)
         .setSlots(w.slots)
         .setConnectedAt(ts(w.connectedAt))
-        .setLastHeartbeatAt(ts(w.lastHeartbeatAt))
+        .setLastHeartbeatAt(ts(w.link.lastHeardAt() != null
+            && w.link.lastHeardAt().isAfter(w.lastHeartbeatAt) ? w.link.lastHeardAt() : w.lastHeartbeatAt))
         .setStuckSlots(w.stuck.size())
         .setHost(w.host);
     for (LeaseRecord l : w.occupied.values()) {

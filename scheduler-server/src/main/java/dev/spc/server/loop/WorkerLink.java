@@ -15,4 +15,18 @@ public interface WorkerLink {
 
   /** A short description of the peer for logs. */
   String peer();
+
+  /**
+   * When the transport last heard anything from the agent, on the coordinator's monotonic clock;
+   * {@link Long#MIN_VALUE} if it does not track this. Lets idle agents' heartbeats prove
+   * liveness without a trip through the event loop.
+   */
+  default long lastHeardNanos() {
+    return Long.MIN_VALUE;
+  }
+
+  /** Wall-clock time of {@link #lastHeardNanos()}, or null. */
+  default java.time.Instant lastHeardAt() {
+    return null;
+  }
 }
