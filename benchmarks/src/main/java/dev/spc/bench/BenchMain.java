@@ -308,7 +308,7 @@ public final class BenchMain implements Callable<Integer> {
         .measurementIterations(5)
         .measurementTime(TimeValue.seconds(2))
         .jvmArgsPrepend(JavaLauncher.quietFlags().toArray(String[]::new))
-        .jvmArgsAppend("-XX:+UseParallelGC", "-Xmx2g")
+        .jvmArgsAppend("-XX:+UseG1GC", "-Xms1g", "-Xmx1g", "-Dspc.log.level=warn")
         .shouldFailOnError(true)
         .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT)
         .build();
