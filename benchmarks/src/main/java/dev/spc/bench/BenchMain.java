@@ -55,7 +55,7 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--in-flight", description = "SubmitJobs calls in flight (default ${DEFAULT-VALUE}).")
   int inFlight = 4;
 
-  @Option(names = "--durable", description = "Run the coordinator in durable mode.")
+  @Option(names = "--durable", description = "Run the burn-down and latency coordinator in durable mode (SQLite, fsync per group commit) instead of in memory.")
   boolean durable;
 
   @Option(names = "--rate", description = "Submits per second in the latency run (default ${DEFAULT-VALUE}).")
@@ -95,11 +95,6 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (durable) {
-      System.err.println("spc bench: --durable needs the durable coordinator, which this build does"
-          + " not have yet");
-      return 2;
-    }
     Path dir = Files.createTempDirectory("spc-bench-");
     out.printf(Locale.ROOT, "SPC bench on %d cores, %s; logs in %s%n",
         Runtime.getRuntime().availableProcessors(), Runtime.version(), dir);
@@ -115,7 +110,9 @@ public final class BenchMain implements Callable<Integer> {
         jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + dir);
       }
       try (ProcessCluster cluster = new ProcessCluster(dir, jvm)) {
-        cluster.startCoordinator(List.of("--log-level", "warn", "--max-done", "2000000"));
+        List<String> args = new ArrayList<>(List.of("--log-level", "warn", "--max-done", "2000000"));
+        args.add(durable ? "--data-dir=" + dir.resolve("data") : "--in-memory");
+        cluster.startCoordinator(args);
         for (int i = 1; i <= workers; i++) {
           cluster.startWorker("bench-" + i, List.of("--slots", Integer.toString(slots),
               "--log-level", "warn"));
@@ -194,7 +191,8 @@ public final class BenchMain implements Callable<Integer> {
     before[0] = ProcStats.of(cluster.coordinator().pid());
     Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight);
     ProcStats coord = ProcStats.of(cluster.coordinator().pid());
-    row("burn-down", "jobs/s (" + jobs + " no-op, " + workers + "x" + slots + " slots)",
+    row("burn-down", (durable ? "durable" : "in-memory") + " jobs/s (" + jobs + " no-op, "
+        + workers + "x" + slots + " slots)",
         fmt(r.jobsPerSecond()));
     row("burn-down", "exactly N DONE", r.stats().doneDone() >= jobs ? "yes" : "NO");
     if (!Double.isNaN(transport)) {
@@ -236,7 +234,7 @@ public final class BenchMain implements Callable<Integer> {
   private void scale(Path dir) throws Exception {
     out.printf(Locale.ROOT, "scale: %d pending jobs, then %d simulated agents...%n", pending, agents);
     try (ProcessCluster c = new ProcessCluster(dir, jvmFlags)) {
-      var coord = c.startCoordinator(List.of("--log-level", "warn",
+      var coord = c.startCoordinator(List.of("--log-level", "warn", "--in-memory",
           "--max-pending", Integer.toString(Math.max(pending, 1_000_000))));
       try (SpcClient spc = SpcClient.connect(c.target())) {
         List<JobSpec> specs = new ArrayList<>();

@@ -35,6 +35,18 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--max-pending", description = "Pending jobs held before submits are refused (default ${DEFAULT-VALUE}).")
   int maxPending = 1_000_000;
 
+  @Option(names = "--data-dir", description = "Where jobs are kept durably (default ${DEFAULT-VALUE}).")
+  Path dataDir = Path.of("spc-data");
+
+  @Option(names = "--in-memory", description = "Keep jobs in memory only: a restart forgets them.")
+  boolean inMemory;
+
+  @Option(names = "--reconnect-grace", description = "After a restart, how long agents have to report the jobs they still run (default 10s).")
+  Duration reconnectGrace = Duration.ofSeconds(10);
+
+  @Option(names = "--max-done-age", description = "How long done jobs are kept (default 7d).")
+  Duration maxDoneAge = Duration.ofDays(7);
+
   @Option(names = "--max-done", description = "Done jobs kept for status and wait; older ones are forgotten (default ${DEFAULT-VALUE}).")
   int maxDone = 1_000_000;
 
@@ -53,9 +65,17 @@ final class ServerCommand implements Callable<Integer> {
         .defaultMaxSeconds(defaultMaxSeconds)
         .maxPendingJobs(maxPending)
         .maxDoneJobs(maxDone)
+        .maxDoneAge(maxDoneAge)
+        .reconnectGrace(reconnectGrace)
         .build();
-    CoordinatorServer server = CoordinatorServer.newBuilder()
-        .config(cfg).bind(bind).port(port).build();
+    CoordinatorServer server;
+    try {
+      server = CoordinatorServer.newBuilder().config(cfg).bind(bind).port(port)
+          .dataDir(inMemory ? null : dataDir).build();
+    } catch (java.io.IOException e) {
+      System.err.println("spc server: " + e.getMessage());
+      return ExitCodes.FAILED;
+    }
     try {
       server.start();
     } catch (java.io.IOException e) {
@@ -78,6 +98,7 @@ final class ServerCommand implements Callable<Integer> {
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     log.info("coordinator listening", "address", bind + ":" + server.port(),
+        "storage", inMemory ? "in-memory" : dataDir.toAbsolutePath().toString(),
         "heartbeat_interval", dev.spc.common.Durations.format(heartbeatInterval),
         "heartbeat_timeout", dev.spc.common.Durations.format(heartbeatTimeout));
     server.awaitTermination();

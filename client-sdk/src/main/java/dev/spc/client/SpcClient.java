@@ -54,12 +54,15 @@ public final class SpcClient implements AutoCloseable {
   private final JobServiceGrpc.JobServiceFutureStub jobs;
   private final AdminServiceGrpc.AdminServiceFutureStub admin;
   private final Duration callTimeout;
+  private final Duration submitRetryTimeout;
 
-  private SpcClient(Channel channel, ManagedChannel owned, Duration callTimeout) {
+  private SpcClient(Channel channel, ManagedChannel owned, Duration callTimeout,
+      Duration submitRetryTimeout) {
     this.owned = owned;
     this.jobs = JobServiceGrpc.newFutureStub(channel);
     this.admin = AdminServiceGrpc.newFutureStub(channel);
     this.callTimeout = callTimeout;
+    this.submitRetryTimeout = submitRetryTimeout;
   }
 
   /** A client that dials {@code target} ({@code host:port}) in plaintext and owns the channel. */
@@ -84,9 +87,12 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<JobId> submitAsync(JobSpec spec) {
-    return call(unary(jobs).submitJob(
-            SubmitJobRequest.newBuilder().setJob(spec.toProto()).build()),
-        r -> JobId.of(r.getJobId()));
+    dev.spc.proto.JobSpec p = spec.toProto();
+    if (p.getIdempotencyKey().isEmpty()) {
+      p = p.toBuilder().setIdempotencyKey(newKey()).build();
+    }
+    SubmitJobRequest req = SubmitJobRequest.newBuilder().setJob(p).build();
+    return retrying(() -> call(unary(jobs).submitJob(req), r -> JobId.of(r.getJobId())));
   }
 
   /** Submits a batch, all or nothing; ids come back in the order of {@code specs}. */
@@ -95,12 +101,55 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<List<JobId>> submitAllAsync(List<JobSpec> specs) {
-    SubmitJobsRequest.Builder req = SubmitJobsRequest.newBuilder();
-    for (JobSpec s : specs) {
-      req.addJobs(s.toProto());
+    SubmitJobsRequest.Builder b = SubmitJobsRequest.newBuilder();
+    String batchKey = newKey();
+    for (int i = 0; i < specs.size(); i++) {
+      dev.spc.proto.JobSpec p = specs.get(i).toProto();
+      b.addJobs(p.getIdempotencyKey().isEmpty()
+          ? p.toBuilder().setIdempotencyKey(batchKey + "/" + i).build() : p);
     }
-    return call(unary(jobs).submitJobs(req.build()),
-        r -> r.getJobIdsList().stream().map(JobId::of).toList());
+    SubmitJobsRequest req = b.build();
+    return retrying(() -> call(unary(jobs).submitJobs(req),
+        r -> r.getJobIdsList().stream().map(JobId::of).toList()));
+  }
+
+  /**
+   * A key for a spec that has none, so that a submit retried after an ambiguous failure (the
+   * coordinator may have stored it and then gone away) creates the job once.
+   */
+  private static String newKey() {
+    return "sdk-" + java.util.UUID.randomUUID();
+  }
+
+  /** Retries on UNAVAILABLE with jittered exponential backoff, up to the submit retry timeout. */
+  private <T> CompletableFuture<T> retrying(java.util.function.Supplier<CompletableFuture<T>> attempt) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    attempt(attempt, out, System.nanoTime() + submitRetryTimeout.toNanos(), 0);
+    return out;
+  }
+
+  private <T> void attempt(java.util.function.Supplier<CompletableFuture<T>> attempt,
+      CompletableFuture<T> out, long deadlineNanos, int n) {
+    if (out.isDone()) {
+      return;
+    }
+    attempt.get().whenComplete((v, e) -> {
+      if (e == null) {
+        out.complete(v);
+        return;
+      }
+      Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+          ? e.getCause() : e;
+      long backoffMs = (long) (Math.min(2000, 50L << Math.min(n, 6))
+          * (0.5 + java.util.concurrent.ThreadLocalRandom.current().nextDouble() / 2));
+      if (c instanceof SpcException.Unavailable
+          && System.nanoTime() + backoffMs * 1_000_000 - deadlineNanos < 0) {
+        CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS)
+            .execute(() -> attempt(attempt, out, deadlineNanos, n + 1));
+      } else {
+        out.completeExceptionally(c);
+      }
+    });
   }
 
   // ------------------------------------------------------------------ inspect and cancel
@@ -327,8 +376,21 @@ public final class SpcClient implements AutoCloseable {
     private String target;
     private Channel channel;
     private Duration callTimeout = Duration.ofSeconds(30);
+    private Duration submitRetryTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
+
+    /**
+     * How long submits are retried while the coordinator is UNAVAILABLE (default 30s; zero turns
+     * retries off). Retries carry an idempotency key, generated when the spec has none.
+     */
+    public Builder submitRetryTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("submit retry timeout must not be negative, got " + timeout);
+      }
+      this.submitRetryTimeout = timeout;
+      return this;
+    }
 
     /** {@code host:port} (or any gRPC target) to dial in plaintext. */
     public Builder target(String target) {
@@ -356,7 +418,7 @@ public final class SpcClient implements AutoCloseable {
 
     public SpcClient build() {
       if (channel != null) {
-        return new SpcClient(channel, null, callTimeout);
+        return new SpcClient(channel, null, callTimeout, submitRetryTimeout);
       }
       if (target == null) {
         throw new IllegalArgumentException("a target or a channel is required");
@@ -364,7 +426,7 @@ public final class SpcClient implements AutoCloseable {
       ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
           .maxInboundMessageSize(16 << 20)
           .build();
-      return new SpcClient(ch, ch, callTimeout);
+      return new SpcClient(ch, ch, callTimeout, submitRetryTimeout);
     }
   }
 }

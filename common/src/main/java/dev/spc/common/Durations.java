@@ -19,7 +19,7 @@ public final class Durations {
     if (s.endsWith("ms")) {
       unit = "ms";
       number = s.substring(0, s.length() - 2);
-    } else if (s.endsWith("s") || s.endsWith("m") || s.endsWith("h")) {
+    } else if (s.endsWith("s") || s.endsWith("m") || s.endsWith("h") || s.endsWith("d")) {
       unit = s.substring(s.length() - 1);
       number = s.substring(0, s.length() - 1);
     } else {
@@ -31,7 +31,7 @@ public final class Durations {
       value = new BigDecimal(number.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "not a duration: '" + text + "' (expected e.g. 500ms, 1.5s, 2m, 1h)");
+          "not a duration: '" + text + "' (expected e.g. 500ms, 1.5s, 2m, 1h, 7d)");
     }
     if (value.signum() < 0) {
       throw new IllegalArgumentException("duration must not be negative, got '" + text + "'");
@@ -40,7 +40,8 @@ public final class Durations {
       case "ms" -> BigDecimal.valueOf(1_000_000L);
       case "s" -> BigDecimal.valueOf(1_000_000_000L);
       case "m" -> BigDecimal.valueOf(60_000_000_000L);
-      default -> BigDecimal.valueOf(3_600_000_000_000L);
+      case "h" -> BigDecimal.valueOf(3_600_000_000_000L);
+      default -> BigDecimal.valueOf(86_400_000_000_000L);
     };
     BigDecimal nanos = value.multiply(nanosPerUnit);
     if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {

@@ -14,12 +14,13 @@ class DurationsTest {
     assertEquals(Duration.ofSeconds(3), Durations.parse("3"));
     assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
     assertEquals(Duration.ofHours(1), Durations.parse("1h"));
+    assertEquals(Duration.ofDays(7), Durations.parse("7d"));
   }
 
   @Test
   void refusesGarbageAndNegativesNamingTheText() {
     var e = assertThrows(IllegalArgumentException.class, () -> Durations.parse("soon"));
-    assertEquals("not a duration: 'soon' (expected e.g. 500ms, 1.5s, 2m, 1h)", e.getMessage());
+    assertEquals("not a duration: 'soon' (expected e.g. 500ms, 1.5s, 2m, 1h, 7d)", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Durations.parse("-1s"));
   }
 

@@ -12,6 +12,9 @@ import dev.spc.server.loop.EventLoop;
 import dev.spc.server.loop.Msg;
 import dev.spc.server.loop.Reply;
 import dev.spc.server.loop.Failure;
+import dev.spc.server.store.JobStore;
+import dev.spc.server.store.SqliteJobStore;
+import dev.spc.server.store.StoreWriter;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -36,12 +39,42 @@ public final class CoordinatorServer implements AutoCloseable {
 
   private final EventLoop loop;
   private final Server server;
+  private final JobStore store;
+  private final StoreWriter writer;
   private final HealthStatusManager health = new HealthStatusManager();
   private volatile boolean stopped;
 
-  private CoordinatorServer(Builder b) {
-    Coordinator coordinator = new Coordinator(b.config, b.clock);
+  private CoordinatorServer(Builder b) throws JobStore.StoreException {
+    Coordinator coordinator;
+    if (b.dataDir == null) {
+      store = null;
+      writer = null;
+      coordinator = new Coordinator(b.config, b.clock);
+    } else {
+      store = new SqliteJobStore(b.dataDir);
+      JobStore.Recovered r = store.load();
+      String incarnation = r.incarnation();
+      if (incarnation == null) {
+        incarnation = Coordinator.newIncarnation(b.clock);
+        store.saveIncarnation(incarnation);
+      }
+      writer = new StoreWriter(store);
+      coordinator = new Coordinator(b.config, b.clock, writer, incarnation, r.jobs());
+    }
     this.loop = new EventLoop(coordinator, b.clock, b.tickInterval);
+    if (writer != null) {
+      writer.start(new StoreWriter.Listener() {
+        @Override
+        public void committed(long upTo) {
+          loop.post(new Msg.Committed(upTo));
+        }
+
+        @Override
+        public void failed(long upTo, String error) {
+          loop.post(new Msg.CommitFailed(upTo, error));
+        }
+      });
+    }
     ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
         : NettyServerBuilder.forAddress(new InetSocketAddress(b.bind, b.port))
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -119,6 +152,14 @@ public final class CoordinatorServer implements AutoCloseable {
       server.awaitTermination(1, TimeUnit.SECONDS);
     }
     loop.close();
+    if (writer != null) {
+      writer.close();
+      try {
+        store.close();
+      } catch (JobStore.StoreException e) {
+        log.warn("closing the store failed", "error", e.getMessage());
+      }
+    }
   }
 
   public void awaitTermination() throws InterruptedException {
@@ -138,8 +179,15 @@ public final class CoordinatorServer implements AutoCloseable {
     private int port = 7070;
     private Duration tickInterval = Duration.ofMillis(10);
     private ServerBuilder<?> serverBuilder;
+    private java.nio.file.Path dataDir;
 
     private Builder() {}
+
+    /** Keep jobs durably in this directory (SQLite); null (the default) keeps them in memory. */
+    public Builder dataDir(java.nio.file.Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
 
     public Builder config(CoordinatorConfig config) {
       this.config = config;
@@ -177,8 +225,13 @@ public final class CoordinatorServer implements AutoCloseable {
       return this;
     }
 
-    public CoordinatorServer build() {
-      return new CoordinatorServer(this);
+    /** Builds the server; in durable mode, opens the store and recovers what it holds. */
+    public CoordinatorServer build() throws IOException {
+      try {
+        return new CoordinatorServer(this);
+      } catch (JobStore.StoreException e) {
+        throw new IOException(e.getMessage(), e);
+      }
     }
   }
 }

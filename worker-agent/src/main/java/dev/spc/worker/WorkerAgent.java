@@ -92,6 +92,9 @@ public final class WorkerAgent implements AutoCloseable {
   private int attempt;
   private long startNanos;
   private ScheduledFuture<?> heartbeats;
+  private long reconnectGraceMs = 10_000;
+  /** When the current disconnection began (0 while connected and registered). */
+  private long disconnectedSinceNanos;
 
   private WorkerAgent(Builder b) {
     this.target = b.target;
@@ -210,6 +213,10 @@ public final class WorkerAgent implements AutoCloseable {
       case REGISTERED -> {
         registered = true;
         attempt = 0;
+        disconnectedSinceNanos = 0;
+        if (m.getRegistered().getReconnectGraceMs() > 0) {
+          reconnectGraceMs = m.getRegistered().getReconnectGraceMs();
+        }
         long interval = Math.max(10, m.getRegistered().getHeartbeatIntervalMs());
         if (!everRegistered) {
           log.info("registered", "worker", name, "coordinator", target, "slots", slots,
@@ -240,6 +247,11 @@ public final class WorkerAgent implements AutoCloseable {
     }
     session = null;
     out = null;
+    if (registered) {
+      long since = System.nanoTime();
+      disconnectedSinceNanos = since;
+      agentThread.schedule(() -> selfFence(since), reconnectGraceMs, TimeUnit.MILLISECONDS);
+    }
     registered = false;
     state.connected(false);
     if (heartbeats != null) {
@@ -285,6 +297,22 @@ public final class WorkerAgent implements AutoCloseable {
     long base = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
     attempt++;
     return (long) (base * (0.5 + random.nextDouble() / 2));
+  }
+
+  /**
+   * Cut off for longer than the coordinator's reconnect grace: it has given our jobs up by now,
+   * so stop them rather than let them run on without a lease.
+   */
+  private void selfFence(long since) {
+    if (disconnectedSinceNanos != since || registered || exit.isDone()) {
+      return;
+    }
+    if (!state.heldLeases().isEmpty()) {
+      log.warn("coordinator unreachable past the reconnect grace; stopping jobs (self-fencing)",
+          "worker", name, "grace_ms", reconnectGraceMs, "jobs", state.heldLeases().size());
+      state.stopAll("worker " + name + " lost the coordinator for " + reconnectGraceMs
+          + "ms; stopped (self-fencing)");
+    }
   }
 
   private void heartbeat() {

@@ -44,12 +44,32 @@ public final class ProcessCluster implements AutoCloseable {
     return dir;
   }
 
-  /** Starts a coordinator on a free port and waits until it listens. */
+  /**
+   * Starts a coordinator on a free port and waits until it listens. It keeps its jobs in
+   * {@code dir/data} unless {@code extraArgs} say otherwise ({@code --in-memory}, {@code --data-dir}).
+   */
   public Node startCoordinator(List<String> extraArgs) throws IOException, InterruptedException {
+    return startCoordinator(extraArgs, 0);
+  }
+
+  /**
+   * Starts the coordinator again on the port it had (with the same data directory): what a
+   * supervisor does after a crash. The agents find it where they left it.
+   */
+  public Node restartCoordinator(List<String> extraArgs) throws IOException, InterruptedException {
+    return startCoordinator(extraArgs, port);
+  }
+
+  private Node startCoordinator(List<String> extraArgs, int onPort)
+      throws IOException, InterruptedException {
     Path portFile = dir.resolve("coordinator.port");
     Files.deleteIfExists(portFile);
-    List<String> args = new ArrayList<>(List.of("server", "--port", "0", "--port-file",
-        portFile.toString()));
+    List<String> args = new ArrayList<>(List.of("server", "--port", Integer.toString(onPort),
+        "--port-file", portFile.toString()));
+    if (extraArgs.stream().noneMatch(a -> a.equals("--in-memory") || a.startsWith("--data-dir"))) {
+      args.add("--data-dir");
+      args.add(dir.resolve("data").toString());
+    }
     args.addAll(extraArgs);
     Node node = start("coordinator", args);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

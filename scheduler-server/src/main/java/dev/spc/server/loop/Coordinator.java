@@ -19,6 +19,7 @@ import dev.spc.proto.Registered;
 import dev.spc.proto.StopJob;
 import dev.spc.proto.StopJobs;
 import dev.spc.proto.StopWorkerResponse;
+import dev.spc.proto.store.StoredJob;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,18 +105,44 @@ public final class Coordinator {
    */
   private boolean dispatchNeeded;
 
+  /** Durable mode's bookkeeping; null in memory. */
+  private final Durability durability;
+  /** After a restart: jobs that were running, by lease id, until their agent reports them. */
+  private final Map<Long, Orphan> orphans = new HashMap<>();
+  private long orphanDeadlineNanos;
+  private long lastRetentionScanNanos;
+
+  private record Orphan(JobRecord job, long leaseId, int maxSeconds) {}
+
+  /** An in-memory coordinator. */
   public Coordinator(CoordinatorConfig cfg, Clock clock) {
+    this(cfg, clock, null, JobIds.newIncarnation(clock.now().toEpochMilli()), List.of());
+  }
+
+  /**
+   * A durable coordinator: changes go to {@code persistence}; {@code recovered} is what it held
+   * (in sequence order) under the id prefix {@code incarnation}.
+   */
+  public Coordinator(CoordinatorConfig cfg, Clock clock, Persistence persistence,
+      String incarnation, List<StoredJob> recovered) {
     this.cfg = cfg;
     this.clock = clock;
     this.validator = new SpecValidator(cfg);
+    this.durability = persistence == null ? null : new Durability(persistence);
     long startMillis = clock.now().toEpochMilli();
-    this.ids = new JobIds(startMillis);
+    this.ids = new JobIds(incarnation);
     // Lease ids: start-time milliseconds times a million, plus a counter. A later incarnation
     // starts above every id an earlier one could have issued (a million leases per millisecond).
     this.leaseBase = startMillis * 1_000_000L;
     this.heartbeatTimeoutNanos = cfg.heartbeatTimeout().toNanos();
     this.heartbeatIntervalNanos = cfg.heartbeatInterval().toNanos();
     this.lastTickNanos = clock.nanos();
+    recover(recovered);
+  }
+
+  /** A fresh id prefix for a data directory that has none. */
+  public static String newIncarnation(Clock clock) {
+    return JobIds.newIncarnation(clock.now().toEpochMilli());
   }
 
   public CoordinatorConfig config() {
@@ -125,15 +152,18 @@ public final class Coordinator {
   /** Applies one message. Call {@link #afterBatch} after one or more of these. */
   public void handle(Msg msg) {
     switch (msg) {
-      case Msg.Submit(var specs, var batch, var reply) -> submit(specs, batch, reply);
-      case Msg.GetJob(var id, var reply) -> getJob(id, reply);
-      case Msg.Cancel(var id, var reply) -> cancel(id, reply);
-      case Msg.Wait(var waiterId, var jobIds, var any, var reply) -> wait(waiterId, jobIds, any, reply);
+      case Msg.Submit(var specs, var batch, var reply) -> submit(specs, batch, deferred(reply));
+      case Msg.GetJob(var id, var reply) -> getJob(id, deferred(reply));
+      case Msg.Cancel(var id, var reply) -> cancel(id, deferred(reply));
+      case Msg.Wait(var waiterId, var jobIds, var any, var reply) ->
+          wait(waiterId, jobIds, any, deferred(reply));
       case Msg.WaitAbandoned(var waiterId) -> abandonWait(waiterId);
-      case Msg.ListJobs(var request, var reply) -> listJobs(request, reply);
-      case Msg.ListWorkers(var reply) -> listWorkers(reply);
-      case Msg.StopWorker(var name, var reply) -> stopWorker(name, reply);
-      case Msg.GetStats(var reply) -> reply.ok(stats());
+      case Msg.ListJobs(var request, var reply) -> listJobs(request, deferred(reply));
+      case Msg.ListWorkers(var reply) -> listWorkers(deferred(reply));
+      case Msg.StopWorker(var name, var reply) -> stopWorker(name, deferred(reply));
+      case Msg.GetStats(var reply) -> deferred(reply).ok(stats());
+      case Msg.Committed(var upTo) -> durability.committed(upTo, this::runEffect);
+      case Msg.CommitFailed(var upTo, var error) -> durability.failed(upTo, error);
       case Msg.WorkerRegister(var link, var register) -> register(link, register);
       case Msg.WorkerHeartbeat(var link, var hb) -> heartbeat(link, hb.getRunningLeaseIdsList());
       case Msg.WorkerResults(var link, var results) -> results(link, results.getResultsList());
@@ -145,10 +175,55 @@ public final class Coordinator {
     }
   }
 
-  /** Leases pending jobs to free slots, then sends what the batch queued for each worker. */
+  /**
+   * Leases pending jobs to free slots, then sends what the batch queued for each worker. In
+   * durable mode the batch's changes go to storage and its replies and sends wait for them.
+   */
   public void afterBatch() {
-    dispatch();
+    if (durability == null || !durability.storageDown()) {
+      dispatch();
+    }
     flush();
+    if (durability != null) {
+      durability.endBatch(this::stored, this::runEffect);
+    }
+  }
+
+  /** In durable mode, answers wait until the batch is on stable storage. */
+  private <T> Reply<T> deferred(Reply<T> reply) {
+    return durability == null ? reply : durability.defer(reply);
+  }
+
+  private void changed(JobRecord job) {
+    if (durability != null) {
+      durability.changed(job);
+    }
+  }
+
+  private void runEffect(Durability.Effect e) {
+    switch (e) {
+      case Durability.Effect.Ok(var reply, var value) -> reply.ok(value);
+      case Durability.Effect.Fail(var reply, var failure) -> reply.fail(failure);
+      case Durability.Effect.Send(var w, var ls, var ss) -> send(w, ls, ss);
+    }
+  }
+
+  private StoredJob stored(JobRecord j) {
+    StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.job(j, Map.of()));
+    if (j.state == JobState.JOB_STATE_RUNNING && j.lease != null) {
+      b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds);
+    }
+    return b.build();
+  }
+
+  /** Refuses a write while the storage is down; true if refused. */
+  private boolean refuseWrite(Reply<?> reply) {
+    if (durability != null && durability.storageDown()) {
+      reply.fail(Failure.unavailable("storage unavailable: " + durability.storageError()
+          + "; retry when it recovers"));
+      return true;
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ rule 1, 2, 14: add
@@ -156,6 +231,9 @@ public final class Coordinator {
   private void submit(List<JobSpec> specs, boolean batch, Reply<List<String>> reply) {
     if (shuttingDown) {
       reply.fail(Failure.unavailable("coordinator is shutting down"));
+      return;
+    }
+    if (refuseWrite(reply)) {
       return;
     }
     if (batch && specs.isEmpty()) {
@@ -208,6 +286,7 @@ public final class Coordinator {
       long seq = nextJobSeq++;
       JobRecord job = new JobRecord(seq, ids.format(seq), spec, now);
       jobs.put(seq, job);
+      changed(job);
       pendingByType.computeIfAbsent(spec.getType(), t -> new PendingQueue()).add(job);
       pendingCount++;
       submittedTotal++;
@@ -243,6 +322,9 @@ public final class Coordinator {
     JobRecord job = jobs.get(seq);
     if (job == null) {
       reply.ok(CancelJobResponse.newBuilder().setState(JobState.JOB_STATE_UNKNOWN).build());
+      return;
+    }
+    if (!job.isDone() && refuseWrite(reply)) {
       return;
     }
     if (job.state == JobState.JOB_STATE_PENDING) {
@@ -426,7 +508,8 @@ public final class Coordinator {
     }
     link.send(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
         .setHeartbeatIntervalMs(cfg.heartbeatInterval().toMillis())
-        .setHeartbeatTimeoutMs(cfg.heartbeatTimeout().toMillis())).build());
+        .setHeartbeatTimeoutMs(cfg.heartbeatTimeout().toMillis())
+        .setReconnectGraceMs(cfg.reconnectGrace().toMillis())).build());
     log.info("worker registered", "worker", w.name, "slots", slots, "types", String.join(",", types),
         "peer", link.peer());
     reconcile(w, reg.getHeldLeaseIdsList());
@@ -479,7 +562,7 @@ public final class Coordinator {
    */
   private void reconcile(WorkerRecord w, List<Long> running) {
     for (long leaseId : running) {
-      if (w.occupied.containsKey(leaseId)) {
+      if (w.occupied.containsKey(leaseId) || adopt(w, leaseId)) {
         continue;
       }
       if (w.occupied.size() >= w.slots * 2) {
@@ -503,6 +586,11 @@ public final class Coordinator {
     w.lastSeenNanos = clock.nanos();
     for (JobResult r : results) {
       LeaseRecord lease = w.occupied.remove(r.getLeaseId());
+      boolean adopted = false;
+      if (lease == null && adopt(w, r.getLeaseId())) {
+        lease = w.occupied.remove(r.getLeaseId()); // it finished while we were away
+        adopted = true;
+      }
       if (lease == null) {
         log.info("ignored result for stale lease", "worker", w.name, "lease", r.getLeaseId(),
             "outcome", r.getOutcome());
@@ -534,7 +622,8 @@ public final class Coordinator {
         }
         case OUTCOME_STOPPED -> {
           job.exitCode = exit;
-          finish(job, DoneReason.DONE_REASON_CANCELLED,
+          // Stopped while we were away: the agent fenced itself off, nobody cancelled it.
+          finish(job, adopted ? DoneReason.DONE_REASON_CRASHED : DoneReason.DONE_REASON_CANCELLED,
               r.getError().isEmpty() ? "stopped by worker" : r.getError(), null);
         }
         default -> {
@@ -653,6 +742,20 @@ public final class Coordinator {
         w.lastSeenNanos = Math.max(w.lastSeenNanos, now);
       }
     }
+    if (!orphans.isEmpty() && now - orphanDeadlineNanos >= 0) {
+      log.info("reconnect grace over", "unclaimed_jobs", orphans.size());
+      for (Orphan o : List.copyOf(orphans.values())) {
+        finish(o.job(), DoneReason.DONE_REASON_CRASHED, "coordinator restarted", null);
+      }
+      orphans.clear();
+    }
+    if (now - lastRetentionScanNanos >= 1_000_000_000L) {
+      lastRetentionScanNanos = now;
+      Instant oldest = clock.now().minus(cfg.maxDoneAge());
+      while (!doneOrder.isEmpty() && doneOrder.peekFirst().finishedAt.isBefore(oldest)) {
+        forget(doneOrder.pollFirst());
+      }
+    }
     deadlines.expire(now, lease -> {
       stopLease(lease, "timed out");
       finish(lease.job, DoneReason.DONE_REASON_TIMEOUT, "exceeded max_seconds=" + lease.maxSeconds, null);
@@ -696,6 +799,88 @@ public final class Coordinator {
       w.link.close(Failure.unavailable("coordinator is shutting down"));
     }
     reply.ok(null);
+  }
+
+  // ------------------------------------------------------------------ restart
+
+  /** Rebuilds the state from what the store held. Jobs that were running become orphans. */
+  private void recover(List<StoredJob> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    List<JobRecord> done = new ArrayList<>();
+    for (StoredJob row : rows) {
+      Job p = row.getJob();
+      Long seq = ids.parse(p.getJobId());
+      if (seq == null || seq < 0) {
+        log.warn("skipped a stored job with a foreign id", "job", p.getJobId());
+        continue;
+      }
+      JobRecord j = new JobRecord(seq, p.getJobId(), p.getSpec(), instant(p.getSubmittedAt()));
+      j.state = p.getState();
+      j.reason = p.getDoneReason();
+      j.worker = p.getWorker();
+      j.error = p.getError();
+      j.result = p.getResult();
+      j.exitCode = p.hasExitCode() ? p.getExitCode() : null;
+      j.startedAt = p.hasStartedAt() ? instant(p.getStartedAt()) : null;
+      j.finishedAt = p.hasFinishedAt() ? instant(p.getFinishedAt()) : null;
+      jobs.put(seq, j);
+      nextJobSeq = Math.max(nextJobSeq, seq + 1);
+      submittedTotal++;
+      if (!p.getSpec().getIdempotencyKey().isEmpty()) {
+        idempotency.put(p.getSpec().getIdempotencyKey(), j.id);
+      }
+      switch (j.state) {
+        case JOB_STATE_PENDING -> {
+          pendingByType.computeIfAbsent(j.spec.getType(), t -> new PendingQueue()).add(j);
+          pendingCount++;
+        }
+        case JOB_STATE_RUNNING -> {
+          runningCount++;
+          orphans.put(row.getLeaseId(), new Orphan(j, row.getLeaseId(), row.getMaxSeconds()));
+        }
+        default -> {
+          doneByReason[j.reason.getNumber()]++;
+          done.add(j);
+        }
+      }
+    }
+    done.sort((a, b) -> a.finishedAt.compareTo(b.finishedAt));
+    doneOrder.addAll(done);
+    orphanDeadlineNanos = clock.nanos() + cfg.reconnectGrace().toNanos();
+    dispatchNeeded = true;
+    log.info("recovered", "pending", pendingCount, "running", runningCount, "done", done.size(),
+        "reconnect_grace_ms", cfg.reconnectGrace().toMillis());
+  }
+
+  private static Instant instant(com.google.protobuf.Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  }
+
+  /**
+   * A lease from before the restart, reported by the worker it was granted to: it is live again,
+   * with the same id and what is left of its run time. False if it is no such lease.
+   */
+  private boolean adopt(WorkerRecord w, long leaseId) {
+    Orphan o = orphans.get(leaseId);
+    if (o == null || !o.job().worker.equals(w.name) || o.job().isDone()) {
+      return false;
+    }
+    orphans.remove(leaseId);
+    long ranNanos = java.time.Duration.between(o.job().startedAt, clock.now()).toNanos();
+    long leftNanos = Math.max(0, o.maxSeconds() * 1_000_000_000L - ranNanos);
+    LeaseRecord lease = new LeaseRecord(leaseId, o.job(), w, o.maxSeconds(),
+        clock.nanos() + leftNanos, true);
+    o.job().lease = lease;
+    leases.put(leaseId, lease);
+    w.occupied.put(leaseId, lease);
+    deadlines.add(lease);
+    if (w.freeSlots() <= 0) {
+      freeWorkers.remove(w);
+    }
+    log.info("lease re-adopted", "worker", w.name, "job", o.job().id, "lease", leaseId);
+    return true;
   }
 
   // ------------------------------------------------------------------ dispatch and leases
@@ -745,6 +930,7 @@ public final class Coordinator {
     runningCount++;
     job.worker = w.name;
     job.startedAt = clock.now();
+    changed(job);
     if (max == 0) {
       // Rule 7: max_seconds 0 times out as soon as the job starts; no need to bother the agent.
       finish(job, DoneReason.DONE_REASON_TIMEOUT, "exceeded max_seconds=0", null);
@@ -795,39 +981,55 @@ public final class Coordinator {
   private void flush() {
     for (WorkerRecord w : toFlush) {
       w.queuedForFlush = false;
-      if (!w.outLeases.isEmpty()) {
-        // A lease cancelled before it was sent is not sent at all: its slot is free again.
-        List<Lease> send = new ArrayList<>(w.outLeases.size());
-        for (Lease l : w.outLeases) {
-          LeaseRecord lease = leases.get(l.getLeaseId());
-          if (lease != null && lease.live) {
-            send.add(l);
-          } else if (lease != null) {
-            dropUnsent(w, lease);
-          }
-        }
-        w.outLeases.clear();
-        if (!send.isEmpty()) {
-          w.link.send(CoordinatorMessage.newBuilder()
-              .setLeases(Leases.newBuilder().addAllLeases(send)).build());
-        }
-      }
-      if (!w.outStops.isEmpty()) {
-        List<StopJob> send = new ArrayList<>(w.outStops.size());
-        for (StopJob s : w.outStops) {
-          if (w.occupied.containsKey(s.getLeaseId())) {
-            send.add(s);
-          }
-        }
-        w.outStops.clear();
-        if (!send.isEmpty()) {
-          w.link.send(CoordinatorMessage.newBuilder()
-              .setStopJobs(StopJobs.newBuilder().addAllStops(send)).build());
-        }
+      List<Lease> ls = w.outLeases.isEmpty() ? List.of() : new ArrayList<>(w.outLeases);
+      List<StopJob> ss = w.outStops.isEmpty() ? List.of() : new ArrayList<>(w.outStops);
+      w.outLeases.clear();
+      w.outStops.clear();
+      if (durability != null) {
+        durability.send(w, ls, ss);
+      } else {
+        send(w, ls, ss);
       }
     }
     toFlush.clear();
-    dispatchIfFreed();
+    if (durability == null) {
+      dispatchIfFreed();
+    }
+  }
+
+  /** Sends a worker its leases and stop orders, leaving out those no longer live. */
+  private void send(WorkerRecord w, List<Lease> leasesOut, List<StopJob> stopsOut) {
+    if (workersByLink.get(w.link) != w) {
+      return; // gone meanwhile
+    }
+    if (!leasesOut.isEmpty()) {
+      // A lease cancelled before it was sent is not sent at all: its slot is free again.
+      List<Lease> send = new ArrayList<>(leasesOut.size());
+      for (Lease l : leasesOut) {
+        LeaseRecord lease = leases.get(l.getLeaseId());
+        if (lease != null && lease.live) {
+          send.add(l);
+        } else if (lease != null) {
+          dropUnsent(w, lease);
+        }
+      }
+      if (!send.isEmpty()) {
+        w.link.send(CoordinatorMessage.newBuilder()
+            .setLeases(Leases.newBuilder().addAllLeases(send)).build());
+      }
+    }
+    if (!stopsOut.isEmpty()) {
+      List<StopJob> send = new ArrayList<>(stopsOut.size());
+      for (StopJob st : stopsOut) {
+        if (w.occupied.containsKey(st.getLeaseId())) {
+          send.add(st);
+        }
+      }
+      if (!send.isEmpty()) {
+        w.link.send(CoordinatorMessage.newBuilder()
+            .setStopJobs(StopJobs.newBuilder().addAllStops(send)).build());
+      }
+    }
   }
 
   private boolean freedDuringFlush;
@@ -876,6 +1078,7 @@ public final class Coordinator {
       job.result = result;
     }
     job.finishedAt = clock.now();
+    changed(job);
     releaseWaiters(job);
     doneOrder.add(job);
     if (doneOrder.size() > cfg.maxDoneJobs()) {
@@ -886,6 +1089,9 @@ public final class Coordinator {
   /** Retention: an old done job is dropped; its id reads UNKNOWN from now on. */
   private void forget(JobRecord job) {
     jobs.remove(job.seq);
+    if (durability != null) {
+      durability.forgotten(job);
+    }
     String key = job.spec.getIdempotencyKey();
     if (!key.isEmpty() && job.id.equals(idempotency.get(key))) {
       idempotency.remove(key);

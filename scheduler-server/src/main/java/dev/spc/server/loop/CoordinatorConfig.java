@@ -20,6 +20,8 @@ public final class CoordinatorConfig {
   private final int maxBatchSize;
   private final int maxInboundMessageBytes;
   private final int maxDoneJobs;
+  private final Duration maxDoneAge;
+  private final Duration reconnectGrace;
 
   private CoordinatorConfig(Builder b) {
     this.heartbeatInterval = b.heartbeatInterval;
@@ -32,6 +34,16 @@ public final class CoordinatorConfig {
     this.maxBatchSize = b.maxBatchSize;
     this.maxInboundMessageBytes = b.maxInboundMessageBytes;
     this.maxDoneJobs = b.maxDoneJobs;
+    this.maxDoneAge = b.maxDoneAge;
+    this.reconnectGrace = b.reconnectGrace;
+  }
+
+  public Duration maxDoneAge() {
+    return maxDoneAge;
+  }
+
+  public Duration reconnectGrace() {
+    return reconnectGrace;
   }
 
   public static Builder newBuilder() {
@@ -94,8 +106,27 @@ public final class CoordinatorConfig {
     private int maxBatchSize = 100_000;
     private int maxInboundMessageBytes = 4 << 20;
     private int maxDoneJobs = 1_000_000;
+    private Duration maxDoneAge = Duration.ofDays(7);
+    private Duration reconnectGrace = Duration.ofSeconds(10);
 
     private Builder() {}
+
+    /** How long done jobs are kept (default 7 days). */
+    public Builder maxDoneAge(Duration age) {
+      requireBetween("max done age", age, Duration.ofSeconds(1), Duration.ofDays(3650));
+      this.maxDoneAge = age;
+      return this;
+    }
+
+    /**
+     * After a restart, how long agents have to reconnect and report the leases they still run
+     * before those jobs end CRASHED (default 10s). Agents cut off for longer stop their jobs.
+     */
+    public Builder reconnectGrace(Duration grace) {
+      requireBetween("reconnect grace", grace, Duration.ofMillis(100), Duration.ofHours(1));
+      this.reconnectGrace = grace;
+      return this;
+    }
 
     /** Done jobs kept for status and wait; the oldest beyond this are forgotten (default 1,000,000). */
     public Builder maxDoneJobs(int n) {

@@ -20,13 +20,24 @@ final class Deadlines {
   }
 
   private final Map<Integer, Fifo> byMaxSeconds = new HashMap<>();
+  /** Leases added out of order (re-adopted after a restart): few, kept sorted. */
+  private final java.util.PriorityQueue<LeaseRecord> late =
+      new java.util.PriorityQueue<>((a, b) -> Long.compare(a.deadlineNanos, b.deadlineNanos));
 
   void add(LeaseRecord lease) {
-    byMaxSeconds.computeIfAbsent(lease.maxSeconds, m -> new Fifo()).q.addLast(lease);
+    Fifo f = byMaxSeconds.computeIfAbsent(lease.maxSeconds, m -> new Fifo());
+    if (!f.q.isEmpty() && f.q.peekLast().deadlineNanos - lease.deadlineNanos > 0) {
+      late.add(lease);
+    } else {
+      f.q.addLast(lease);
+    }
   }
 
   /** The lease ended before its deadline (it must no longer be live). */
   void ended(LeaseRecord lease) {
+    if (!late.isEmpty() && late.remove(lease)) {
+      return;
+    }
     Fifo f = byMaxSeconds.get(lease.maxSeconds);
     if (f == null) {
       return;
@@ -40,6 +51,12 @@ final class Deadlines {
 
   /** Hands every live lease whose deadline is at or before {@code nowNanos} to {@code expired}. */
   void expire(long nowNanos, Consumer<LeaseRecord> expired) {
+    while (!late.isEmpty() && late.peek().deadlineNanos - nowNanos <= 0) {
+      LeaseRecord l = late.poll();
+      if (l.live) {
+        expired.accept(l); // ends it; ended() finds it no longer in late
+      }
+    }
     for (Fifo f : byMaxSeconds.values()) {
       while (!f.q.isEmpty()) {
         LeaseRecord head = f.q.peekFirst();

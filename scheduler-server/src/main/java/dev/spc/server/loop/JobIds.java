@@ -12,8 +12,17 @@ final class JobIds {
 
   private final String incarnation;
 
-  JobIds(long startEpochMillis) {
-    this.incarnation = Long.toString(startEpochMillis, 36);
+  JobIds(String incarnation) {
+    this.incarnation = incarnation;
+  }
+
+  /** A fresh incarnation: the start time in base 36. */
+  static String newIncarnation(long startEpochMillis) {
+    return Long.toString(startEpochMillis, 36);
+  }
+
+  String incarnation() {
+    return incarnation;
   }
 
   String format(long seq) {

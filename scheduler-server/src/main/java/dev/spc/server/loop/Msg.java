@@ -55,6 +55,12 @@ public sealed interface Msg {
   /** The stream ended or broke. */
   record WorkerGone(WorkerLink link, String cause) implements Msg {}
 
+  /** Every batch up to this one is on stable storage. */
+  record Committed(long upToBatch) implements Msg {}
+
+  /** Batches up to this one could not be stored (yet): the store retries them. */
+  record CommitFailed(long upToBatch, String error) implements Msg {}
+
   /** Time passed: expire deadlines, check heartbeats. */
   record Tick() implements Msg {}
 

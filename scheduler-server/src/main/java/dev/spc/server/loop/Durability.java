@@ -1,0 +1,142 @@
+package dev.spc.server.loop;
+
+import dev.spc.proto.Lease;
+import dev.spc.proto.StopJob;
+import dev.spc.proto.store.StoredJob;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Durable mode's bookkeeping: nothing a batch changed is acknowledged until it is on stable
+ * storage.
+ *
+ * <p>During a batch the loop marks the jobs it changed and, instead of answering and sending,
+ * records effects: replies, and the leases and stop orders for each worker. At the end of the
+ * batch the changed jobs go to the {@link Persistence} under a batch number and the effects wait
+ * for that number to be committed. A batch that changed nothing still waits behind earlier
+ * uncommitted ones, so that nobody sees state that could still be lost. Leases wait too: an agent
+ * only ever runs a lease the store knows, which is what lets a restarted coordinator adopt it.
+ *
+ * <p>A failed commit fails the waiting replies with UNAVAILABLE (the store keeps retrying the
+ * changes themselves) and marks the storage down until a commit succeeds.
+ */
+final class Durability {
+  sealed interface Effect {
+    record Ok(Reply<Object> reply, Object value) implements Effect {}
+
+    record Fail(Reply<?> reply, Failure failure) implements Effect {}
+
+    record Send(WorkerRecord worker, List<Lease> leases, List<StopJob> stops) implements Effect {}
+  }
+
+  private record Waiting(long batch, List<Effect> effects) {}
+
+  private final Persistence persistence;
+  private final Map<Long, JobRecord> dirty = new LinkedHashMap<>();
+  private final List<Long> purged = new ArrayList<>();
+  private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+  private List<Effect> current = new ArrayList<>();
+  private long batchNo;
+  private boolean storageDown;
+  private String storageError = "";
+
+  Durability(Persistence persistence) {
+    this.persistence = persistence;
+  }
+
+  boolean storageDown() {
+    return storageDown;
+  }
+
+  String storageError() {
+    return storageError;
+  }
+
+  @SuppressWarnings("unchecked")
+  <T> Reply<T> defer(Reply<T> r) {
+    return new Reply<>() {
+      @Override
+      public void ok(T value) {
+        current.add(new Effect.Ok((Reply<Object>) r, value));
+      }
+
+      @Override
+      public void fail(Failure failure) {
+        if (failure.code() == Failure.Code.UNAVAILABLE) {
+          r.fail(failure); // says nothing about state that could be lost: no need to wait
+        } else {
+          current.add(new Effect.Fail(r, failure));
+        }
+      }
+    };
+  }
+
+  void changed(JobRecord job) {
+    dirty.put(job.seq, job);
+  }
+
+  void forgotten(JobRecord job) {
+    dirty.remove(job.seq);
+    purged.add(job.seq);
+  }
+
+  void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops) {
+    current.add(new Effect.Send(w, leases, stops));
+  }
+
+  /** Ends a batch: hands its changes over, and runs or parks its effects. */
+  void endBatch(Function<JobRecord, StoredJob> row, Consumer<Effect> run) {
+    if (!dirty.isEmpty() || !purged.isEmpty()) {
+      List<StoredJob> rows = new ArrayList<>(dirty.size());
+      for (JobRecord j : dirty.values()) {
+        rows.add(row.apply(j));
+      }
+      batchNo++;
+      persistence.persist(batchNo, rows, List.copyOf(purged));
+      dirty.clear();
+      purged.clear();
+      waiting.add(new Waiting(batchNo, current));
+    } else if (waiting.isEmpty()) {
+      current.forEach(run);
+    } else {
+      waiting.peekLast().effects().addAll(current);
+    }
+    current = new ArrayList<>();
+  }
+
+  /** Batches up to {@code upTo} are durable: their effects happen now, in order. */
+  void committed(long upTo, Consumer<Effect> run) {
+    storageDown = false;
+    while (!waiting.isEmpty() && waiting.peekFirst().batch() <= upTo) {
+      waiting.pollFirst().effects().forEach(run);
+    }
+  }
+
+  /** Batches up to {@code upTo} are not durable yet: refuse their replies; keep the rest. */
+  void failed(long upTo, String error) {
+    storageDown = true;
+    storageError = error;
+    Failure f = Failure.unavailable("storage unavailable: " + error);
+    for (Waiting w : waiting) {
+      if (w.batch() > upTo) {
+        break;
+      }
+      for (Iterator<Effect> it = w.effects().iterator(); it.hasNext(); ) {
+        Effect e = it.next();
+        if (e instanceof Effect.Ok ok) {
+          ok.reply().fail(f);
+          it.remove();
+        } else if (e instanceof Effect.Fail fail) {
+          fail.reply().fail(f);
+          it.remove();
+        }
+      }
+    }
+  }
+}

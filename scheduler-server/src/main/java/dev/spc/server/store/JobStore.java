@@ -1,0 +1,35 @@
+package dev.spc.server.store;
+
+import dev.spc.proto.store.StoredJob;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Where a durable coordinator keeps its jobs. One writer thread calls {@link #commit}; a commit
+ * that returns is on stable storage.
+ */
+public interface JobStore extends AutoCloseable {
+  /** What the store held at open: the coordinator's id prefix (null on first open) and the jobs. */
+  record Recovered(String incarnation, List<StoredJob> jobs) {}
+
+  /** Reads everything back, in job sequence order. */
+  Recovered load() throws StoreException;
+
+  /** Records the id prefix of this data directory, durably. */
+  void saveIncarnation(String incarnation) throws StoreException;
+
+  /** Upserts these jobs and deletes those sequences, atomically and durably. */
+  void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException;
+
+  @Override
+  void close() throws StoreException;
+
+  /** A read or write that did not reach stable storage. */
+  final class StoreException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public StoreException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package dev.spc.server.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spc.proto.store.StoredJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Jobs in SQLite (xerial sqlite-jdbc) in WAL mode with {@code synchronous=FULL}: a commit is
+ * fsync'd before it returns. One row a job, keyed by its sequence; the row is the job's
+ * {@link StoredJob}. See docs/storage.md for why SQLite.
+ */
+public final class SqliteJobStore implements JobStore {
+  private final Connection db;
+  private final PreparedStatement upsert;
+  private final PreparedStatement delete;
+
+  public SqliteJobStore(Path dataDir) throws StoreException {
+    try {
+      Files.createDirectories(dataDir);
+      db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("spc.db"));
+      try (Statement s = db.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("PRAGMA busy_timeout=5000");
+        s.execute("CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
+      }
+      db.setAutoCommit(false);
+      upsert = db.prepareStatement("INSERT OR REPLACE INTO jobs (seq, data) VALUES (?, ?)");
+      delete = db.prepareStatement("DELETE FROM jobs WHERE seq = ?");
+      db.commit();
+    } catch (SQLException | java.io.IOException e) {
+      throw new StoreException("cannot open the store in " + dataDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Recovered load() throws StoreException {
+    try {
+      String incarnation = null;
+      try (Statement s = db.createStatement();
+          ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'incarnation'")) {
+        if (rs.next()) {
+          incarnation = rs.getString(1);
+        }
+      }
+      List<StoredJob> jobs = new ArrayList<>();
+      try (Statement s = db.createStatement();
+          ResultSet rs = s.executeQuery("SELECT data FROM jobs ORDER BY seq")) {
+        while (rs.next()) {
+          jobs.add(StoredJob.parseFrom(rs.getBytes(1)));
+        }
+      }
+      db.commit();
+      return new Recovered(incarnation, jobs);
+    } catch (SQLException | InvalidProtocolBufferException e) {
+      throw new StoreException("cannot read the store: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void saveIncarnation(String incarnation) throws StoreException {
+    try (PreparedStatement p = db.prepareStatement(
+        "INSERT OR REPLACE INTO meta (k, v) VALUES ('incarnation', ?)")) {
+      p.setString(1, incarnation);
+      p.executeUpdate();
+      db.commit();
+    } catch (SQLException e) {
+      rollback();
+      throw new StoreException("cannot write the store: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException {
+    try {
+      for (StoredJob j : upserts) {
+        upsert.setLong(1, seqOf(j));
+        upsert.setBytes(2, j.toByteArray());
+        upsert.addBatch();
+      }
+      if (!upserts.isEmpty()) {
+        upsert.executeBatch();
+      }
+      for (long seq : deletes) {
+        delete.setLong(1, seq);
+        delete.addBatch();
+      }
+      if (!deletes.isEmpty()) {
+        delete.executeBatch();
+      }
+      db.commit();
+    } catch (SQLException e) {
+      rollback();
+      throw new StoreException(describe(e), e);
+    }
+  }
+
+  /** The sequence is the part of the id after the last dash. */
+  static long seqOf(StoredJob j) {
+    String id = j.getJob().getJobId();
+    return Long.parseLong(id, id.lastIndexOf('-') + 1, id.length(), 10);
+  }
+
+  private static String describe(SQLException e) {
+    String m = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (m.contains("SQLITE_FULL") || m.contains("database or disk is full")) {
+      return "disk full: " + m;
+    }
+    return m;
+  }
+
+  private void rollback() {
+    try {
+      upsert.clearBatch();
+      delete.clearBatch();
+      db.rollback();
+    } catch (SQLException ignored) {
+      // the connection is broken; the next commit reports it
+    }
+  }
+
+  @Override
+  public void close() throws StoreException {
+    try {
+      db.close();
+    } catch (SQLException e) {
+      throw new StoreException("cannot close the store: " + e.getMessage(), e);
+    }
+  }
+}

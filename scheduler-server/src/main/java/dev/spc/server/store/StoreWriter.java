@@ -1,0 +1,120 @@
+package dev.spc.server.store;
+
+import dev.spc.common.Log;
+import dev.spc.proto.store.StoredJob;
+import dev.spc.server.loop.Persistence;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Group commit: the event loop hands over each batch's changes and goes on; this thread commits
+ * whatever has queued up in one transaction (one fsync), then reports the highest batch now
+ * durable. A failed commit is reported and retried every half second with everything queued
+ * since, so nothing handed over is dropped.
+ */
+public final class StoreWriter implements Persistence, AutoCloseable {
+  private static final Log log = Log.get("coordinator");
+  private static final long RETRY_MS = 500;
+
+  /** Told, on the writer thread, how commits went. */
+  public interface Listener {
+    void committed(long upToBatch);
+
+    void failed(long upToBatch, String error);
+  }
+
+  private record Batch(long no, List<StoredJob> upserts, List<Long> deletes) {}
+
+  private static final Batch STOP = new Batch(-1, List.of(), List.of());
+
+  private final JobStore store;
+  private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private volatile Listener listener;
+  private volatile boolean closed;
+
+  public StoreWriter(JobStore store) {
+    this.store = store;
+    this.thread = Thread.ofPlatform().name("spc-store").daemon(true).unstarted(this::run);
+  }
+
+  public StoreWriter start(Listener l) {
+    this.listener = l;
+    thread.start();
+    return this;
+  }
+
+  @Override
+  public void persist(long batchNo, List<StoredJob> upserts, List<Long> deletes) {
+    queue.add(new Batch(batchNo, upserts, deletes));
+  }
+
+  private void run() {
+    Map<Long, StoredJob> upserts = new LinkedHashMap<>();
+    Set<Long> deletes = new LinkedHashSet<>();
+    long upTo = 0;
+    boolean failing = false;
+    try {
+      while (true) {
+        Batch b = failing ? queue.poll(RETRY_MS, TimeUnit.MILLISECONDS) : queue.take();
+        boolean stop = false;
+        while (b != null) {
+          if (b == STOP) {
+            stop = true;
+            break;
+          }
+          for (StoredJob j : b.upserts()) {
+            long seq = SqliteJobStore.seqOf(j);
+            upserts.put(seq, j);
+            deletes.remove(seq);
+          }
+          for (long seq : b.deletes()) {
+            upserts.remove(seq);
+            deletes.add(seq);
+          }
+          upTo = Math.max(upTo, b.no());
+          b = queue.poll();
+        }
+        if (!upserts.isEmpty() || !deletes.isEmpty()) {
+          try {
+            store.commit(upserts.values(), deletes);
+            upserts.clear();
+            deletes.clear();
+            if (failing) {
+              log.info("storage is writable again");
+            }
+            failing = false;
+            listener.committed(upTo);
+          } catch (JobStore.StoreException e) {
+            if (!failing) {
+              log.warn("storage failed; refusing writes until it recovers", "error", e.getMessage());
+            }
+            failing = true;
+            listener.failed(upTo, e.getMessage());
+          }
+        }
+        if (stop) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Commits what is queued (if the storage allows) and stops. */
+  @Override
+  public void close() throws InterruptedException {
+    if (!closed) {
+      closed = true;
+      queue.add(STOP);
+      thread.join(10_000);
+    }
+  }
+}

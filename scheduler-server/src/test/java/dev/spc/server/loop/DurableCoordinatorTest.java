@@ -1,0 +1,241 @@
+package dev.spc.server.loop;
+
+import static dev.spc.proto.DoneReason.DONE_REASON_CANCELLED;
+import static dev.spc.proto.DoneReason.DONE_REASON_CRASHED;
+import static dev.spc.proto.DoneReason.DONE_REASON_DONE;
+import static dev.spc.proto.JobState.JOB_STATE_PENDING;
+import static dev.spc.proto.JobState.JOB_STATE_RUNNING;
+import static dev.spc.proto.JobState.JOB_STATE_UNKNOWN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spc.proto.Job;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.Outcome;
+import dev.spc.proto.Register;
+import dev.spc.proto.store.StoredJob;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Durable mode on the bare state machine: acknowledgements wait for storage; restarts recover. */
+class DurableCoordinatorTest {
+  /** A store in a map; commits happen when the test says. */
+  static final class FakeStore implements Persistence {
+    final Map<Long, StoredJob> rows = new LinkedHashMap<>();
+    final List<Object[]> queued = new ArrayList<>();
+    long lastBatch;
+
+    @Override
+    public void persist(long batchNo, List<StoredJob> upserts, List<Long> deletes) {
+      queued.add(new Object[] {batchNo, upserts, deletes});
+      lastBatch = batchNo;
+    }
+
+    @SuppressWarnings("unchecked")
+    void applyQueued() {
+      for (Object[] q : queued) {
+        for (StoredJob j : (List<StoredJob>) q[1]) {
+          String id = j.getJob().getJobId();
+          rows.put(Long.parseLong(id.substring(id.lastIndexOf('-') + 1)), j);
+        }
+        for (long seq : (List<Long>) q[2]) {
+          rows.remove(seq);
+        }
+      }
+      queued.clear();
+    }
+
+    List<StoredJob> sorted() {
+      return rows.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
+    }
+  }
+
+  final FakeClock clock = new FakeClock();
+  final FakeStore store = new FakeStore();
+  Coordinator c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", List.of());
+
+  void feed(Msg m) {
+    c.handle(m);
+    c.afterBatch();
+  }
+
+  void commit() {
+    store.applyQueued();
+    feed(new Msg.Committed(store.lastBatch));
+  }
+
+  Captured<List<String>> submit(JobSpec spec) {
+    Captured<List<String>> r = new Captured<>();
+    feed(new Msg.Submit(List.of(spec), false, r));
+    return r;
+  }
+
+  Job job(String id) {
+    Captured<Job> r = new Captured<>();
+    feed(new Msg.GetJob(id, r));
+    commit();
+    return r.get();
+  }
+
+  RecordingLink register(String name, Long... held) {
+    RecordingLink link = new RecordingLink(name);
+    feed(new Msg.WorkerRegister(link, Register.newBuilder().setName(name).addJobTypes("t")
+        .setSlots(2).addAllHeldLeaseIds(List.of(held)).build()));
+    return link;
+  }
+
+  @Test
+  void aSubmitIsAcknowledgedOnlyOnceStored() {
+    Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
+    assertFalse(r.answered());
+    commit();
+    assertEquals(1, r.get().size());
+    assertEquals(JOB_STATE_PENDING, store.rows.values().iterator().next().getJob().getState());
+  }
+
+  @Test
+  void aLeaseIsSentOnlyOnceStored() {
+    RecordingLink w = register("w");
+    submit(JobSpec.newBuilder().setType("t").build());
+    assertTrue(w.leases().isEmpty());
+    commit();
+    assertEquals(1, w.leases().size());
+    StoredJob row = store.rows.values().iterator().next();
+    assertEquals(JOB_STATE_RUNNING, row.getJob().getState());
+    assertEquals(w.leases().get(0).getLeaseId(), row.getLeaseId());
+  }
+
+  @Test
+  void readsWaitBehindUnstoredWrites() {
+    Captured<List<String>> s = submit(JobSpec.newBuilder().setType("t").build());
+    Captured<dev.spc.proto.ListJobsResponse> list = new Captured<>();
+    feed(new Msg.ListJobs(dev.spc.proto.ListJobsRequest.getDefaultInstance(), list));
+    assertFalse(list.answered(), "must not show a job that could still be lost");
+    commit();
+    assertTrue(s.answered() && list.answered());
+  }
+
+  @Test
+  void aFailedCommit_refusesWithUnavailable_untilStorageRecovers() {
+    Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
+    feed(new Msg.CommitFailed(store.lastBatch, "disk full"));
+    assertEquals(Failure.Code.UNAVAILABLE, r.failure.code());
+    assertEquals("storage unavailable: disk full", r.failure.message());
+    Captured<List<String>> refused = submit(JobSpec.newBuilder().setType("t").build());
+    assertEquals(Failure.Code.UNAVAILABLE, refused.failure.code());
+    assertTrue(refused.failure.message().startsWith("storage unavailable: disk full"));
+    commit(); // the store retried and got through
+    Captured<List<String>> ok = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    assertEquals(1, ok.get().size());
+    assertEquals(2, store.rows.size(), "the first job was kept and stored once the disk recovered");
+  }
+
+  @Test
+  void afterARestart_pendingJobsKeepTheirOrder_doneJobsTheirOutcome_andIdsGoOn() {
+    RecordingLink w = register("w");
+    commit();
+    String done = submit(JobSpec.newBuilder().setType("t").build()).value == null ? null : null;
+    commit();
+    feed(new Msg.WorkerGone(w, "test"));
+    commit();
+    List<String> ids = new ArrayList<>();
+    for (int p : new int[] {0, 5, 0}) {
+      Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").setPriority(p).build());
+      commit();
+      ids.add(r.get().get(0));
+    }
+    Captured<dev.spc.proto.CancelJobResponse> cancel = new Captured<>();
+    feed(new Msg.Cancel(ids.get(2), cancel));
+    commit();
+
+    Coordinator restarted = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    c = restarted;
+    assertEquals(DONE_REASON_CANCELLED, job(ids.get(2)).getDoneReason());
+    assertEquals(DONE_REASON_CRASHED, job("inc-1").getDoneReason(), "ran on the worker that was lost");
+    RecordingLink w2 = register("w2");
+    commit();
+    assertEquals(List.of(ids.get(1), ids.get(0)), w2.leases().stream().map(l -> l.getJobId()).toList());
+    Captured<List<String>> next = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    assertEquals("inc-5", next.get().get(0));
+    assertTrue(done == null);
+  }
+
+  @Test
+  void aRunningJobIsReadoptedWithItsLease_whenItsWorkerReportsItInTime() {
+    RecordingLink w = register("w");
+    submit(JobSpec.newBuilder().setType("t").setMaxSeconds(60).build());
+    commit();
+    long lease = w.leases().get(0).getLeaseId();
+    String id = w.leases().get(0).getJobId();
+
+    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    clock.advance(Duration.ofSeconds(2));
+    RecordingLink again = register("w", lease);
+    commit();
+    assertTrue(again.stops().isEmpty(), "an adopted lease is not stopped");
+    feed(new Msg.WorkerResults(again, dev.spc.proto.JobResults.newBuilder().addResults(
+        dev.spc.proto.JobResult.newBuilder().setLeaseId(lease).setOutcome(Outcome.OUTCOME_SUCCEEDED)).build()));
+    commit();
+    assertEquals(DONE_REASON_DONE, job(id).getDoneReason());
+  }
+
+  @Test
+  void aJobThatFinishedWhileTheCoordinatorWasDown_takesTheResultItsWorkerReports() {
+    RecordingLink w = register("w");
+    submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    long lease = w.leases().get(0).getLeaseId();
+    String id = w.leases().get(0).getJobId();
+    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    RecordingLink again = register("w");
+    feed(new Msg.WorkerResults(again, dev.spc.proto.JobResults.newBuilder().addResults(
+        dev.spc.proto.JobResult.newBuilder().setLeaseId(lease).setOutcome(Outcome.OUTCOME_FAILED)
+            .setError("boom")).build()));
+    commit();
+    Job j = job(id);
+    assertEquals(DONE_REASON_CRASHED, j.getDoneReason());
+    assertEquals("boom", j.getError());
+  }
+
+  @Test
+  void leasesNobodyReportsWithinTheGrace_endCrashed() {
+    RecordingLink w = register("w");
+    submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    String id = w.leases().get(0).getJobId();
+    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    for (int i = 0; i < 105; i++) {
+      clock.advance(Duration.ofMillis(100));
+      feed(new Msg.Tick());
+    }
+    commit();
+    Job j = job(id);
+    assertEquals(DONE_REASON_CRASHED, j.getDoneReason());
+    assertEquals("coordinator restarted", j.getError());
+  }
+
+  @Test
+  void doneJobsOlderThanTheRetention_areForgottenAndDeleted() {
+    c = new Coordinator(CoordinatorConfig.newBuilder().maxDoneAge(Duration.ofMinutes(1)).build(),
+        clock, store, "inc", List.of());
+    Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    String id = r.get().get(0);
+    feed(new Msg.Cancel(id, new Captured<>()));
+    commit();
+    for (int i = 0; i < 70; i++) {
+      clock.advance(Duration.ofSeconds(1));
+      feed(new Msg.Tick());
+    }
+    commit();
+    assertEquals(JOB_STATE_UNKNOWN, job(id).getState());
+    assertTrue(store.rows.isEmpty());
+  }
+}
