@@ -23,11 +23,15 @@ final class Cluster implements AutoCloseable {
   private final List<ProcessCluster.Node> workers = new java.util.ArrayList<>();
 
   Cluster() throws Exception {
+    this(List.of("--heartbeat-interval", HEARTBEAT_INTERVAL.toMillis() + "ms",
+        "--heartbeat-timeout", HEARTBEAT_TIMEOUT.toMillis() + "ms"));
+  }
+
+  /** A durable coordinator (data in the cluster's directory) started with these arguments. */
+  Cluster(List<String> coordinatorArgs) throws Exception {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "spc-it-");
     processes = new ProcessCluster(dir);
-    processes.startCoordinator(List.of(
-        "--heartbeat-interval", HEARTBEAT_INTERVAL.toMillis() + "ms",
-        "--heartbeat-timeout", HEARTBEAT_TIMEOUT.toMillis() + "ms"));
+    processes.startCoordinator(coordinatorArgs);
     client = SpcClient.connect(processes.target());
   }
 

@@ -35,10 +35,10 @@ public final class SqliteJobStore implements JobStore {
         s.execute("CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
       }
-      db.setAutoCommit(false);
+      // Transactions are explicit (BEGIN/COMMIT/ROLLBACK): after a failed write (a full disk)
+      // SQLite may already have rolled back, and the driver's implicit transactions lose track.
       upsert = db.prepareStatement("INSERT OR REPLACE INTO jobs (seq, data) VALUES (?, ?)");
       delete = db.prepareStatement("DELETE FROM jobs WHERE seq = ?");
-      db.commit();
     } catch (SQLException | java.io.IOException e) {
       throw new StoreException("cannot open the store in " + dataDir + ": " + e.getMessage(), e);
     }
@@ -61,7 +61,6 @@ public final class SqliteJobStore implements JobStore {
           jobs.add(StoredJob.parseFrom(rs.getBytes(1)));
         }
       }
-      db.commit();
       return new Recovered(incarnation, jobs);
     } catch (SQLException | InvalidProtocolBufferException e) {
       throw new StoreException("cannot read the store: " + e.getMessage(), e);
@@ -74,9 +73,7 @@ public final class SqliteJobStore implements JobStore {
         "INSERT OR REPLACE INTO meta (k, v) VALUES ('incarnation', ?)")) {
       p.setString(1, incarnation);
       p.executeUpdate();
-      db.commit();
     } catch (SQLException e) {
-      rollback();
       throw new StoreException("cannot write the store: " + e.getMessage(), e);
     }
   }
@@ -84,6 +81,7 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException {
     try {
+      exec("BEGIN IMMEDIATE");
       for (StoredJob j : upserts) {
         upsert.setLong(1, seqOf(j));
         upsert.setBytes(2, j.toByteArray());
@@ -99,7 +97,7 @@ public final class SqliteJobStore implements JobStore {
       if (!deletes.isEmpty()) {
         delete.executeBatch();
       }
-      db.commit();
+      exec("COMMIT");
     } catch (SQLException e) {
       rollback();
       throw new StoreException(describe(e), e);
@@ -120,13 +118,23 @@ public final class SqliteJobStore implements JobStore {
     return m;
   }
 
+  private void exec(String sql) throws SQLException {
+    try (Statement s = db.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
   private void rollback() {
     try {
       upsert.clearBatch();
       delete.clearBatch();
-      db.rollback();
     } catch (SQLException ignored) {
-      // the connection is broken; the next commit reports it
+      // nothing queued
+    }
+    try {
+      exec("ROLLBACK");
+    } catch (SQLException ignored) {
+      // SQLite rolled back already (a full disk does that), or the connection is broken
     }
   }
 
