@@ -121,7 +121,10 @@ public final class SpcClient implements AutoCloseable {
     return "sdk-" + java.util.UUID.randomUUID();
   }
 
-  /** Retries on UNAVAILABLE with jittered exponential backoff, up to the submit retry timeout. */
+  /**
+   * Retries on UNAVAILABLE with jittered exponential backoff, for up to the submit retry timeout.
+   * Only for calls that are safe to repeat: keyed submits and waits.
+   */
   private <T> CompletableFuture<T> retrying(java.util.function.Supplier<CompletableFuture<T>> attempt) {
     CompletableFuture<T> out = new CompletableFuture<>();
     attempt(attempt, out, System.nanoTime() + submitRetryTimeout.toNanos(), 0);
@@ -243,8 +246,11 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<JobStatus> awaitAsync(JobId id, Duration timeout) {
-    return call(withTimeout(jobs, timeout).waitJob(
-        WaitJobRequest.newBuilder().setJobId(id.value()).build()), Convert::fromProto);
+    WaitJobRequest req = WaitJobRequest.newBuilder().setJobId(id.value()).build();
+    io.grpc.Deadline deadline = timeout == null ? null
+        : io.grpc.Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    // Waiting is idempotent: across a coordinator restart, wait again.
+    return retrying(() -> call(withDeadline(jobs, deadline).waitJob(req), Convert::fromProto));
   }
 
   /** Blocks until the first of {@code ids} is done, and returns it. */
@@ -257,9 +263,12 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<JobStatus> awaitAnyAsync(Collection<JobId> ids, Duration timeout) {
-    WaitAnyJobRequest.Builder req = WaitAnyJobRequest.newBuilder();
-    ids.forEach(i -> req.addJobIds(i.value()));
-    return call(withTimeout(jobs, timeout).waitAnyJob(req.build()), Convert::fromProto);
+    WaitAnyJobRequest.Builder b = WaitAnyJobRequest.newBuilder();
+    ids.forEach(i -> b.addJobIds(i.value()));
+    WaitAnyJobRequest req = b.build();
+    io.grpc.Deadline deadline = timeout == null ? null
+        : io.grpc.Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return retrying(() -> call(withDeadline(jobs, deadline).waitAnyJob(req), Convert::fromProto));
   }
 
   // ------------------------------------------------------------------ workers
@@ -321,8 +330,8 @@ public final class SpcClient implements AutoCloseable {
     return stub.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private static <S extends AbstractStub<S>> S withTimeout(S stub, Duration timeout) {
-    return timeout == null ? stub : stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  private static <S extends AbstractStub<S>> S withDeadline(S stub, io.grpc.Deadline deadline) {
+    return deadline == null ? stub : stub.withDeadline(deadline);
   }
 
   private static <R, T> CompletableFuture<T> call(ListenableFuture<R> f, Function<R, T> map) {

@@ -81,10 +81,13 @@ class DurabilityIT {
       c.worker("steady", 1);
       JobId id = c.client.submit(JobSpec.of("sleep", "4"));
       c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
+      // A client already waiting when the coordinator dies waits on across the restart.
+      var waiting = c.client.awaitAsync(id, Cluster.PATIENCE);
+      Thread.sleep(200);
       c.processes.coordinator().kill9();
       Thread.sleep(500);
       restart(c, List.of());
-      JobStatus s = c.client.await(id, Cluster.PATIENCE);
+      JobStatus s = waiting.get(Cluster.PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
       assertEquals(Optional.of(DoneReason.DONE), s.reason(), s.error());
       assertEquals("steady", s.worker());
       assertTrue(c.processes.coordinator().output().contains("lease re-adopted"));
