@@ -37,7 +37,8 @@ final class ClientCommands {
   }
 
   @Command(name = "submit", mixinStandardHelpOptions = true,
-      description = "Submit a job; prints its id (or, with --wait, its outcome).")
+      description = {"Submit a job; prints its id (or, with --wait, its outcome).",
+          "For a program: submit exec -- PROGRAM ARGS... (needs an agent started with --allow-exec)."})
   static final class Submit implements Callable<Integer> {
     @Mixin
     Target target;
@@ -63,6 +64,12 @@ final class ClientCommands {
     @Option(names = "--idempotency-key", description = "Resubmitting with the same key returns the first job's id.")
     String idempotencyKey;
 
+    @Option(names = "--env", description = "For exec jobs: an environment variable, NAME=VALUE (repeatable).")
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--cwd", description = "For exec jobs: the working directory on the agent.")
+    String cwd;
+
     @Option(names = "--wait", description = "Wait for the outcome and print it; the exit code says how it ended.")
     boolean await;
 
@@ -85,6 +92,10 @@ final class ClientCommands {
       }
       if (idempotencyKey != null) {
         spec.idempotencyKey(idempotencyKey);
+      }
+      spec.env(env);
+      if (cwd != null) {
+        spec.cwd(cwd);
       }
       try (SpcClient spc = target.connect()) {
         JobId id = spc.submit(spec.build());

@@ -50,6 +50,13 @@ final class Format {
     if (s.result().length > 0) {
       out.println("result:    " + printable(s.resultText(), 2000));
     }
+    if (s.outputTail().length > 0) {
+      out.println("output (last " + s.outputTail().length + " bytes):");
+      out.print(new String(s.outputTail(), java.nio.charset.StandardCharsets.UTF_8));
+      if (s.outputTail()[s.outputTail().length - 1] != '\n') {
+        out.println();
+      }
+    }
     if (s.submittedAt() != null) {
       out.println("submitted: " + s.submittedAt());
     }

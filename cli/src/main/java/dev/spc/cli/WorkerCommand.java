@@ -42,6 +42,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--no-builtins", description = "Do not offer the built-in job types.")
   boolean noBuiltins;
 
+  @Option(names = "--allow-exec", description = "Offer the exec type: run programs submitted as jobs on this host.")
+  boolean allowExec;
+
   @picocli.CommandLine.Mixin
   LogLevel logLevel;
 
@@ -55,6 +58,7 @@ final class WorkerCommand implements Callable<Integer> {
         .stopGrace(stopGrace)
         .connectTimeout(connectTimeout)
         .builtins(!noBuiltins)
+        .allowExec(allowExec)
         .discoverHandlers(handlerLoader())
         .build();
     Runtime.getRuntime().addShutdownHook(

@@ -16,6 +16,8 @@ public final class JobSpec {
   private final OptionalInt maxSeconds;
   private final int priority;
   private final String idempotencyKey;
+  private final java.util.Map<String, String> env;
+  private final String cwd;
   /** The wire form, built once: one spec is often submitted many times. */
   private volatile dev.spc.proto.JobSpec wire;
 
@@ -26,6 +28,8 @@ public final class JobSpec {
     this.maxSeconds = b.maxSeconds;
     this.priority = b.priority;
     this.idempotencyKey = b.idempotencyKey;
+    this.env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.env));
+    this.cwd = b.cwd;
   }
 
   /** A spec of this type with no arguments. */
@@ -39,7 +43,7 @@ public final class JobSpec {
 
   public Builder toBuilder() {
     return new Builder(type).args(args).payload(payload).priority(priority)
-        .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds);
+        .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds).env(env).cwd(cwd);
   }
 
   /** The wire form, built on first use. */
@@ -50,7 +54,9 @@ public final class JobSpec {
           .setType(type)
           .addAllArgs(args)
           .setPriority(priority)
-          .setIdempotencyKey(idempotencyKey);
+          .setIdempotencyKey(idempotencyKey)
+          .putAllEnv(env)
+          .setCwd(cwd);
       if (payload.length > 0) {
         b.setPayload(com.google.protobuf.ByteString.copyFrom(payload));
       }
@@ -87,11 +93,22 @@ public final class JobSpec {
     return idempotencyKey;
   }
 
+  /** For exec jobs: environment variables added to the agent's. */
+  public java.util.Map<String, String> env() {
+    return env;
+  }
+
+  /** For exec jobs: the working directory; empty for the agent's. */
+  public String cwd() {
+    return cwd;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof JobSpec s && type.equals(s.type) && args.equals(s.args)
         && Arrays.equals(payload, s.payload) && maxSeconds.equals(s.maxSeconds)
-        && priority == s.priority && idempotencyKey.equals(s.idempotencyKey);
+        && priority == s.priority && idempotencyKey.equals(s.idempotencyKey)
+        && env.equals(s.env) && cwd.equals(s.cwd);
   }
 
   @Override
@@ -118,6 +135,8 @@ public final class JobSpec {
     private OptionalInt maxSeconds = OptionalInt.empty();
     private int priority;
     private String idempotencyKey = "";
+    private java.util.Map<String, String> env = java.util.Map.of();
+    private String cwd = "";
 
     private Builder(String type) {
       if (type == null || type.isEmpty()) {
@@ -166,6 +185,18 @@ public final class JobSpec {
     /** A submit whose key the coordinator already saw returns the first job's id. */
     public Builder idempotencyKey(String key) {
       this.idempotencyKey = Objects.requireNonNull(key, "idempotencyKey");
+      return this;
+    }
+
+    /** For exec jobs: environment variables added to the agent's. */
+    public Builder env(java.util.Map<String, String> env) {
+      this.env = java.util.Map.copyOf(env);
+      return this;
+    }
+
+    /** For exec jobs: the working directory on the agent. */
+    public Builder cwd(String cwd) {
+      this.cwd = Objects.requireNonNull(cwd, "cwd");
       return this;
     }
 

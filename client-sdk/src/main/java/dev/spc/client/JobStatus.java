@@ -20,10 +20,11 @@ import java.util.OptionalInt;
  * @param startedAt when it was leased to a worker; null if never
  * @param finishedAt when it was done; null if not yet
  * @param pendingReason why a pending job waits, in words
+ * @param outputTail the last bytes of a process's combined stdout and stderr
  */
 public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, JobSpec spec,
     String worker, String error, byte[] result, OptionalInt exitCode, Instant submittedAt,
-    Instant startedAt, Instant finishedAt, String pendingReason) {
+    Instant startedAt, Instant finishedAt, String pendingReason, byte[] outputTail) {
 
   public boolean isDone() {
     return state == JobState.DONE;

@@ -412,6 +412,7 @@ public final class WorkerAgent implements AutoCloseable {
     private int slots = 1;
     private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
     private boolean builtins = true;
+    private boolean allowExec;
     private Duration stopGrace = Duration.ofSeconds(5);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private String host = localHost();
@@ -472,6 +473,15 @@ public final class WorkerAgent implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Offer the {@code exec} type: jobs that run programs on this host (default false: running
+     * whatever a client submits is a decision for whoever runs the agent).
+     */
+    public Builder allowExec(boolean on) {
+      this.allowExec = on;
+      return this;
+    }
+
     /** Whether the built-in types (sleep, fail, spin, echo, noop) are offered (default true). */
     public Builder builtins(boolean on) {
       this.builtins = on;
@@ -516,6 +526,10 @@ public final class WorkerAgent implements AutoCloseable {
       }
       if (builtins) {
         Builtins.all().forEach(handlers::putIfAbsent);
+      }
+      if (allowExec) {
+        handlers.put(dev.spc.worker.exec.ExecHandler.TYPE,
+            new dev.spc.worker.exec.ExecHandler(dev.spc.worker.exec.ExecHandler.DEFAULT_TAIL_BYTES));
       }
       if (handlers.isEmpty()) {
         throw new IllegalArgumentException("a worker needs at least one job handler");

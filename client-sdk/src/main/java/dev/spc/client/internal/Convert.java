@@ -22,7 +22,9 @@ public final class Convert {
         .args(p.getArgsList())
         .payload(p.getPayload().toByteArray())
         .priority(p.getPriority())
-        .idempotencyKey(p.getIdempotencyKey());
+        .idempotencyKey(p.getIdempotencyKey())
+        .env(p.getEnvMap())
+        .cwd(p.getCwd());
     if (p.hasMaxSeconds() && p.getMaxSeconds() >= 0) {
       b.maxSeconds(p.getMaxSeconds());
     }
@@ -50,7 +52,8 @@ public final class Convert {
         instant(j.hasSubmittedAt(), j.getSubmittedAt()),
         instant(j.hasStartedAt(), j.getStartedAt()),
         instant(j.hasFinishedAt(), j.getFinishedAt()),
-        j.getPendingReason());
+        j.getPendingReason(),
+        j.getOutputTail().toByteArray());
   }
 
   public static WorkerInfo fromProto(Worker w) {

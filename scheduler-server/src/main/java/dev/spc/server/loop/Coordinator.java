@@ -608,12 +608,20 @@ public final class Coordinator {
               "outcome", r.getOutcome());
         } else {
           log.debug("stopped job confirmed", "worker", w.name, "lease", lease.id);
+          if (lease.job.lease == lease && (r.hasExitCode() || !r.getOutputTail().isEmpty())) {
+            // The outcome was decided (cancel, timeout); the process's last words still belong
+            // to the job's detail.
+            lease.job.outputTail = r.getOutputTail();
+            lease.job.exitCode = r.hasExitCode() ? r.getExitCode() : lease.job.exitCode;
+            changed(lease.job);
+          }
         }
         continue;
       }
       endLease(lease);
       JobRecord job = lease.job;
       Integer exit = r.hasExitCode() ? r.getExitCode() : null;
+      job.outputTail = r.getOutputTail();
       switch (r.getOutcome()) {
         case OUTCOME_SUCCEEDED -> {
           job.result = r.getResult();
@@ -822,6 +830,7 @@ public final class Coordinator {
       j.worker = p.getWorker();
       j.error = p.getError();
       j.result = p.getResult();
+      j.outputTail = p.getOutputTail();
       j.exitCode = p.hasExitCode() ? p.getExitCode() : null;
       j.startedAt = p.hasStartedAt() ? instant(p.getStartedAt()) : null;
       j.finishedAt = p.hasFinishedAt() ? instant(p.getFinishedAt()) : null;

@@ -27,6 +27,7 @@ final class JobRecord {
   String worker = "";
   String error = "";
   ByteString result = ByteString.EMPTY;
+  ByteString outputTail = ByteString.EMPTY;
   Integer exitCode;
   Instant startedAt;
   Instant finishedAt;

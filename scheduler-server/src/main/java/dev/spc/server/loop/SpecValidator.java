@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 final class SpecValidator {
   static final Pattern TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
   static final int MAX_IDEMPOTENCY_KEY = 256;
+  static final int MAX_ENV_BYTES = 64 << 10;
+  static final int MAX_CWD = 4096;
 
   private final CoordinatorConfig cfg;
   /** Batches are mostly of one type: remember the last type that passed. */
@@ -46,6 +48,21 @@ final class SpecValidator {
     }
     if (argBytes > cfg.maxArgsBytes()) {
       return field + ".args total " + argBytes + " bytes, limit " + cfg.maxArgsBytes();
+    }
+    long envBytes = 0;
+    for (var e : spec.getEnvMap().entrySet()) {
+      String k = e.getKey();
+      if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0 || e.getValue().indexOf('\0') >= 0) {
+        return field + ".env has a bad variable name '" + shorten(k)
+            + "' (must be non-empty, without '=' or NUL)";
+      }
+      envBytes += k.length() + e.getValue().length();
+    }
+    if (envBytes > MAX_ENV_BYTES) {
+      return field + ".env total " + envBytes + " bytes, limit " + MAX_ENV_BYTES;
+    }
+    if (spec.getCwd().length() > MAX_CWD) {
+      return field + ".cwd is " + spec.getCwd().length() + " characters, limit " + MAX_CWD;
     }
     if (spec.getIdempotencyKey().length() > MAX_IDEMPOTENCY_KEY) {
       return field + ".idempotency_key is " + spec.getIdempotencyKey().length()

@@ -20,6 +20,7 @@ final class Views {
         .setWorker(r.worker)
         .setError(r.error)
         .setResult(r.result)
+        .setOutputTail(r.outputTail)
         .setSubmittedAt(ts(r.submittedAt));
     if (r.startedAt != null) {
       b.setStartedAt(ts(r.startedAt));
@@ -44,7 +45,8 @@ final class Views {
     String type = r.spec.getType();
     int n = workersPerType.getOrDefault(type, 0);
     if (n == 0) {
-      return "no connected worker handles type '" + type + "'";
+      return "no connected worker handles type '" + type + "'"
+          + ("exec".equals(type) ? " (agents run exec jobs only when started with --allow-exec)" : "");
     }
     return "waiting for a free slot on " + (n == 1 ? "the worker" : "one of the " + n + " workers")
         + " that handle" + (n == 1 ? "s" : "") + " type '" + type + "'";

@@ -189,6 +189,22 @@ class CoordinatorRulesTest {
     }
 
     @Test
+    void aStoppedProcessesLastOutput_joinsTheDetail_butNeverTheOutcome() {
+      RecordingLink w = h.register("w", 1, "exec");
+      String id = h.submit("exec", "sleep", "100");
+      long lease = w.leaseFor(id);
+      h.cancel(id);
+      h.feed(new Msg.WorkerResults(w, dev.spc.proto.JobResults.newBuilder().addResults(
+          dev.spc.proto.JobResult.newBuilder().setLeaseId(lease).setOutcome(Outcome.OUTCOME_FAILED)
+              .setExitCode(143).setOutputTail(com.google.protobuf.ByteString.copyFromUtf8("bye\n")))
+          .build()));
+      Job job = h.job(id);
+      assertEquals(DONE_REASON_CANCELLED, job.getDoneReason());
+      assertEquals(143, job.getExitCode());
+      assertEquals("bye\n", job.getOutputTail().toStringUtf8());
+    }
+
+    @Test
     void cancelDoneJob_changesNothing() {
       RecordingLink w = h.register("w", 1, "t");
       String id = h.submit("t");

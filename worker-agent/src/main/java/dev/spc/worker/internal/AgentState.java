@@ -122,6 +122,16 @@ public final class AgentState {
       run.bindThread(null);
       Thread.interrupted(); // leave the pooled thread clean for the next job
     }
+    if (run.exitCode() != null || run.outputTail() != null) {
+      JobResult.Builder b = r.toBuilder();
+      if (run.exitCode() != null) {
+        b.setExitCode(run.exitCode());
+      }
+      if (run.outputTail() != null) {
+        b.setOutputTail(ByteString.copyFrom(run.outputTail()));
+      }
+      r = b.build();
+    }
     // Outcomes queue up here; the agent thread is woken once for however many arrive meanwhile.
     finishedQueue.add(new Finished(run, r));
     if (drainScheduled.compareAndSet(false, true)) {
@@ -186,6 +196,16 @@ public final class AgentState {
   /** SPEC rule 13: a job still running after the grace cannot be killed inside the JVM. */
   private void checkStopped(JobRun run) {
     if (running.get(run.leaseId()) != run || run.stuck) {
+      return;
+    }
+    Runnable force = run.forceStop();
+    if (force != null && !run.forced) {
+      // A process: SIGKILL to its group, then a last second for the handler to see it end.
+      run.forced = true;
+      log.info("job ignored the stop request; killing its process group", "job", run.jobId(),
+          "lease", run.leaseId());
+      force.run();
+      agentThread.schedule(() -> checkStopped(run), 1, TimeUnit.SECONDS);
       return;
     }
     run.stuck = true;

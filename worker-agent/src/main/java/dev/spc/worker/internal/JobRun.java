@@ -21,8 +21,12 @@ public final class JobRun implements JobContext {
   private volatile String cancelReason;
   private volatile byte[] result;
   private volatile Thread thread;
+  private volatile byte[] outputTail;
+  private volatile Integer exitCode;
+  private volatile Runnable forceStop;
   /** Agent-thread state. */
   boolean stuck;
+  boolean forced;
   long stopRequestedNanos;
 
   public JobRun(Lease lease) {
@@ -51,6 +55,33 @@ public final class JobRun implements JobContext {
 
   String cancelReason() {
     return cancelReason;
+  }
+
+  /** For a handler that runs a process: what to do when the stop grace runs out (SIGKILL). */
+  public void onForceStop(Runnable r) {
+    this.forceStop = r;
+  }
+
+  Runnable forceStop() {
+    return forceStop;
+  }
+
+  /** The last bytes of a process's output, reported with the outcome. */
+  public void setOutputTail(byte[] tail) {
+    this.outputTail = tail;
+  }
+
+  byte[] outputTail() {
+    return outputTail;
+  }
+
+  /** A process's exit status, reported with the outcome. */
+  public void setExitCode(int code) {
+    this.exitCode = code;
+  }
+
+  Integer exitCode() {
+    return exitCode;
   }
 
   byte[] result() {

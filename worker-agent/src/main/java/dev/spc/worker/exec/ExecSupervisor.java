@@ -1,0 +1,257 @@
+package dev.spc.worker.exec;
+
+import dev.spc.common.Log;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs one program as a supervised child: its own process group, stdin fed from the payload and
+ * closed, stdout and stderr read continuously into a bounded tail, and on stop SIGTERM to the
+ * whole group, then SIGKILL to the group.
+ *
+ * <p>Process group and reaping: the program runs under {@code tini -s -g} when tini is installed
+ * (it puts the program in its own process group, forwards signals to the group, and as a
+ * subreaper reaps every descendant, so nothing is left as a zombie even under an init that does
+ * not reap); otherwise under {@code setsid}, which gives the group but leaves reaping of orphans
+ * to the system's init.
+ *
+ * <p>Exit classification: the JDK reports a death by signal N as exit status 128+N, as shells do;
+ * a status in 129..192 is read as that signal.
+ */
+public final class ExecSupervisor {
+  private static final Log log = Log.get("agent");
+  private static final String TINI = findOnPath("tini");
+  private static final String SETSID = findOnPath("setsid");
+
+  /** How a run ended. */
+  public record Outcome(int exitStatus, byte[] outputTail, long outputBytes, boolean stoppedByUs) {
+    public boolean succeeded() {
+      return exitStatus == 0;
+    }
+
+    /** The signal that killed it, or 0. */
+    public int signal() {
+      return exitStatus > 128 && exitStatus <= 192 ? exitStatus - 128 : 0;
+    }
+
+    /** The exit code a job reports: the status, or 128+signal. */
+    public String describe() {
+      int sig = signal();
+      return sig != 0 ? "killed by signal " + sig + " (" + signalName(sig) + ")"
+          : "exited with code " + exitStatus;
+    }
+  }
+
+  private final int tailBytes;
+
+  public ExecSupervisor(int tailBytes) {
+    this.tailBytes = tailBytes;
+  }
+
+  /** Whether tini is available to reap orphans. */
+  public static boolean reapsOrphans() {
+    return TINI != null;
+  }
+
+  /**
+   * Runs {@code argv} to the end. {@code stopRequested} is polled: once true the group gets
+   * SIGTERM; {@link Running#forceStop()} sends SIGKILL. Returns when the program has exited and
+   * its output has been read.
+   */
+  public Running start(List<String> argv, Map<String, String> env, String cwd, byte[] stdin)
+      throws IOException {
+    if (argv.isEmpty()) {
+      throw new IllegalArgumentException("exec: args must hold the program and its arguments, got none");
+    }
+    List<String> cmd = new ArrayList<>();
+    if (TINI != null) {
+      cmd.addAll(List.of(TINI, "-s", "-g", "--"));
+    } else if (SETSID != null) {
+      cmd.add(SETSID);
+    }
+    cmd.addAll(argv);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    if (!cwd.isEmpty()) {
+      File dir = new File(cwd);
+      if (!dir.isDirectory()) {
+        throw new IllegalArgumentException("exec: cwd '" + cwd + "' is not a directory");
+      }
+      pb.directory(dir);
+    }
+    Process p = pb.start();
+    return new Running(p, stdin, tailBytes);
+  }
+
+  /** A started program. */
+  public static final class Running {
+    private final Process process;
+    private final TailBuffer tail;
+    private final Thread pump;
+    private volatile boolean termSent;
+    private volatile boolean killSent;
+    private volatile long group = -1;
+
+    Running(Process process, byte[] stdin, int tailBytes) {
+      this.process = process;
+      this.tail = new TailBuffer(tailBytes);
+      this.pump = Thread.ofPlatform().name("spc-exec-out-" + process.pid()).daemon(true)
+          .start(this::pumpOutput);
+      if (stdin.length == 0) {
+        closeQuietly(process.getOutputStream());
+      } else {
+        Thread.ofPlatform().name("spc-exec-in-" + process.pid()).daemon(true).start(() -> {
+          try (OutputStream in = process.getOutputStream()) {
+            in.write(stdin);
+          } catch (IOException e) {
+            // the program exited or closed its stdin early: not our failure
+          }
+        });
+      }
+    }
+
+    public long pid() {
+      return process.pid();
+    }
+
+    private void pumpOutput() {
+      byte[] buf = new byte[8192];
+      try (InputStream out = process.getInputStream()) {
+        for (int n; (n = out.read(buf)) >= 0; ) {
+          tail.write(buf, 0, n);
+        }
+      } catch (IOException e) {
+        // the pipe closed
+      }
+    }
+
+    /** SIGTERM to the program's process group (tini forwards it to the group). */
+    public void terminate() {
+      if (!termSent && process.isAlive()) {
+        termSent = true;
+        signal("TERM", TINI != null ? Long.toString(process.pid()) : "-" + process.pid());
+      }
+    }
+
+    /** SIGKILL to the program's process group, then to its supervisor. */
+    public void forceStop() {
+      if (killSent) {
+        return;
+      }
+      killSent = true;
+      long group = programGroup();
+      if (group > 0) {
+        signal("KILL", "-" + group);
+      }
+      if (process.isAlive()) {
+        signal("KILL", Long.toString(process.pid()));
+      }
+    }
+
+    /** The process group of the program: tini's child's, or the setsid'd process's own. */
+    private long programGroup() {
+      if (group > 0) {
+        return group;
+      }
+      if (TINI == null) {
+        group = process.pid();
+      } else {
+        group = process.toHandle().children().findFirst().map(ProcessHandle::pid).orElse(-1L);
+      }
+      return group;
+    }
+
+    /**
+     * Waits for the end, sending SIGTERM once {@code stopRequested} turns true. Interrupts are
+     * absorbed: the program's end is what ends this.
+     */
+    public Outcome await(BooleanSupplier stopRequested) {
+      boolean interrupted = false;
+      programGroup(); // learn it while the program runs
+      while (true) {
+        if (group <= 0 && process.isAlive()) {
+          programGroup();
+        }
+        if (stopRequested.getAsBoolean()) {
+          terminate();
+        }
+        try {
+          if (process.waitFor(50, TimeUnit.MILLISECONDS)) {
+            break;
+          }
+        } catch (InterruptedException e) {
+          interrupted = true; // the stop request arrives as an interrupt too
+        }
+      }
+      // Anything the program left running in its group goes with it.
+      if (group > 0) {
+        signal("KILL", "-" + group);
+      }
+      try {
+        pump.join(5000);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      return new Outcome(process.exitValue(), tail.snapshot(), tail.total(), termSent || killSent);
+    }
+  }
+
+  private static void signal(String sig, String target) {
+    try {
+      Process k = new ProcessBuilder("kill", "-" + sig, "--", target)
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      k.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      log.warn("cannot send a signal", e, "signal", sig, "target", target);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void closeQuietly(OutputStream s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // nothing to close
+    }
+  }
+
+  static String findOnPath(String name) {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+    for (String dir : (path + ":/usr/bin:/bin:/usr/sbin:/sbin").split(":")) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
+        return Path.of(dir, name).toString();
+      }
+    }
+    return null;
+  }
+
+  static String signalName(int sig) {
+    return switch (sig) {
+      case 1 -> "SIGHUP";
+      case 2 -> "SIGINT";
+      case 3 -> "SIGQUIT";
+      case 4 -> "SIGILL";
+      case 6 -> "SIGABRT";
+      case 8 -> "SIGFPE";
+      case 9 -> "SIGKILL";
+      case 11 -> "SIGSEGV";
+      case 13 -> "SIGPIPE";
+      case 14 -> "SIGALRM";
+      case 15 -> "SIGTERM";
+      default -> "signal " + sig;
+    };
+  }
+}

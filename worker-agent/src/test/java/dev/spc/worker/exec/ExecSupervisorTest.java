@@ -1,0 +1,121 @@
+package dev.spc.worker.exec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The supervisor with real small processes: exit classification, output, stopping. */
+class ExecSupervisorTest {
+  final ExecSupervisor sup = new ExecSupervisor(64 << 10);
+
+  ExecSupervisor.Outcome run(byte[] stdin, String... argv) throws Exception {
+    return sup.start(List.of(argv), Map.of(), "", stdin).await(() -> false);
+  }
+
+  @Test
+  void exitZero_succeeds_andTheOutputIsKept() throws Exception {
+    ExecSupervisor.Outcome o = run(new byte[0], "sh", "-c", "echo out; echo err >&2");
+    assertTrue(o.succeeded());
+    assertEquals("out\nerr\n", new String(o.outputTail(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aNonZeroExit_isReportedWithItsCode() throws Exception {
+    ExecSupervisor.Outcome o = run(new byte[0], "sh", "-c", "exit 3");
+    assertFalse(o.succeeded());
+    assertEquals(3, o.exitStatus());
+    assertEquals("exited with code 3", o.describe());
+  }
+
+  @Test
+  void deathByASignalWeDidNotSend_isNamed() throws Exception {
+    ExecSupervisor.Outcome o = run(new byte[0], "sh", "-c", "kill -SEGV $$");
+    assertEquals(11, o.signal());
+    assertEquals("killed by signal 11 (SIGSEGV)", o.describe());
+    assertFalse(o.stoppedByUs());
+  }
+
+  @Test
+  void thePayloadIsTheProgramsStdin_andEnvAndCwdApply() throws Exception {
+    ExecSupervisor.Outcome o = sup.start(List.of("sh", "-c", "cat; echo \" $GREETING\"; pwd"),
+        Map.of("GREETING", "hi"), "/tmp", "from stdin".getBytes()).await(() -> false);
+    assertEquals("from stdin hi\n/tmp\n", new String(o.outputTail(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aFloodOfOutput_neverBlocksTheChild_andKeepsOnlyTheTail() throws Exception {
+    ExecSupervisor.Outcome o = run(new byte[0], "sh", "-c", "yes | head -c 20000000");
+    assertTrue(o.succeeded());
+    assertEquals(20_000_000L, o.outputBytes());
+    assertEquals(64 << 10, o.outputTail().length);
+    byte[] expected = new byte[64 << 10];
+    for (int i = 0; i < expected.length; i += 2) {
+      expected[i] = 'y';
+      expected[i + 1] = '\n';
+    }
+    assertArrayEquals(expected, o.outputTail());
+  }
+
+  @Test
+  void stopping_terminatesTheWholeGroup_grandchildrenIncluded() throws Exception {
+    String marker = "987.651";
+    AtomicBoolean stop = new AtomicBoolean();
+    ExecSupervisor.Running r = sup.start(List.of("sh", "-c", "sleep " + marker + " & sleep 1000"),
+        Map.of(), "", new byte[0]);
+    Thread.sleep(300);
+    assertTrue(processesWith(marker) > 0);
+    stop.set(true);
+    ExecSupervisor.Outcome o = r.await(stop::get);
+    assertTrue(o.stoppedByUs());
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (processesWith(marker) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(0, processesWith(marker), "a grandchild survived");
+    if (ExecSupervisor.reapsOrphans()) {
+      assertEquals(0, zombies(), "left a zombie");
+    }
+  }
+
+  @Test
+  void aProgramIgnoringSigterm_isKilledByForceStop() throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    ExecSupervisor.Running r = sup.start(List.of("sh", "-c", "trap '' TERM; sleep 1000 & wait; sleep 1000"),
+        Map.of(), "", new byte[0]);
+    Thread.sleep(300);
+    stop.set(true);
+    Thread t = Thread.ofPlatform().start(() -> {
+      try {
+        Thread.sleep(700);
+      } catch (InterruptedException e) {
+        return;
+      }
+      r.forceStop();
+    });
+    ExecSupervisor.Outcome o = r.await(stop::get);
+    t.join();
+    assertTrue(o.stoppedByUs());
+    assertTrue(o.signal() == 9 || o.exitStatus() != 0, o.describe());
+  }
+
+  static long processesWith(String marker) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+        .count();
+  }
+
+  /** Zombie processes whose parent is init (nobody left to reap them). */
+  static long zombies() throws Exception {
+    Process ps = new ProcessBuilder("ps", "-eo", "ppid=,stat=,comm=").start();
+    String out = new String(ps.getInputStream().readAllBytes());
+    ps.waitFor();
+    return out.lines().filter(l -> l.trim().startsWith("1 ") && l.contains(" Z") && l.contains("sleep")).count();
+  }
+}

@@ -1,0 +1,21 @@
+package dev.spc.worker.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class TailBufferTest {
+  @Test
+  void keepsTheLastBytesInOrder_acrossWrapsAndLargeWrites() {
+    TailBuffer t = new TailBuffer(5);
+    t.write("abc".getBytes(), 0, 3);
+    assertEquals("abc", new String(t.snapshot()));
+    t.write("defg".getBytes(), 0, 4);
+    assertEquals("cdefg", new String(t.snapshot()));
+    t.write("0123456789".getBytes(), 2, 8);
+    assertEquals("56789", new String(t.snapshot()));
+    t.write("xy".getBytes(), 0, 2);
+    assertEquals("789xy", new String(t.snapshot()));
+    assertEquals(17, t.total());
+  }
+}
