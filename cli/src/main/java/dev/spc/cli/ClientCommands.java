@@ -104,7 +104,7 @@ final class ClientCommands {
           return ExitCodes.OK;
         }
         System.err.println("submitted " + id + "; waiting");
-        JobStatus done = spc.await(id, timeout);
+        JobStatus done = Follow.job(spc, id, timeout, true);
         Format.outcome(System.out, done);
         return ExitCodes.of(done);
       }
@@ -178,6 +178,11 @@ final class ClientCommands {
           Format.outcome(System.out, s);
           return ExitCodes.of(s);
         }
+        if (jobIds.size() == 1) {
+          JobStatus s = Follow.job(spc, jobIds.iterator().next(), timeout, true);
+          Format.outcome(System.out, s);
+          return ExitCodes.of(s);
+        }
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         int code = ExitCodes.OK;
         for (JobId id : jobIds) {
@@ -190,6 +195,40 @@ final class ClientCommands {
           }
         }
         return code;
+      }
+    }
+  }
+
+  @Command(name = "logs", mixinStandardHelpOptions = true,
+      description = "Print a job's retained log lines; with -f, follow them until the job is done.")
+  static final class Logs implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Parameters(index = "0", description = "Job id.")
+    String id;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until the job is done.")
+    boolean follow;
+
+    @Override
+    public Integer call() {
+      try (SpcClient spc = target.connect();
+          dev.spc.client.JobWatch watch = spc.watch(JobId.of(id), follow)) {
+        JobStatus last = null;
+        while (watch.hasNext()) {
+          dev.spc.client.JobEvent e = watch.next();
+          switch (e.kind()) {
+            case LOG -> System.out.println(e.text());
+            case STATE -> last = e.status();
+            case SKIPPED -> System.err.println("[" + e.skipped() + " events skipped]");
+            case PROGRESS -> { }
+          }
+        }
+        if (follow && last != null) {
+          System.err.println(id + " " + last.describe());
+        }
+        return ExitCodes.OK;
       }
     }
   }

@@ -40,6 +40,8 @@ final class Format {
     if (!s.pendingReason().isEmpty()) {
       out.println("pending:   " + s.pendingReason());
     }
+    s.progress().ifPresent(p -> out.println(String.format(java.util.Locale.ROOT,
+        "progress:  %.0f%% %s", p * 100, s.progressMessage()).stripTrailing()));
     if (!s.worker().isEmpty()) {
       out.println("worker:    " + s.worker());
     }

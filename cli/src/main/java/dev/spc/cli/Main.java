@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         ClientCommands.Status.class,
         ClientCommands.Cancel.class,
         ClientCommands.Wait.class,
+        ClientCommands.Logs.class,
         ClientCommands.Jobs.class,
         ClientCommands.Workers.class,
         ClientCommands.StopWorker.class,

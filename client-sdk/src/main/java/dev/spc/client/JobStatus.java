@@ -21,10 +21,13 @@ import java.util.OptionalInt;
  * @param finishedAt when it was done; null if not yet
  * @param pendingReason why a pending job waits, in words
  * @param outputTail the last bytes of a process's combined stdout and stderr
+ * @param progress the latest progress the job reported (0.0 to 1.0), if any
+ * @param progressMessage the message that came with it
  */
 public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, JobSpec spec,
     String worker, String error, byte[] result, OptionalInt exitCode, Instant submittedAt,
-    Instant startedAt, Instant finishedAt, String pendingReason, byte[] outputTail) {
+    Instant startedAt, Instant finishedAt, String pendingReason, byte[] outputTail,
+    java.util.OptionalDouble progress, String progressMessage) {
 
   public boolean isDone() {
     return state == JobState.DONE;

@@ -51,6 +51,7 @@ import java.util.function.Function;
  */
 public final class SpcClient implements AutoCloseable {
   private final ManagedChannel owned;
+  private final Channel channel;
   private final JobServiceGrpc.JobServiceFutureStub jobs;
   private final AdminServiceGrpc.AdminServiceFutureStub admin;
   private final Duration callTimeout;
@@ -59,6 +60,7 @@ public final class SpcClient implements AutoCloseable {
   private SpcClient(Channel channel, ManagedChannel owned, Duration callTimeout,
       Duration submitRetryTimeout) {
     this.owned = owned;
+    this.channel = channel;
     this.jobs = JobServiceGrpc.newFutureStub(channel);
     this.admin = AdminServiceGrpc.newFutureStub(channel);
     this.callTimeout = callTimeout;
@@ -269,6 +271,71 @@ public final class SpcClient implements AutoCloseable {
     io.grpc.Deadline deadline = timeout == null ? null
         : io.grpc.Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
     return retrying(() -> call(withDeadline(jobs, deadline).waitAnyJob(req), Convert::fromProto));
+  }
+
+  // ------------------------------------------------------------------ watch
+
+  /**
+   * The job's events as they happen: its state first, then the retained progress and log lines,
+   * then new ones; the iteration ends after the job is done. Close it to stop watching early.
+   */
+  public JobWatch watch(JobId id) {
+    return watch(id, true);
+  }
+
+  /** With {@code follow == false}: only what is retained now, then the iteration ends. */
+  public JobWatch watch(JobId id, boolean follow) {
+    io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+    Iterator<dev.spc.proto.JobEvent> it;
+    io.grpc.Context previous = ctx.attach();
+    try {
+      it = JobServiceGrpc.newBlockingStub(channel).watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
+          .setJobId(id.value()).setFollow(follow).build());
+    } finally {
+      ctx.detach(previous);
+    }
+    return new JobWatch(it, ctx);
+  }
+
+  /**
+   * Watches in the background, handing each event to {@code listener} (on a gRPC thread). The
+   * future completes with the job's last state when the watch ends; cancel it to stop watching.
+   */
+  public CompletableFuture<JobStatus> watch(JobId id, java.util.function.Consumer<JobEvent> listener) {
+    CompletableFuture<JobStatus> done = new CompletableFuture<>();
+    JobStatus[] last = new JobStatus[1];
+    JobServiceGrpc.newStub(channel).watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
+        .setJobId(id.value()).setFollow(true).build(),
+        new io.grpc.stub.ClientResponseObserver<dev.spc.proto.WatchJobRequest, dev.spc.proto.JobEvent>() {
+          @Override
+          public void beforeStart(io.grpc.stub.ClientCallStreamObserver<dev.spc.proto.WatchJobRequest> call) {
+            done.whenComplete((v, e) -> {
+              if (done.isCancelled()) {
+                call.cancel("watch cancelled", null);
+              }
+            });
+          }
+
+          @Override
+          public void onNext(dev.spc.proto.JobEvent e) {
+            JobEvent ev = JobWatch.convert(e);
+            if (ev.status() != null) {
+              last[0] = ev.status();
+            }
+            listener.accept(ev);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(SpcException.from(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            done.complete(last[0]);
+          }
+        });
+    return done;
   }
 
   // ------------------------------------------------------------------ workers

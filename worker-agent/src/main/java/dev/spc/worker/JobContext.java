@@ -38,4 +38,17 @@ public interface JobContext {
 
   /** Sets the job's result to this text in UTF-8. */
   void setResult(String result);
+
+  /**
+   * Reports progress: {@code fraction} from 0.0 to 1.0 (clamped) and a short message. The latest
+   * value is sent to the coordinator at most every 200 ms; watchers see it, GetJob shows it.
+   */
+  void progress(double fraction, String message);
+
+  /**
+   * Logs a line for the job's watchers (bin/spc logs). Batched every 200 ms and rate-limited to
+   * 100 lines a second per job (bursts of 200); lines over the limit are counted, not sent.
+   * A line is cut at 4 KiB.
+   */
+  void log(String line);
 }

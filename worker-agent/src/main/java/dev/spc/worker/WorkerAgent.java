@@ -146,6 +146,7 @@ public final class WorkerAgent implements AutoCloseable {
       startNanos = System.nanoTime();
       connect();
     });
+    agentThread.scheduleAtFixedRate(state::flushUpdates, 200, 200, TimeUnit.MILLISECONDS);
     return this;
   }
 

@@ -53,7 +53,9 @@ public final class Convert {
         instant(j.hasStartedAt(), j.getStartedAt()),
         instant(j.hasFinishedAt(), j.getFinishedAt()),
         j.getPendingReason(),
-        j.getOutputTail().toByteArray());
+        j.getOutputTail().toByteArray(),
+        j.hasProgress() ? java.util.OptionalDouble.of(j.getProgress()) : java.util.OptionalDouble.empty(),
+        j.getProgressMessage());
   }
 
   public static WorkerInfo fromProto(Worker w) {

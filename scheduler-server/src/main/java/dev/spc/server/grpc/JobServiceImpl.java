@@ -69,6 +69,14 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   }
 
   @Override
+  public void watchJob(dev.spc.proto.WatchJobRequest req, StreamObserver<dev.spc.proto.JobEvent> out) {
+    long watcherId = loop.nextWaiterId();
+    WatchStream sink = new WatchStream(loop, watcherId,
+        (ServerCallStreamObserver<dev.spc.proto.JobEvent>) out);
+    loop.post(new Msg.Watch(watcherId, req.getJobId(), req.getFollow(), sink));
+  }
+
+  @Override
   public void listJobs(ListJobsRequest req, StreamObserver<ListJobsResponse> out) {
     loop.post(new Msg.ListJobs(req, GrpcReply.of(out)));
   }

@@ -6,6 +6,8 @@ import dev.spc.proto.CancelJobResponse;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.Job;
+import dev.spc.proto.JobEvent;
+import dev.spc.proto.JobUpdate;
 import dev.spc.proto.JobResult;
 import dev.spc.proto.JobSpec;
 import dev.spc.proto.JobState;
@@ -162,6 +164,10 @@ public final class Coordinator {
       case Msg.ListWorkers(var reply) -> listWorkers(deferred(reply));
       case Msg.StopWorker(var name, var reply) -> stopWorker(name, deferred(reply));
       case Msg.GetStats(var reply) -> deferred(reply).ok(stats());
+      case Msg.Watch(var watcherId, var jobId, var follow, var sink) -> watch(watcherId, jobId, follow, sink);
+      case Msg.UnwatchJob(var watcherId) -> unwatch(watcherId);
+      case Msg.WatchReady(var sink) -> sink.drain();
+      case Msg.WorkerUpdates(var link, var updates) -> updates(link, updates.getUpdatesList());
       case Msg.Committed(var upTo) -> durability.committed(upTo, this::runEffect);
       case Msg.CommitFailed(var upTo, var error) -> durability.failed(upTo, error);
       case Msg.WorkerRegister(var link, var register) -> register(link, register);
@@ -205,6 +211,7 @@ public final class Coordinator {
       case Durability.Effect.Ok(var reply, var value) -> reply.ok(value);
       case Durability.Effect.Fail(var reply, var failure) -> reply.fail(failure);
       case Durability.Effect.Send(var w, var ls, var ss) -> send(w, ls, ss);
+      case Durability.Effect.Run(var action) -> action.run();
     }
   }
 
@@ -413,6 +420,129 @@ public final class Coordinator {
         }
       }
       w.reply.ok(view);
+    }
+  }
+
+  // ------------------------------------------------------------------ watching
+
+  static final int DONE_LOG_EVENTS = 100;
+  private final Map<Long, JobRecord> watched = new HashMap<>();
+
+  private void watch(long watcherId, String jobId, boolean follow, WatchSink sink) {
+    Long seq = ids.parse(jobId);
+    if (seq == null) {
+      sink.end(Failure.invalid(JobIds.malformed("job_id", jobId)));
+      return;
+    }
+    JobRecord job = jobs.get(seq);
+    if (job == null) {
+      sink.end(Failure.notFound("job '" + jobId + "' not found"));
+      return;
+    }
+    Runnable start = () -> {
+      sink.offer(stateEvent(job));
+      if (job.log != null) {
+        job.log.events.forEach(sink::offer);
+      }
+      if (!follow || job.isDone() || !jobs.containsKey(job.seq)) {
+        sink.end(null);
+      } else {
+        log(job).watchers.add(new JobLog.Watch(watcherId, sink));
+        watched.put(watcherId, job);
+      }
+    };
+    // In durable mode the first snapshot, like every read, waits behind unstored changes.
+    if (durability != null) {
+      durability.later(start);
+    } else {
+      start.run();
+    }
+  }
+
+  private void unwatch(long watcherId) {
+    JobRecord job = watched.remove(watcherId);
+    if (job != null && job.log != null) {
+      job.log.watchers.removeIf(w -> w.id() == watcherId);
+    }
+  }
+
+  private static JobLog log(JobRecord job) {
+    if (job.log == null) {
+      job.log = new JobLog();
+    }
+    return job.log;
+  }
+
+  private JobEvent stateEvent(JobRecord job) {
+    return JobEvent.newBuilder().setAt(Views.ts(clock.now()))
+        .setState(Views.job(job, workersPerType)).build();
+  }
+
+  /** Tells the job's watchers its new state; a done job's watches end. */
+  private void stateChanged(JobRecord job) {
+    if (job.log == null) {
+      return;
+    }
+    if (job.isDone() && job.log.events.size() > DONE_LOG_EVENTS) {
+      while (job.log.events.size() > DONE_LOG_EVENTS) {
+        job.log.events.pollFirst();
+      }
+    }
+    if (job.log.watchers.isEmpty()) {
+      return;
+    }
+    JobEvent e = stateEvent(job);
+    boolean done = job.isDone();
+    Runnable deliver = () -> {
+      if (job.log == null) {
+        return;
+      }
+      for (JobLog.Watch w : List.copyOf(job.log.watchers)) {
+        w.sink().offer(e);
+        if (done) {
+          w.sink().end(null);
+          watched.remove(w.id());
+        }
+      }
+      if (done) {
+        job.log.watchers.clear();
+      }
+    };
+    if (durability != null) {
+      durability.later(deliver);
+    } else {
+      deliver.run();
+    }
+  }
+
+  private void updates(WorkerLink link, List<JobUpdate> updates) {
+    WorkerRecord w = workersByLink.get(link);
+    if (w == null) {
+      return;
+    }
+    w.lastSeenNanos = clock.nanos();
+    com.google.protobuf.Timestamp at = Views.ts(clock.now());
+    for (JobUpdate u : updates) {
+      LeaseRecord lease = w.occupied.get(u.getLeaseId());
+      if (lease == null || !lease.live) {
+        continue;
+      }
+      JobRecord job = lease.job;
+      JobLog jl = log(job);
+      if (u.hasProgress()) {
+        job.progress = Math.max(0.0, Math.min(1.0, u.getProgress()));
+        job.progressMessage = u.getProgressMessage().length() > 1024
+            ? u.getProgressMessage().substring(0, 1024) : u.getProgressMessage();
+        jl.add(JobEvent.newBuilder().setAt(at).setProgress(dev.spc.proto.Progress.newBuilder()
+            .setFraction(job.progress).setMessage(job.progressMessage)).build());
+      }
+      for (String line : u.getLogLinesList()) {
+        jl.add(JobEvent.newBuilder().setAt(at).setLogLine(line).build());
+      }
+      if (u.getDroppedLines() > 0) {
+        jl.add(JobEvent.newBuilder().setAt(at).setLogLine("[spc: " + u.getDroppedLines()
+            + " lines dropped by the agent's rate limit]").build());
+      }
     }
   }
 
@@ -940,6 +1070,7 @@ public final class Coordinator {
     job.worker = w.name;
     job.startedAt = clock.now();
     changed(job);
+    stateChanged(job);
     if (max == 0) {
       // Rule 7: max_seconds 0 times out as soon as the job starts; no need to bother the agent.
       finish(job, DoneReason.DONE_REASON_TIMEOUT, "exceeded max_seconds=0", null);
@@ -1089,6 +1220,7 @@ public final class Coordinator {
     job.finishedAt = clock.now();
     changed(job);
     releaseWaiters(job);
+    stateChanged(job);
     doneOrder.add(job);
     if (doneOrder.size() > cfg.maxDoneJobs()) {
       forget(doneOrder.poll());

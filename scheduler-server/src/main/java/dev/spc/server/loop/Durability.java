@@ -33,6 +33,8 @@ final class Durability {
     record Fail(Reply<?> reply, Failure failure) implements Effect {}
 
     record Send(WorkerRecord worker, List<Lease> leases, List<StopJob> stops) implements Effect {}
+
+    record Run(Runnable action) implements Effect {}
   }
 
   private record Waiting(long batch, List<Effect> effects) {}
@@ -84,6 +86,10 @@ final class Durability {
   void forgotten(JobRecord job) {
     dirty.remove(job.seq);
     purged.add(job.seq);
+  }
+
+  void later(Runnable action) {
+    current.add(new Effect.Run(action));
   }
 
   void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops) {

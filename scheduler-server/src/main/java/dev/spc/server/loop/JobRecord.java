@@ -33,6 +33,10 @@ final class JobRecord {
   Instant finishedAt;
   /** The current (or last) lease; null while pending. */
   LeaseRecord lease;
+  Double progress;
+  String progressMessage = "";
+  /** Recent events and watchers; null until there are some. */
+  JobLog log;
   /** Callers waiting for this job to be done; null when there are none. */
   List<Waiter> waiters;
 

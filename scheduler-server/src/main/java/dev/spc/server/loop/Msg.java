@@ -33,6 +33,18 @@ public sealed interface Msg {
   /** The caller of a wait went away (deadline, cancellation): forget its waiter. */
   record WaitAbandoned(long waiterId) implements Msg {}
 
+  /** Watch a job's events; {@code follow == false} sends what is retained and ends. */
+  record Watch(long watcherId, String jobId, boolean follow, WatchSink sink) implements Msg {}
+
+  /** The watcher went away. */
+  record UnwatchJob(long watcherId) implements Msg {}
+
+  /** A watcher's transport can take more. */
+  record WatchReady(WatchSink sink) implements Msg {}
+
+  /** Progress and log lines from an agent. */
+  record WorkerUpdates(WorkerLink link, dev.spc.proto.JobUpdates updates) implements Msg {}
+
   record ListJobs(ListJobsRequest request, Reply<ListJobsResponse> reply) implements Request {}
 
   record ListWorkers(Reply<ListWorkersResponse> reply) implements Request {}

@@ -31,6 +31,9 @@ final class Views {
     if (r.exitCode != null) {
       b.setExitCode(r.exitCode);
     }
+    if (r.progress != null) {
+      b.setProgress(r.progress).setProgressMessage(r.progressMessage);
+    }
     if (r.state == JobState.JOB_STATE_PENDING) {
       b.setPendingReason(pendingReason(r, workersPerType));
     }

@@ -29,8 +29,18 @@ public final class Builtins {
   /** Sleeps args[0] seconds (fractions allowed); stops early when cancelled. */
   static void sleep(JobContext ctx) throws InterruptedException {
     Duration d = seconds(ctx, "sleep", true);
-    if (ctx.awaitCancellation(d)) {
-      throw new JobCancelledException("cancelled while sleeping");
+    long start = System.nanoTime();
+    long total = Math.max(1, d.toNanos());
+    while (true) {
+      long left = total - (System.nanoTime() - start);
+      if (left <= 0) {
+        ctx.progress(1.0, "slept " + ctx.args().get(0) + "s");
+        return;
+      }
+      ctx.progress((double) (total - left) / total, "sleeping");
+      if (ctx.awaitCancellation(Duration.ofNanos(Math.min(left, 100_000_000L)))) {
+        throw new JobCancelledException("cancelled while sleeping");
+      }
     }
   }
 

@@ -25,7 +25,7 @@ public final class ExecHandler implements JobHandler {
   public void handle(JobContext ctx) throws Exception {
     JobRun run = (JobRun) ctx;
     ExecSupervisor.Running p = supervisor.start(ctx.args(), run.lease().getSpec().getEnvMap(),
-        run.lease().getSpec().getCwd(), ctx.payload());
+        run.lease().getSpec().getCwd(), ctx.payload(), ctx::log);
     run.onForceStop(p::forceStop);
     ExecSupervisor.Outcome o = p.await(ctx::isCancelled);
     run.setOutputTail(o.outputTail());

@@ -69,6 +69,12 @@ public final class ExecSupervisor {
    */
   public Running start(List<String> argv, Map<String, String> env, String cwd, byte[] stdin)
       throws IOException {
+    return start(argv, env, cwd, stdin, line -> {});
+  }
+
+  /** Like {@link #start(List, Map, String, byte[])}, handing every output line to {@code lines}. */
+  public Running start(List<String> argv, Map<String, String> env, String cwd, byte[] stdin,
+      java.util.function.Consumer<String> lines) throws IOException {
     if (argv.isEmpty()) {
       throw new IllegalArgumentException("exec: args must hold the program and its arguments, got none");
     }
@@ -89,7 +95,7 @@ public final class ExecSupervisor {
       pb.directory(dir);
     }
     Process p = pb.start();
-    return new Running(p, stdin, tailBytes);
+    return new Running(p, stdin, tailBytes, lines);
   }
 
   /** A started program. */
@@ -100,9 +106,11 @@ public final class ExecSupervisor {
     private volatile boolean termSent;
     private volatile boolean killSent;
     private volatile long group = -1;
+    private final java.util.function.Consumer<String> lines;
 
-    Running(Process process, byte[] stdin, int tailBytes) {
+    Running(Process process, byte[] stdin, int tailBytes, java.util.function.Consumer<String> lines) {
       this.process = process;
+      this.lines = lines;
       this.tail = new TailBuffer(tailBytes);
       this.pump = Thread.ofPlatform().name("spc-exec-out-" + process.pid()).daemon(true)
           .start(this::pumpOutput);
@@ -125,9 +133,21 @@ public final class ExecSupervisor {
 
     private void pumpOutput() {
       byte[] buf = new byte[8192];
+      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
       try (InputStream out = process.getInputStream()) {
         for (int n; (n = out.read(buf)) >= 0; ) {
           tail.write(buf, 0, n);
+          for (int i = 0; i < n; i++) {
+            if (buf[i] == '\n') {
+              lines.accept(line.toString(java.nio.charset.StandardCharsets.UTF_8));
+              line.reset();
+            } else if (line.size() < 4096) {
+              line.write(buf[i]);
+            }
+          }
+        }
+        if (line.size() > 0) {
+          lines.accept(line.toString(java.nio.charset.StandardCharsets.UTF_8));
         }
       } catch (IOException e) {
         // the pipe closed

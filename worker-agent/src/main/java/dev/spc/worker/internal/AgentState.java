@@ -47,6 +47,7 @@ public final class AgentState {
   private final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final List<JobResult> unsent = new ArrayList<>();
+  private final List<dev.spc.proto.JobUpdate> unsentUpdates = new ArrayList<>();
   private boolean connected;
   private boolean flushQueued;
   private int stuck;
@@ -156,6 +157,10 @@ public final class AgentState {
     if (running.remove(run.leaseId()) == null) {
       return;
     }
+    dev.spc.proto.JobUpdate last = run.takeUpdate(); // its last lines go before its outcome
+    if (last != null) {
+      unsentUpdates.add(last);
+    }
     if (run.stuck) {
       stuck--;
       log.info("stuck job finally ended; slot free again", "job", run.jobId(), "lease", run.leaseId());
@@ -233,8 +238,32 @@ public final class AgentState {
     }
   }
 
+  /** Sends the progress and log lines of running jobs (every 200 ms, agent thread). */
+  public void flushUpdates() {
+    for (JobRun run : running.values()) {
+      dev.spc.proto.JobUpdate u = run.takeUpdate();
+      if (u != null) {
+        unsentUpdates.add(u);
+      }
+    }
+    sendUpdates();
+  }
+
+  private void sendUpdates() {
+    if (unsentUpdates.isEmpty()) {
+      return;
+    }
+    if (connected && sender.test(WorkerMessage.newBuilder().setUpdates(
+        dev.spc.proto.JobUpdates.newBuilder().addAllUpdates(unsentUpdates)).build())) {
+      unsentUpdates.clear();
+    } else if (unsentUpdates.size() > 10_000) {
+      unsentUpdates.subList(0, unsentUpdates.size() - 10_000).clear(); // away too long: keep the newest
+    }
+  }
+
   public void flushResults() {
     flushQueued = false;
+    sendUpdates();
     if (unsent.isEmpty() || !connected) {
       return;
     }

@@ -21,6 +21,18 @@ public final class JobRun implements JobContext {
   private volatile String cancelReason;
   private volatile byte[] result;
   private volatile Thread thread;
+  static final int MAX_LINE = 4096;
+  static final double LINES_PER_SECOND = 100;
+  static final double LINE_BURST = 200;
+
+  private volatile Double progress;
+  private volatile String progressMessage = "";
+  private volatile boolean progressDirty;
+  private final java.util.concurrent.ConcurrentLinkedQueue<String> lines =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private double tokens = LINE_BURST;
+  private long tokensAtNanos = System.nanoTime();
+  private long dropped;
   private volatile byte[] outputTail;
   private volatile Integer exitCode;
   private volatile Runnable forceStop;
@@ -148,5 +160,53 @@ public final class JobRun implements JobContext {
   @Override
   public void setResult(String text) {
     setResult(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void progress(double fraction, String message) {
+    progressMessage = message == null ? "" : message;
+    progress = Double.isNaN(fraction) ? 0.0 : Math.max(0.0, Math.min(1.0, fraction));
+    progressDirty = true;
+  }
+
+  @Override
+  public synchronized void log(String line) {
+    long now = System.nanoTime();
+    tokens = Math.min(LINE_BURST, tokens + (now - tokensAtNanos) / 1e9 * LINES_PER_SECOND);
+    tokensAtNanos = now;
+    if (tokens < 1) {
+      dropped++;
+      return;
+    }
+    tokens--;
+    lines.add(line.length() > MAX_LINE ? line.substring(0, MAX_LINE) : line);
+  }
+
+  /** What changed since the last call, as an update for the coordinator; null if nothing. */
+  dev.spc.proto.JobUpdate takeUpdate() {
+    dev.spc.proto.JobUpdate.Builder b = null;
+    if (progressDirty) {
+      progressDirty = false;
+      b = dev.spc.proto.JobUpdate.newBuilder().setLeaseId(leaseId())
+          .setProgress(progress).setProgressMessage(progressMessage);
+    }
+    long d;
+    synchronized (this) {
+      d = dropped;
+      dropped = 0;
+    }
+    for (String l; (l = lines.poll()) != null; ) {
+      if (b == null) {
+        b = dev.spc.proto.JobUpdate.newBuilder().setLeaseId(leaseId());
+      }
+      b.addLogLines(l);
+    }
+    if (d > 0) {
+      if (b == null) {
+        b = dev.spc.proto.JobUpdate.newBuilder().setLeaseId(leaseId());
+      }
+      b.setDroppedLines(d);
+    }
+    return b == null ? null : b.build();
   }
 }

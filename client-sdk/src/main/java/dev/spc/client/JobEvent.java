@@ -1,0 +1,24 @@
+package dev.spc.client;
+
+import java.time.Instant;
+
+/**
+ * One event of a watched job.
+ *
+ * @param at when the coordinator recorded it
+ * @param kind what it is
+ * @param status for {@link Kind#STATE}: the job as it is now
+ * @param progress for {@link Kind#PROGRESS}: 0.0 to 1.0
+ * @param text the progress message, or the log line
+ * @param skipped for {@link Kind#SKIPPED}: how many events this watcher missed by reading slowly
+ */
+public record JobEvent(Instant at, Kind kind, JobStatus status, double progress, String text,
+    long skipped) {
+  /** The kinds of events. */
+  public enum Kind {
+    STATE,
+    PROGRESS,
+    LOG,
+    SKIPPED
+  }
+}
