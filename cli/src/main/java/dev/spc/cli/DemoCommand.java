@@ -36,6 +36,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private final PrintStream out = System.out;
   private volatile boolean interrupted;
+  private final java.util.Map<JobId, String> lastLine = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** One row of the live table. */
   private record Row(String label, List<JobId> ids) {}
@@ -59,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
       cluster.startCoordinator(List.of("--heartbeat-interval", "500ms", "--heartbeat-timeout", "2s"));
       for (int i = 1; i <= workers; i++) {
         cluster.startWorker("worker-" + i, List.of("--slots", Integer.toString(slots),
-            "--stop-grace", "1500ms"));
+            "--stop-grace", "1500ms", "--allow-exec"));
       }
       try (SpcClient spc = SpcClient.connect(cluster.target())) {
         awaitWorkers(spc, cluster);
@@ -105,6 +106,14 @@ final class DemoCommand implements Callable<Integer> {
     add(rows, spc, "sleep 30s with max 2s", JobSpec.newBuilder("sleep").args("30").maxSeconds(2).build());
     add(rows, spc, "spin 3s ignoring stop, max 1s",
         JobSpec.newBuilder("spin").args("3").maxSeconds(1).build());
+    JobId program = add(rows, spc, "exec: a shell loop, output live",
+        JobSpec.newBuilder("exec").args("sh", "-c",
+            "for i in 1 2 3 4 5 6; do echo \"step $i of 6 on $(hostname)\"; sleep 0.5; done").build());
+    spc.watch(program, e -> {
+      if (e.kind() == dev.spc.client.JobEvent.Kind.LOG) {
+        lastLine.put(program, e.text());
+      }
+    });
     JobId toCancel = add(rows, spc, "sleep 60s, cancelled at 2s", JobSpec.of("sleep", "60"));
     JobId orphan = add(rows, spc, "resize: no worker has it", JobSpec.of("resize", "cat.png"));
     List<JobSpec> batch = new ArrayList<>();
@@ -153,8 +162,13 @@ final class DemoCommand implements Callable<Integer> {
   private String[] render(SpcClient spc, Row row) {
     if (row.ids().size() == 1) {
       JobStatus s = spc.status(row.ids().get(0));
+      String line = lastLine.get(s.id());
       String detail = !s.error().isEmpty() ? s.error()
           : s.result().length > 0 ? "result: " + s.resultText()
+          : line != null ? "output: " + line
+          : s.progress().isPresent() && !s.isDone()
+              ? String.format(java.util.Locale.ROOT, "%s %3.0f%%", Follow.bar(s.progress().getAsDouble()),
+                  s.progress().getAsDouble() * 100)
           : s.pendingReason();
       return new String[] {row.label(), s.id().value(), s.describe(), s.worker(),
           Format.printable(detail, 70)};

@@ -78,6 +78,18 @@ class CliIT {
   }
 
   @Test
+  void submitWait_showsProgressAsItComes_andLogsPrintsTheRetainedLines() {
+    Run r = spc("submit", "sleep", "0.6", "--wait");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("progress 100% slept 0.6s"), r.err());
+    String id = r.out().split(" ")[0];
+    Run logs = spc("logs", id);
+    assertEquals(0, logs.code(), logs.err());
+    Run status = spc("status", id);
+    assertTrue(status.out().contains("progress:  100% slept 0.6s"), status.out());
+  }
+
+  @Test
   void exitCodesSayHowTheJobEnded() {
     assertEquals(10, spc("submit", "fail", "boom", "--wait").code());
     assertEquals(11, spc("submit", "sleep", "5", "--max-seconds", "1", "--wait").code());

@@ -109,6 +109,35 @@ class ExecIT {
   }
 
   @Test
+  void aWatcherThatArrivesLate_getsTheRetainedLinesThenTheRest_untilDone() throws Exception {
+    JobId id = c.client.submit(exec("sh", "-c", "echo early; sleep 1.5; echo late"));
+    c.poll("the first line is in", () -> {
+      try (var w = c.client.watch(id, false)) {
+        while (w.hasNext()) {
+          if ("early".equals(w.next().text())) {
+            return true;
+          }
+        }
+        return false;
+      }
+    });
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    JobStatus last = null;
+    try (var w = c.client.watch(id)) {
+      while (w.hasNext()) {
+        var e = w.next();
+        if (e.kind() == dev.spc.client.JobEvent.Kind.LOG) {
+          seen.add(e.text());
+        } else if (e.kind() == dev.spc.client.JobEvent.Kind.STATE) {
+          last = e.status();
+        }
+      }
+    }
+    assertEquals(java.util.List.of("early", "late"), seen);
+    assertEquals(Optional.of(DoneReason.DONE), last.reason());
+  }
+
+  @Test
   void withoutAnExecAgent_anExecJobWaits_andSaysWhy() throws Exception {
     try (Cluster other = new Cluster()) {
       other.worker("plain", 1);

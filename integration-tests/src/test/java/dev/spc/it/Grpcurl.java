@@ -110,9 +110,11 @@ final class Grpcurl {
     if (data != null) {
       JsonFormat.parser().merge(data, req);
     }
+    boolean streaming = md.isServerStreaming();
     MethodDescriptor<DynamicMessage, DynamicMessage> call = MethodDescriptor
         .<DynamicMessage, DynamicMessage>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
+        .setType(streaming ? MethodDescriptor.MethodType.SERVER_STREAMING
+            : MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(MethodDescriptor.generateFullMethodName(service, method))
         .setRequestMarshaller(marshaller(md.getInputType()))
         .setResponseMarshaller(marshaller(md.getOutputType()))
@@ -120,6 +122,14 @@ final class Grpcurl {
     CallOptions opts = CallOptions.DEFAULT;
     if (maxTimeMs > 0) {
       opts = opts.withDeadlineAfter(maxTimeMs, TimeUnit.MILLISECONDS);
+    }
+    if (streaming) {
+      StringBuilder sb = new StringBuilder();
+      var it = ClientCalls.blockingServerStreamingCall(channel, call, opts, req.build());
+      while (it.hasNext()) {
+        sb.append(JsonFormat.printer().print(it.next())).append('\n');
+      }
+      return sb.toString();
     }
     DynamicMessage resp = ClientCalls.blockingUnaryCall(channel, call, opts, req.build());
     return JsonFormat.printer().print(resp) + "\n";

@@ -41,7 +41,7 @@ class ReadmeGrpcurlIT {
     List<String> lines = readmeLines();
     assertTrue(lines.size() >= 12, "expected the README's grpcurl examples, found " + lines);
     try (Cluster c = new Cluster()) {
-      c.worker("w1", 2);
+      c.worker("w1", 2, "--allow-exec");
       ManagedChannel ch = Grpc.newChannelBuilder(c.processes.target(),
           InsecureChannelCredentials.create()).build();
       try {
@@ -74,6 +74,9 @@ class ReadmeGrpcurlIT {
         assertTrue(t.contains("\"state\": \"JOB_STATE_DONE\""), t);
         assertTrue(t.contains("\"doneReason\": \"DONE_REASON_DONE\""), t);
         assertTrue(t.contains("\"name\": \"w1\""), t);
+        assertTrue(t.contains("\"progress\": {"), "WatchJob streamed the sleep's progress: " + t);
+        assertTrue(t.contains("\"outputTail\": \"" + java.util.Base64.getEncoder().encodeToString(
+            "hello from exec\n".getBytes()) + "\""), "the exec job ran: " + t);
         Files.writeString(c.processes.dir().resolve("grpcurl-transcript.txt"), t);
       } finally {
         ch.shutdownNow();

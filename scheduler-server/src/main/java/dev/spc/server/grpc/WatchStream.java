@@ -40,10 +40,10 @@ final class WatchStream implements WatchSink {
     }
     if (queue.isEmpty() && skipped == 0 && out.isReady()) {
       send(e);
-    } else if (queue.size() < MAX_QUEUED) {
+    } else if (skipped == 0 && queue.size() < MAX_QUEUED) {
       queue.add(e);
     } else {
-      skipped++;
+      skipped++; // in order: once skipping, skip until the marker has gone out
     }
   }
 
@@ -53,11 +53,11 @@ final class WatchStream implements WatchSink {
       return;
     }
     while (out.isReady() && (!queue.isEmpty() || skipped > 0)) {
-      if (skipped > 0) {
+      if (!queue.isEmpty()) {
+        send(queue.poll());
+      } else {
         send(JobEvent.newBuilder().setSkipped(skipped).build());
         skipped = 0;
-      } else {
-        send(queue.poll());
       }
     }
     if (ending && queue.isEmpty() && skipped == 0) {
