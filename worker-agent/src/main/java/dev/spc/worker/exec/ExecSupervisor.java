@@ -105,6 +105,7 @@ public final class ExecSupervisor {
     private final Thread pump;
     private volatile boolean termSent;
     private volatile boolean killSent;
+    private volatile long killSentNanos;
     private volatile long group = -1;
     private final java.util.function.Consumer<String> lines;
 
@@ -162,17 +163,20 @@ public final class ExecSupervisor {
       }
     }
 
-    /** SIGKILL to the program's process group, then to its supervisor. */
+    /**
+     * SIGKILL to the program's process group. tini, left alive, reaps them and exits; only if it
+     * has not after two seconds does it get a SIGKILL too ({@link #await}).
+     */
     public void forceStop() {
       if (killSent) {
         return;
       }
+      killSentNanos = System.nanoTime();
       killSent = true;
       long group = programGroup();
       if (group > 0) {
         signal("KILL", "-" + group);
-      }
-      if (process.isAlive()) {
+      } else {
         signal("KILL", Long.toString(process.pid()));
       }
     }
@@ -203,6 +207,9 @@ public final class ExecSupervisor {
         }
         if (stopRequested.getAsBoolean()) {
           terminate();
+        }
+        if (killSent && System.nanoTime() - killSentNanos > 2_000_000_000L && process.isAlive()) {
+          signal("KILL", Long.toString(process.pid())); // the supervisor itself did not exit
         }
         try {
           if (process.waitFor(50, TimeUnit.MILLISECONDS)) {

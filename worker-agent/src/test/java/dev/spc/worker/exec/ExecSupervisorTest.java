@@ -66,6 +66,7 @@ class ExecSupervisorTest {
   @Test
   void stopping_terminatesTheWholeGroup_grandchildrenIncluded() throws Exception {
     String marker = "987.651";
+    long zombiesBefore = zombies();
     AtomicBoolean stop = new AtomicBoolean();
     ExecSupervisor.Running r = sup.start(List.of("sh", "-c", "sleep " + marker + " & sleep 1000"),
         Map.of(), "", new byte[0]);
@@ -80,7 +81,11 @@ class ExecSupervisorTest {
     }
     assertEquals(0, processesWith(marker), "a grandchild survived");
     if (ExecSupervisor.reapsOrphans()) {
-      assertEquals(0, zombies(), "left a zombie");
+      // tini reaps them; anything else counted here belongs to someone else and does not grow
+      while (zombies() > zombiesBefore && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(zombies() <= zombiesBefore, "left a zombie");
     }
   }
 
