@@ -291,9 +291,17 @@ final class ClientCommands {
     @Parameters(index = "0", description = "Worker name.")
     String name;
 
+    @Option(names = "--drain", description = "Let its running jobs finish (within its --drain-timeout) instead of cancelling them.")
+    boolean drain;
+
     @Override
     public Integer call() {
       try (SpcClient spc = target.connect()) {
+        if (drain) {
+          spc.drainWorker(name);
+          System.out.println("draining " + name + ": it takes no new jobs and leaves when its running ones are done");
+          return ExitCodes.OK;
+        }
         List<JobId> cancelled = spc.stopWorker(name);
         PrintStream out = System.out;
         out.println("stopped " + name + (cancelled.isEmpty() ? "" : "; cancelled "

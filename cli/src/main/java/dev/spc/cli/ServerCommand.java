@@ -83,14 +83,23 @@ final class ServerCommand implements Callable<Integer> {
           + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
       return ExitCodes.FAILED;
     }
-    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("spc-shutdown").unstarted(() -> {
+    // SIGTERM/Ctrl-C: refuse new work (UNAVAILABLE), tell agents, finish in-flight calls, exit 0.
+    java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+    Runnable shutdown = () -> {
       try {
         log.info("shutting down");
         server.shutdown(Duration.ofSeconds(5));
+        log.info("stopped");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        stop.countDown();
       }
-    }));
+    };
+    boolean graceful = dev.spc.common.Signals.onTerminate(shutdown);
+    if (!graceful) {
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("spc-shutdown").unstarted(shutdown));
+    }
     if (portFile != null) {
       Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
       Files.writeString(tmp, Integer.toString(server.port()), StandardCharsets.UTF_8);
@@ -102,6 +111,7 @@ final class ServerCommand implements Callable<Integer> {
         "heartbeat_interval", dev.spc.common.Durations.format(heartbeatInterval),
         "heartbeat_timeout", dev.spc.common.Durations.format(heartbeatTimeout));
     server.awaitTermination();
+    stop.await(30, java.util.concurrent.TimeUnit.SECONDS); // let the shutdown finish its steps
     return ExitCodes.OK;
   }
 }

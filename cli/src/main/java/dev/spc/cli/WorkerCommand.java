@@ -33,6 +33,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--stop-grace", description = "Time a stopped job gets before its slot counts as stuck (default 5s).")
   Duration stopGrace = Duration.ofSeconds(5);
 
+  @Option(names = "--drain-timeout", description = "On SIGTERM or stop-worker --drain: how long running jobs may finish before they are stopped (default 30s).")
+  Duration drainTimeout = Duration.ofSeconds(30);
+
   @Option(names = "--connect-timeout", description = "How long to try reaching the coordinator at start (default 10s).")
   Duration connectTimeout = Duration.ofSeconds(10);
 
@@ -56,13 +59,17 @@ final class WorkerCommand implements Callable<Integer> {
         .name(name)
         .slots(slots)
         .stopGrace(stopGrace)
+        .drainTimeout(drainTimeout)
         .connectTimeout(connectTimeout)
         .builtins(!noBuiltins)
         .allowExec(allowExec)
         .discoverHandlers(handlerLoader())
         .build();
-    Runtime.getRuntime().addShutdownHook(
-        Thread.ofPlatform().name("spc-shutdown").unstarted(agent::close));
+    // SIGTERM/Ctrl-C: drain (no new jobs, running ones may finish), leave, exit 0.
+    if (!dev.spc.common.Signals.onTerminate(agent::drainAndClose)) {
+      Runtime.getRuntime().addShutdownHook(
+          Thread.ofPlatform().name("spc-shutdown").unstarted(agent::close));
+    }
     agent.start();
     AgentExit exit = agent.awaitExit();
     if (exit.reason() != AgentExit.Reason.CLOSED) {

@@ -358,6 +358,19 @@ public final class SpcClient implements AutoCloseable {
     return join(stopWorkerAsync(name));
   }
 
+  /**
+   * Drains a worker: it takes no new jobs, its running ones may finish within its drain timeout
+   * (then they are stopped), and it leaves.
+   */
+  public void drainWorker(String name) {
+    join(drainWorkerAsync(name));
+  }
+
+  public CompletableFuture<Void> drainWorkerAsync(String name) {
+    return call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).setDrain(true).build()),
+        r -> null);
+  }
+
   public CompletableFuture<List<JobId>> stopWorkerAsync(String name) {
     return call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).build()),
         r -> r.getCancelledJobIdsList().stream().map(JobId::of).toList());

@@ -73,6 +73,7 @@ public final class WorkerAgent implements AutoCloseable {
   private final int slots;
   private final Map<String, JobHandler> handlers;
   private final Duration stopGrace;
+  private final Duration drainTimeout;
   private final Duration connectTimeout;
   private final String host;
   private final RandomGenerator random;
@@ -89,6 +90,7 @@ public final class WorkerAgent implements AutoCloseable {
   private boolean registered;
   private boolean everRegistered;
   private boolean closing;
+  private boolean draining;
   private int attempt;
   private long startNanos;
   private ScheduledFuture<?> heartbeats;
@@ -102,6 +104,7 @@ public final class WorkerAgent implements AutoCloseable {
     this.slots = b.slots;
     this.handlers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.handlers));
     this.stopGrace = b.stopGrace;
+    this.drainTimeout = b.drainTimeout;
     this.connectTimeout = b.connectTimeout;
     this.host = b.host;
     this.random = b.random;
@@ -233,11 +236,20 @@ public final class WorkerAgent implements AutoCloseable {
         heartbeats = agentThread.scheduleAtFixedRate(this::heartbeat, interval, interval,
             TimeUnit.MILLISECONDS);
         state.connected(true);
+        if (draining) {
+          send(WorkerMessage.newBuilder().setDraining(dev.spc.proto.Draining.getDefaultInstance()).build());
+        }
       }
       case LEASES -> state.start(m.getLeases().getLeasesList(), handlers, closing);
       case STOP_JOBS -> state.stop(m.getStopJobs().getStopsList());
-      case STOP_WORKER -> finish(AgentExit.Reason.STOPPED,
-          "worker " + name + " stopped by the coordinator (" + m.getStopWorker().getReason() + ")");
+      case STOP_WORKER -> {
+        String why = "worker " + name + " stopped by the coordinator (" + m.getStopWorker().getReason() + ")";
+        if (m.getStopWorker().getDrain()) {
+          beginDrain(AgentExit.Reason.STOPPED, why);
+        } else {
+          finish(AgentExit.Reason.STOPPED, why);
+        }
+      }
       case KIND_NOT_SET -> log.warn("empty message from coordinator");
     }
   }
@@ -396,6 +408,62 @@ public final class WorkerAgent implements AutoCloseable {
     }
   }
 
+  /**
+   * Leaves gracefully: takes no new jobs (and tells the coordinator), lets running jobs finish for
+   * up to the drain timeout, then stops the rest (they end CANCELLED, "worker shutting down"),
+   * reports them and closes the stream. Returns once the agent has ended.
+   */
+  public AgentExit drainAndClose() {
+    post(() -> beginDrain(AgentExit.Reason.CLOSED, "worker " + name + " drained and closed"));
+    try {
+      exit.get(drainTimeout.toMillis() + stopGrace.toMillis() + 5000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("agent did not drain in time", "worker", name);
+    }
+    close();
+    return exit.getNow(new AgentExit(AgentExit.Reason.CLOSED, "worker " + name + " closed"));
+  }
+
+  private void beginDrain(AgentExit.Reason reason, String message) {
+    if (exit.isDone() || draining) {
+      return;
+    }
+    draining = true;
+    send(WorkerMessage.newBuilder().setDraining(dev.spc.proto.Draining.getDefaultInstance()).build());
+    log.info("draining", "worker", name, "running_jobs", state.heldLeases().size(),
+        "drain_timeout", Durations.format(drainTimeout));
+    awaitDrained(System.nanoTime() + drainTimeout.toNanos(), false, reason, message);
+  }
+
+  private void awaitDrained(long deadlineNanos, boolean stopping, AgentExit.Reason reason,
+      String message) {
+    if (exit.isDone()) {
+      return;
+    }
+    if (state.heldLeases().isEmpty()) {
+      state.flushResults();
+      finish(reason, message);
+      return;
+    }
+    if (System.nanoTime() - deadlineNanos >= 0) {
+      if (stopping) {
+        state.flushResults();
+        finish(reason, message); // what still runs is stuck; the coordinator will see us leave
+        return;
+      }
+      log.info("drain timeout: stopping the remaining jobs", "worker", name,
+          "running_jobs", state.heldLeases().size());
+      state.stopAll("worker shutting down");
+      deadlineNanos = System.nanoTime() + stopGrace.toNanos() + 1_000_000_000L;
+      stopping = true;
+    }
+    long d = deadlineNanos;
+    boolean st = stopping;
+    agentThread.schedule(() -> awaitDrained(d, st, reason, message), 20, TimeUnit.MILLISECONDS);
+  }
+
   private void drainThenFinish(long deadlineNanos) {
     if (state.heldLeases().isEmpty() || System.nanoTime() - deadlineNanos >= 0) {
       state.flushResults();
@@ -415,6 +483,7 @@ public final class WorkerAgent implements AutoCloseable {
     private boolean builtins = true;
     private boolean allowExec;
     private Duration stopGrace = Duration.ofSeconds(5);
+    private Duration drainTimeout = Duration.ofSeconds(30);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private String host = localHost();
     private RandomGenerator random = new SplittableRandom();
@@ -496,6 +565,16 @@ public final class WorkerAgent implements AutoCloseable {
             "stop grace must be between 0s and 10m, got " + Durations.format(grace));
       }
       this.stopGrace = grace;
+      return this;
+    }
+
+    /** How long a draining agent lets running jobs finish before stopping them (default 30s). */
+    public Builder drainTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(24)) > 0) {
+        throw new IllegalArgumentException(
+            "drain timeout must be between 0s and 24h, got " + Durations.format(timeout));
+      }
+      this.drainTimeout = timeout;
       return this;
     }
 

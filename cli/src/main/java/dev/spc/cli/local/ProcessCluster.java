@@ -111,6 +111,9 @@ public final class ProcessCluster implements AutoCloseable {
   /** Starts a worker agent connecting to the coordinator. Does not wait for it to register. */
   public Node startWorker(String name, List<String> extraArgs) throws IOException {
     List<String> args = new ArrayList<>(List.of("worker", "--coordinator", target(), "--name", name));
+    if (extraArgs.stream().noneMatch(a -> a.startsWith("--drain-timeout"))) {
+      args.addAll(List.of("--drain-timeout", "2s")); // local clusters stop quickly
+    }
     args.addAll(extraArgs);
     return start(name, args);
   }

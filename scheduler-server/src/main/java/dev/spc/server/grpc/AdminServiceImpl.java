@@ -29,6 +29,6 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
   @Override
   public void stopWorker(StopWorkerRequest req, StreamObserver<StopWorkerResponse> out) {
-    loop.post(new Msg.StopWorker(req.getName(), GrpcReply.of(out)));
+    loop.post(new Msg.StopWorker(req.getName(), req.getDrain(), GrpcReply.of(out)));
   }
 }

@@ -59,7 +59,7 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
         registered = true;
         loop.post(new Msg.WorkerRegister(this, m.getRegister()));
       }
-      case HEARTBEAT, RESULTS, STUCK, UPDATES -> {
+      case HEARTBEAT, RESULTS, STUCK, UPDATES, DRAINING -> {
         if (!registered) {
           loop.post(new Msg.WorkerProtocolError(this,
               "the first message must be Register, got " + m.getKindCase()));
@@ -75,6 +75,7 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
           }
           case RESULTS -> loop.post(new Msg.WorkerResults(this, m.getResults()));
           case UPDATES -> loop.post(new Msg.WorkerUpdates(this, m.getUpdates()));
+          case DRAINING -> loop.post(new Msg.WorkerDraining(this));
           default -> loop.post(new Msg.WorkerStuck(this, m.getStuck()));
         }
       }

@@ -162,7 +162,8 @@ public final class Coordinator {
       case Msg.WaitAbandoned(var waiterId) -> abandonWait(waiterId);
       case Msg.ListJobs(var request, var reply) -> listJobs(request, deferred(reply));
       case Msg.ListWorkers(var reply) -> listWorkers(deferred(reply));
-      case Msg.StopWorker(var name, var reply) -> stopWorker(name, deferred(reply));
+      case Msg.StopWorker(var name, var drain, var reply) -> stopWorker(name, drain, deferred(reply));
+      case Msg.WorkerDraining(var link) -> draining(link);
       case Msg.GetStats(var reply) -> deferred(reply).ok(stats());
       case Msg.Watch(var watcherId, var jobId, var follow, var sink) -> watch(watcherId, jobId, follow, sink);
       case Msg.UnwatchJob(var watcherId) -> unwatch(watcherId);
@@ -789,7 +790,16 @@ public final class Coordinator {
 
   // ------------------------------------------------------------------ rule 10: stop a worker
 
-  private void stopWorker(String name, Reply<StopWorkerResponse> reply) {
+  private void draining(WorkerLink link) {
+    WorkerRecord w = workersByLink.get(link);
+    if (w != null && !w.draining) {
+      w.draining = true;
+      freeWorkers.remove(w);
+      log.info("worker draining", "worker", w.name, "running", w.occupied.size());
+    }
+  }
+
+  private void stopWorker(String name, boolean drain, Reply<StopWorkerResponse> reply) {
     if (!knownWorkerNames.contains(name)) {
       reply.fail(Failure.notFound("worker '" + SpecValidator.shorten(name) + "' not found"));
       return;
@@ -798,6 +808,16 @@ public final class Coordinator {
     StopWorkerResponse.Builder out = StopWorkerResponse.newBuilder();
     if (w == null) {
       reply.ok(out.build()); // already gone: a no-op
+      return;
+    }
+    if (drain) {
+      // No new jobs; its running ones finish (or are stopped by the agent's drain timeout).
+      w.draining = true;
+      freeWorkers.remove(w);
+      w.link.send(CoordinatorMessage.newBuilder().setStopWorker(dev.spc.proto.StopWorker.newBuilder()
+          .setReason("drained by an operator").setDrain(true)).build());
+      log.info("worker draining", "worker", name, "running", w.occupied.size());
+      reply.ok(out.build());
       return;
     }
     for (LeaseRecord lease : w.occupied.values()) {

@@ -49,7 +49,10 @@ public sealed interface Msg {
 
   record ListWorkers(Reply<ListWorkersResponse> reply) implements Request {}
 
-  record StopWorker(String name, Reply<StopWorkerResponse> reply) implements Request {}
+  record StopWorker(String name, boolean drain, Reply<StopWorkerResponse> reply) implements Request {}
+
+  /** The agent takes no new jobs from now on. */
+  record WorkerDraining(WorkerLink link) implements Msg {}
 
   record GetStats(Reply<dev.spc.proto.Stats> reply) implements Request {}
 

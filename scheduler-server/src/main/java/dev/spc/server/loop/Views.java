@@ -64,6 +64,7 @@ final class Views {
         .setLastHeartbeatAt(ts(w.link.lastHeardAt() != null
             && w.link.lastHeardAt().isAfter(w.lastHeartbeatAt) ? w.link.lastHeardAt() : w.lastHeartbeatAt))
         .setStuckSlots(w.stuck.size())
+        .setDraining(w.draining)
         .setHost(w.host);
     for (LeaseRecord l : w.occupied.values()) {
       if (l.live) {

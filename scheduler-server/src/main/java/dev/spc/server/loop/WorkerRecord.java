@@ -29,6 +29,8 @@ final class WorkerRecord {
   final List<Lease> outLeases = new ArrayList<>();
   final List<StopJob> outStops = new ArrayList<>();
   boolean queuedForFlush;
+  /** Takes no new leases: finishing its running jobs before it leaves. */
+  boolean draining;
 
   WorkerRecord(String name, List<String> types, int slots, String host, WorkerLink link,
       Instant connectedAt, long nowNanos) {
@@ -43,6 +45,6 @@ final class WorkerRecord {
   }
 
   int freeSlots() {
-    return slots - occupied.size();
+    return draining ? 0 : slots - occupied.size();
   }
 }

@@ -431,7 +431,7 @@ class CoordinatorRulesTest {
       RecordingLink w = h.register("w", 2, "t");
       String a = h.submit("t");
       Captured<StopWorkerResponse> r = new Captured<>();
-      h.feed(new Msg.StopWorker("w", r));
+      h.feed(new Msg.StopWorker("w", false, r));
       assertEquals(List.of(a), r.get().getCancelledJobIdsList());
       Job job = h.job(a);
       assertEquals(DONE_REASON_CANCELLED, job.getDoneReason());
@@ -446,18 +446,34 @@ class CoordinatorRulesTest {
     }
 
     @Test
+    void drainingAWorker_letsItsJobsFinish_andLeasesItNothingNew() {
+      RecordingLink w = h.register("w", 2, "t");
+      String a = h.submit("t");
+      Captured<StopWorkerResponse> r = new Captured<>();
+      h.feed(new Msg.StopWorker("w", true, r));
+      assertEquals(List.of(), r.get().getCancelledJobIdsList());
+      assertTrue(w.sent.get(w.sent.size() - 1).getStopWorker().getDrain());
+      String b = h.submit("t");
+      assertEquals(JOB_STATE_PENDING, h.job(b).getState(), "a draining worker takes nothing new");
+      h.succeed(w, w.leaseFor(a));
+      assertEquals(DONE_REASON_DONE, h.job(a).getDoneReason());
+      assertEquals(JOB_STATE_PENDING, h.job(b).getState());
+      assertFalse(w.closed);
+    }
+
+    @Test
     void stoppingAWorkerThatIsGone_isANoOp() {
       RecordingLink w = h.register("w", 1, "t");
       h.feed(new Msg.WorkerGone(w, "test"));
       Captured<StopWorkerResponse> r = new Captured<>();
-      h.feed(new Msg.StopWorker("w", r));
+      h.feed(new Msg.StopWorker("w", false, r));
       assertEquals(0, r.get().getCancelledJobIdsCount());
     }
 
     @Test
     void unknownName_isNotFound() {
       Captured<StopWorkerResponse> r = new Captured<>();
-      h.feed(new Msg.StopWorker("nobody", r));
+      h.feed(new Msg.StopWorker("nobody", false, r));
       assertEquals(Failure.Code.NOT_FOUND, r.failure.code());
       assertEquals("worker 'nobody' not found", r.failure.message());
     }
