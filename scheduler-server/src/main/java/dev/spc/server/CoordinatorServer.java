@@ -77,7 +77,8 @@ public final class CoordinatorServer implements AutoCloseable {
     }
     ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
         : NettyServerBuilder.forAddress(new InetSocketAddress(b.bind, b.port))
-            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            // Agents ping every second to notice a silent network (see WorkerAgent).
+            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true);
     PeerInterceptor peers = new PeerInterceptor();
     this.server = sb

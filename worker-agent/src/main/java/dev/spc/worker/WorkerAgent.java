@@ -95,6 +95,9 @@ public final class WorkerAgent implements AutoCloseable {
   private long startNanos;
   private ScheduledFuture<?> heartbeats;
   private long reconnectGraceMs = 10_000;
+  private long heartbeatTimeoutMs = 3_000;
+  /** Whether the last attempt to reach the coordinator was refused (it is restarting, not cut off). */
+  private boolean lastRefused;
   /** When the current disconnection began (0 while connected and registered). */
   private long disconnectedSinceNanos;
 
@@ -110,8 +113,12 @@ public final class WorkerAgent implements AutoCloseable {
     this.random = b.random;
     Channel channel = b.channel;
     if (channel == null) {
+      // HTTP/2 pings every second, answered within the heartbeat timeout, tell a silent network
+      // (a partition, no FIN, no RST) from a quiet coordinator.
       ownedChannel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-          .keepAliveTime(30, TimeUnit.SECONDS)
+          .keepAliveTime(1, TimeUnit.SECONDS)
+          .keepAliveTimeout(3, TimeUnit.SECONDS)
+          .keepAliveWithoutCalls(true)
           .maxInboundMessageSize(8 << 20)
           .build();
       channel = ownedChannel;
@@ -221,6 +228,9 @@ public final class WorkerAgent implements AutoCloseable {
         if (m.getRegistered().getReconnectGraceMs() > 0) {
           reconnectGraceMs = m.getRegistered().getReconnectGraceMs();
         }
+        if (m.getRegistered().getHeartbeatTimeoutMs() > 0) {
+          heartbeatTimeoutMs = m.getRegistered().getHeartbeatTimeoutMs();
+        }
         long interval = Math.max(10, m.getRegistered().getHeartbeatIntervalMs());
         if (!everRegistered) {
           log.info("registered", "worker", name, "coordinator", target, "slots", slots,
@@ -260,10 +270,18 @@ public final class WorkerAgent implements AutoCloseable {
     }
     session = null;
     out = null;
+    lastRefused = refused(status);
     if (registered) {
       long since = System.nanoTime();
       disconnectedSinceNanos = since;
-      agentThread.schedule(() -> selfFence(since), reconnectGraceMs, TimeUnit.MILLISECONDS);
+      agentThread.schedule(() -> fenceIfCutOff(since), heartbeatTimeoutMs, TimeUnit.MILLISECONDS);
+      if (silent(status)) {
+        // Nothing came back for the heartbeat timeout: the coordinator has declared us lost by
+        // now (or will at once), so our jobs' leases are gone. Stop them.
+        fence("no answer from the coordinator for the heartbeat timeout");
+      } else {
+        agentThread.schedule(() -> selfFence(since), reconnectGraceMs, TimeUnit.MILLISECONDS);
+      }
     }
     registered = false;
     state.connected(false);
@@ -320,12 +338,42 @@ public final class WorkerAgent implements AutoCloseable {
     if (disconnectedSinceNanos != since || registered || exit.isDone()) {
       return;
     }
+    fence("coordinator unreachable for the reconnect grace (" + reconnectGraceMs + "ms)");
+  }
+
+  private void fence(String why) {
     if (!state.heldLeases().isEmpty()) {
-      log.warn("coordinator unreachable past the reconnect grace; stopping jobs (self-fencing)",
-          "worker", name, "grace_ms", reconnectGraceMs, "jobs", state.heldLeases().size());
-      state.stopAll("worker " + name + " lost the coordinator for " + reconnectGraceMs
-          + "ms; stopped (self-fencing)");
+      log.warn("lost the coordinator; stopping jobs (self-fencing)", "worker", name, "why", why,
+          "jobs", state.heldLeases().size());
+      state.fenceAll("worker " + name + ": " + why + "; stopped (self-fencing)");
     }
+  }
+
+  /**
+   * Still disconnected after the heartbeat timeout, and the coordinator's host did not refuse us
+   * (a restarting coordinator refuses connections; a partition does not answer at all): it has
+   * declared us lost, so stop our jobs. A restart gets the full reconnect grace instead.
+   */
+  private void fenceIfCutOff(long since) {
+    if (disconnectedSinceNanos == since && !registered && !lastRefused && !exit.isDone()) {
+      fence("no contact with the coordinator for the heartbeat timeout (" + heartbeatTimeoutMs + "ms)");
+    }
+  }
+
+  private static boolean refused(Status status) {
+    for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException && t.getMessage() != null
+          && t.getMessage().contains("refused")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The stream died because pings went unanswered: a silent network, not a closed connection. */
+  private static boolean silent(Status status) {
+    String d = status.getDescription();
+    return status.getCode() == Status.Code.UNAVAILABLE && d != null && d.startsWith("Keepalive failed");
   }
 
   private void heartbeat() {

@@ -28,6 +28,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final List<Node> nodes = new ArrayList<>();
   private Node coordinator;
   private int port;
+  private String host = "127.0.0.1";
 
   /** Logs and port files go to {@code dir}, which must exist; JVMs are {@link #SMALL_JVM}. */
   public ProcessCluster(Path dir) {
@@ -71,6 +72,10 @@ public final class ProcessCluster implements AutoCloseable {
       args.add(dir.resolve("data").toString());
     }
     args.addAll(extraArgs);
+    int bind = extraArgs.indexOf("--bind");
+    if (bind >= 0 && bind + 1 < extraArgs.size()) {
+      host = extraArgs.get(bind + 1);
+    }
     Node node = start("coordinator", args);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!Files.exists(portFile)) {
@@ -88,9 +93,9 @@ public final class ProcessCluster implements AutoCloseable {
     return node;
   }
 
-  /** {@code 127.0.0.1:<port>} of the coordinator. */
+  /** {@code host:port} of the coordinator (127.0.0.1 unless it was started with --bind). */
   public String target() {
-    return "127.0.0.1:" + port;
+    return host + ":" + port;
   }
 
   public int port() {
@@ -118,6 +123,14 @@ public final class ProcessCluster implements AutoCloseable {
     return start(name, args);
   }
 
+  /** Starts a worker agent inside a network namespace ({@code ip netns exec}; needs root). */
+  public Node startWorkerIn(String netns, String name, List<String> extraArgs) throws IOException {
+    List<String> args = new ArrayList<>(List.of("worker", "--coordinator", target(), "--name", name,
+        "--drain-timeout", "2s"));
+    args.addAll(extraArgs);
+    return start(name, MAIN, args, List.of("ip", "netns", "exec", netns));
+  }
+
   /** Starts any main class of this classpath as a member of the cluster. */
   public Node startJava(String name, String mainClass, List<String> args) throws IOException {
     return start(name, mainClass, args);
@@ -128,12 +141,18 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   private Node start(String name, String mainClass, List<String> args) throws IOException {
+    return start(name, mainClass, args, List.of());
+  }
+
+  private Node start(String name, String mainClass, List<String> args, List<String> prefix)
+      throws IOException {
     Path log = dir.resolve(name + ".log");
     int n = 1;
     while (Files.exists(log)) {
       log = dir.resolve(name + "." + (++n) + ".log");
     }
-    List<String> cmd = JavaLauncher.command(jvmFlags, mainClass, args);
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(JavaLauncher.command(jvmFlags, mainClass, args));
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())

@@ -759,6 +759,11 @@ public final class Coordinator {
           job.exitCode = exit;
           finish(job, DoneReason.DONE_REASON_DONE, "", null);
         }
+        case OUTCOME_FENCED -> {
+          job.exitCode = exit;
+          finish(job, DoneReason.DONE_REASON_CRASHED,
+              r.getError().isEmpty() ? "worker lost the coordinator" : r.getError(), null);
+        }
         case OUTCOME_STOPPED -> {
           job.exitCode = exit;
           // Stopped while we were away: the agent fenced itself off, nobody cancelled it.

@@ -110,11 +110,11 @@ public final class AgentState {
     try {
       handler.handle(run);
       r = run.isCancelled()
-          ? result(run.leaseId(), Outcome.OUTCOME_STOPPED, run.cancelReason(), null)
+          ? result(run.leaseId(), stoppedOutcome(run), run.cancelReason(), null)
           : result(run.leaseId(), Outcome.OUTCOME_SUCCEEDED, "", run.result());
     } catch (Throwable t) {
       r = run.isCancelled()
-          ? result(run.leaseId(), Outcome.OUTCOME_STOPPED, run.cancelReason(), null)
+          ? result(run.leaseId(), stoppedOutcome(run), run.cancelReason(), null)
           : result(run.leaseId(), Outcome.OUTCOME_FAILED, describe(t), run.result());
       if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
         log.error("job exhausted the JVM", vme, "job", run.jobId());
@@ -182,6 +182,18 @@ public final class AgentState {
     for (JobRun run : running.values()) {
       stop(run, reason);
     }
+  }
+
+  /** Stops every job because the coordinator is out of reach: they end CRASHED, not CANCELLED. */
+  public void fenceAll(String reason) {
+    for (JobRun run : running.values()) {
+      run.fenced = true;
+      stop(run, reason);
+    }
+  }
+
+  private static Outcome stoppedOutcome(JobRun run) {
+    return run.fenced ? Outcome.OUTCOME_FENCED : Outcome.OUTCOME_STOPPED;
   }
 
   private void stop(JobRun run, String reason) {

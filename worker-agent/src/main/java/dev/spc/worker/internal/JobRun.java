@@ -53,6 +53,9 @@ public final class JobRun implements JobContext {
     this.thread = t;
   }
 
+  /** Set when the agent stopped this job on its own, having lost the coordinator. */
+  volatile boolean fenced;
+
   /** Asks politely: the context reports cancellation and the thread is interrupted. */
   void requestStop(String reason) {
     if (cancelReason == null) {
