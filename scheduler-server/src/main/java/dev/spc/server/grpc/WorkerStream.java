@@ -38,6 +38,9 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
       closed = true;
       loop.post(new Msg.WorkerGone(this, "stream cancelled"));
     });
+    out.setOnReadyHandler(() -> loop.post(new Msg.WorkerReady(this)));
+    // A lease batch for many slots is tens of KiB: let 1 MiB be in flight before holding back.
+    out.setOnReadyThreshold(1 << 20);
   }
 
   private static String describePeer(SocketAddress addr) {
@@ -126,6 +129,11 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
   @Override
   public String peer() {
     return peer;
+  }
+
+  @Override
+  public boolean isReady() {
+    return !closed && out.isReady();
   }
 
   @Override

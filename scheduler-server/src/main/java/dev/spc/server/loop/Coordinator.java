@@ -164,6 +164,7 @@ public final class Coordinator {
       case Msg.ListWorkers(var reply) -> listWorkers(deferred(reply));
       case Msg.StopWorker(var name, var drain, var reply) -> stopWorker(name, drain, deferred(reply));
       case Msg.WorkerDraining(var link) -> draining(link);
+      case Msg.WorkerReady(var link) -> workerReady(link);
       case Msg.GetStats(var reply) -> deferred(reply).ok(stats());
       case Msg.Watch(var watcherId, var jobId, var follow, var sink) -> watch(watcherId, jobId, follow, sink);
       case Msg.UnwatchJob(var watcherId) -> unwatch(watcherId);
@@ -1162,10 +1163,40 @@ public final class Coordinator {
     }
   }
 
-  /** Sends a worker its leases and stop orders, leaving out those no longer live. */
+  /** A worker's stream drained: send what was held back for it. */
+  private void workerReady(WorkerLink link) {
+    WorkerRecord w = workersByLink.get(link);
+    if (w != null && !w.heldBack.isEmpty() && link.isReady()) {
+      List<Lease> held = new ArrayList<>(w.heldBack);
+      w.heldBack.clear();
+      send(w, held, List.of());
+    }
+  }
+
+  /**
+   * Sends a worker its leases and stop orders, leaving out those no longer live. A worker that
+   * does not read its stream gets its stop orders (small) but its leases wait in
+   * {@code heldBack} until the stream is ready: the coordinator never buffers without bound.
+   */
   private void send(WorkerRecord w, List<Lease> leasesOut, List<StopJob> stopsOut) {
     if (workersByLink.get(w.link) != w) {
       return; // gone meanwhile
+    }
+    if (!w.heldBack.isEmpty()) {
+      // A held-back lease that ended meanwhile was never sent: free its slot, send no stop.
+      for (java.util.Iterator<Lease> it = w.heldBack.iterator(); it.hasNext(); ) {
+        LeaseRecord lease = leases.get(it.next().getLeaseId());
+        if (lease == null || !lease.live) {
+          it.remove();
+          if (lease != null) {
+            dropUnsent(w, lease);
+          }
+        }
+      }
+    }
+    if (!leasesOut.isEmpty() && (!w.heldBack.isEmpty() || !w.link.isReady())) {
+      w.heldBack.addAll(leasesOut);
+      leasesOut = List.of();
     }
     if (!leasesOut.isEmpty()) {
       // A lease cancelled before it was sent is not sent at all: its slot is free again.

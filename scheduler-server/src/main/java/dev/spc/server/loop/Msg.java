@@ -51,6 +51,9 @@ public sealed interface Msg {
 
   record StopWorker(String name, boolean drain, Reply<StopWorkerResponse> reply) implements Request {}
 
+  /** A worker's stream can take more again: send what was held back. */
+  record WorkerReady(WorkerLink link) implements Msg {}
+
   /** The agent takes no new jobs from now on. */
   record WorkerDraining(WorkerLink link) implements Msg {}
 

@@ -17,6 +17,14 @@ public interface WorkerLink {
   String peer();
 
   /**
+   * Whether the transport takes more without buffering (gRPC flow control). While it does not,
+   * the loop holds the worker's leases back; the link posts {@link Msg.WorkerReady} when ready.
+   */
+  default boolean isReady() {
+    return true;
+  }
+
+  /**
    * When the transport last heard anything from the agent, on the coordinator's monotonic clock;
    * {@link Long#MIN_VALUE} if it does not track this. Lets idle agents' heartbeats prove
    * liveness without a trip through the event loop.

@@ -29,6 +29,8 @@ final class WorkerRecord {
   final List<Lease> outLeases = new ArrayList<>();
   final List<StopJob> outStops = new ArrayList<>();
   boolean queuedForFlush;
+  /** Leases held back while the worker's stream was not ready (flow control). */
+  final List<Lease> heldBack = new ArrayList<>();
   /** Takes no new leases: finishing its running jobs before it leaves. */
   boolean draining;
 

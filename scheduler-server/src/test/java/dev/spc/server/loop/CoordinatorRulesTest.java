@@ -77,6 +77,21 @@ class CoordinatorRulesTest {
     }
 
     @Test
+    void aWorkerThatStopsReading_getsNoMoreLeasesUntilItsStreamIsReady() {
+      RecordingLink w = h.register("w", 4, "t");
+      w.ready = false;
+      String a = h.submit("t");
+      assertTrue(w.leases().isEmpty(), "held back, not buffered in the transport");
+      assertEquals(JOB_STATE_RUNNING, h.job(a).getState());
+      String b = h.submit("t");
+      h.cancel(b);
+      assertTrue(w.stops().isEmpty(), "a lease never sent needs no stop order");
+      w.ready = true;
+      h.feed(new Msg.WorkerReady(w));
+      assertEquals(List.of(a), w.leases().stream().map(l -> l.getJobId()).toList());
+    }
+
+    @Test
     void jobsSpreadOverWorkers() {
       RecordingLink a = h.register("a", 2, "noop");
       RecordingLink b = h.register("b", 2, "noop");

@@ -12,6 +12,12 @@ final class RecordingLink implements WorkerLink {
   final List<CoordinatorMessage> sent = new ArrayList<>();
   boolean closed;
   Failure closedWith;
+  boolean ready = true;
+
+  @Override
+  public boolean isReady() {
+    return ready;
+  }
 
   RecordingLink(String name) {
     this.name = name;

@@ -28,11 +28,11 @@ public final class JobRun implements JobContext {
   private volatile Double progress;
   private volatile String progressMessage = "";
   private volatile boolean progressDirty;
-  private final java.util.concurrent.ConcurrentLinkedQueue<String> lines =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Log lines not yet sent; created by the first line (most jobs log nothing). */
+  private volatile java.util.concurrent.ConcurrentLinkedQueue<String> lines;
   private double tokens = LINE_BURST;
-  private long tokensAtNanos = System.nanoTime();
-  private long dropped;
+  private long tokensAtNanos;
+  private volatile long dropped;
   private volatile byte[] outputTail;
   private volatile Integer exitCode;
   private volatile Runnable forceStop;
@@ -175,6 +175,10 @@ public final class JobRun implements JobContext {
   @Override
   public synchronized void log(String line) {
     long now = System.nanoTime();
+    if (lines == null) {
+      lines = new java.util.concurrent.ConcurrentLinkedQueue<>();
+      tokensAtNanos = now;
+    }
     tokens = Math.min(LINE_BURST, tokens + (now - tokensAtNanos) / 1e9 * LINES_PER_SECOND);
     tokensAtNanos = now;
     if (tokens < 1) {
@@ -187,6 +191,10 @@ public final class JobRun implements JobContext {
 
   /** What changed since the last call, as an update for the coordinator; null if nothing. */
   dev.spc.proto.JobUpdate takeUpdate() {
+    java.util.concurrent.ConcurrentLinkedQueue<String> ls = lines;
+    if (!progressDirty && dropped == 0 && (ls == null || ls.isEmpty())) {
+      return null; // the common case: nothing reported
+    }
     dev.spc.proto.JobUpdate.Builder b = null;
     if (progressDirty) {
       progressDirty = false;
@@ -198,7 +206,7 @@ public final class JobRun implements JobContext {
       d = dropped;
       dropped = 0;
     }
-    for (String l; (l = lines.poll()) != null; ) {
+    for (String l; ls != null && (l = ls.poll()) != null; ) {
       if (b == null) {
         b = dev.spc.proto.JobUpdate.newBuilder().setLeaseId(leaseId());
       }
