@@ -103,12 +103,10 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<List<JobId>> submitAllAsync(List<JobSpec> specs) {
-    SubmitJobsRequest.Builder b = SubmitJobsRequest.newBuilder();
-    String batchKey = newKey();
-    for (int i = 0; i < specs.size(); i++) {
-      dev.spc.proto.JobSpec p = specs.get(i).toProto();
-      b.addJobs(p.getIdempotencyKey().isEmpty()
-          ? p.toBuilder().setIdempotencyKey(batchKey + "/" + i).build() : p);
+    // One key for the whole batch: a retry returns the same ids and creates nothing.
+    SubmitJobsRequest.Builder b = SubmitJobsRequest.newBuilder().setIdempotencyKey(newKey());
+    for (JobSpec spec : specs) {
+      b.addJobs(spec.toProto());
     }
     SubmitJobsRequest req = b.build();
     return retrying(() -> call(unary(jobs).submitJobs(req),

@@ -35,7 +35,7 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void submitJobs(SubmitJobsRequest req, StreamObserver<SubmitJobsResponse> out) {
-    loop.post(new Msg.Submit(req.getJobsList(), true, new GrpcReply<>(out,
+    loop.post(new Msg.Submit(req.getJobsList(), true, req.getIdempotencyKey(), new GrpcReply<>(out,
         ids -> SubmitJobsResponse.newBuilder().addAllJobIds(ids).build())));
   }
 

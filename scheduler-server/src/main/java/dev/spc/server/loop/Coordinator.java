@@ -31,6 +31,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -154,7 +155,7 @@ public final class Coordinator {
   /** Applies one message. Call {@link #afterBatch} after one or more of these. */
   public void handle(Msg msg) {
     switch (msg) {
-      case Msg.Submit(var specs, var batch, var reply) -> submit(specs, batch, deferred(reply));
+      case Msg.Submit(var specs, var batch, var key, var reply) -> submit(specs, batch, key, deferred(reply));
       case Msg.GetJob(var id, var reply) -> getJob(id, deferred(reply));
       case Msg.Cancel(var id, var reply) -> cancel(id, deferred(reply));
       case Msg.Wait(var waiterId, var jobIds, var any, var reply) ->
@@ -219,6 +220,9 @@ public final class Coordinator {
 
   private StoredJob stored(JobRecord j) {
     StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.job(j, Map.of()));
+    if (!j.batchKey.isEmpty()) {
+      b.setBatchKey(j.batchKey).setBatchIndex(j.batchIndex);
+    }
     if (j.state == JobState.JOB_STATE_RUNNING && j.lease != null) {
       b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds);
     }
@@ -237,7 +241,12 @@ public final class Coordinator {
 
   // ------------------------------------------------------------------ rule 1, 2, 14: add
 
-  private void submit(List<JobSpec> specs, boolean batch, Reply<List<String>> reply) {
+  /** Batches by idempotency key, oldest first (for retention). */
+  private final LinkedHashMap<String, BatchEntry> batchKeys = new LinkedHashMap<>();
+
+  private record BatchEntry(List<String> ids, Instant at) {}
+
+  private void submit(List<JobSpec> specs, boolean batch, String batchKey, Reply<List<String>> reply) {
     if (shuttingDown) {
       reply.fail(Failure.unavailable("coordinator is shutting down"));
       return;
@@ -247,6 +256,21 @@ public final class Coordinator {
     }
     if (batch && specs.isEmpty()) {
       reply.fail(Failure.invalid("jobs must not be empty"));
+      return;
+    }
+    if (batchKey.length() > SpecValidator.MAX_IDEMPOTENCY_KEY) {
+      reply.fail(Failure.invalid("idempotency_key is " + batchKey.length() + " characters, limit "
+          + SpecValidator.MAX_IDEMPOTENCY_KEY));
+      return;
+    }
+    if (!batchKey.isEmpty() && batchKeys.containsKey(batchKey)) {
+      List<String> first = batchKeys.get(batchKey).ids();
+      if (first.size() != specs.size()) {
+        reply.fail(Failure.invalid("idempotency_key '" + SpecValidator.shorten(batchKey)
+            + "' was used for a batch of " + first.size() + " jobs, this one has " + specs.size()));
+      } else {
+        reply.ok(first);
+      }
       return;
     }
     if (specs.size() > cfg.maxBatchSize()) {
@@ -294,6 +318,10 @@ public final class Coordinator {
       }
       long seq = nextJobSeq++;
       JobRecord job = new JobRecord(seq, ids.format(seq), spec, now);
+      if (!batchKey.isEmpty()) {
+        job.batchKey = batchKey;
+        job.batchIndex = out.size();
+      }
       jobs.put(seq, job);
       changed(job);
       pendingByType.computeIfAbsent(spec.getType(), t -> new PendingQueue()).add(job);
@@ -305,6 +333,12 @@ public final class Coordinator {
       out.add(job.id);
     }
     dispatchNeeded = true;
+    if (!batchKey.isEmpty()) {
+      batchKeys.put(batchKey, new BatchEntry(List.copyOf(out), now));
+      while (batchKeys.size() > cfg.maxDoneJobs()) {
+        batchKeys.pollFirstEntry();
+      }
+    }
     reply.ok(out);
   }
 
@@ -919,6 +953,9 @@ public final class Coordinator {
       while (!doneOrder.isEmpty() && doneOrder.peekFirst().finishedAt.isBefore(oldest)) {
         forget(doneOrder.pollFirst());
       }
+      while (!batchKeys.isEmpty() && batchKeys.firstEntry().getValue().at().isBefore(oldest)) {
+        batchKeys.pollFirstEntry();
+      }
     }
     deadlines.expire(now, lease -> {
       stopLease(lease, "timed out");
@@ -973,6 +1010,7 @@ public final class Coordinator {
       return;
     }
     List<JobRecord> done = new ArrayList<>();
+    Map<String, TreeMap<Integer, JobRecord>> recoveredBatches = new HashMap<>();
     for (StoredJob row : rows) {
       Job p = row.getJob();
       Long seq = ids.parse(p.getJobId());
@@ -992,6 +1030,11 @@ public final class Coordinator {
       j.finishedAt = p.hasFinishedAt() ? instant(p.getFinishedAt()) : null;
       jobs.put(seq, j);
       nextJobSeq = Math.max(nextJobSeq, seq + 1);
+      if (!row.getBatchKey().isEmpty()) {
+        j.batchKey = row.getBatchKey();
+        j.batchIndex = row.getBatchIndex();
+        recoveredBatches.computeIfAbsent(j.batchKey, k -> new TreeMap<>()).put(j.batchIndex, j);
+      }
       submittedTotal++;
       if (!p.getSpec().getIdempotencyKey().isEmpty()) {
         idempotency.put(p.getSpec().getIdempotencyKey(), j.id);
@@ -1010,6 +1053,11 @@ public final class Coordinator {
           done.add(j);
         }
       }
+    }
+    for (var e : recoveredBatches.entrySet()) {
+      List<String> batchIds = new ArrayList<>();
+      e.getValue().values().forEach(j -> batchIds.add(j.id));
+      batchKeys.put(e.getKey(), new BatchEntry(batchIds, e.getValue().firstEntry().getValue().submittedAt));
     }
     done.sort((a, b) -> a.finishedAt.compareTo(b.finishedAt));
     doneOrder.addAll(done);

@@ -33,6 +33,9 @@ final class JobRecord {
   Instant finishedAt;
   /** The current (or last) lease; null while pending. */
   LeaseRecord lease;
+  /** The idempotency key of its batch ("" if none) and its index there, for recovery. */
+  String batchKey = "";
+  int batchIndex;
   Double progress;
   String progressMessage = "";
   /** Recent events and watchers; null until there are some. */

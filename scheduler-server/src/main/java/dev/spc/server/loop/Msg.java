@@ -21,7 +21,12 @@ public sealed interface Msg {
   }
 
   /** One spec ({@code batch == false}) or a batch, all or nothing. */
-  record Submit(List<JobSpec> specs, boolean batch, Reply<List<String>> reply) implements Request {}
+  record Submit(List<JobSpec> specs, boolean batch, String batchKey, Reply<List<String>> reply)
+      implements Request {
+    public Submit(List<JobSpec> specs, boolean batch, Reply<List<String>> reply) {
+      this(specs, batch, "", reply);
+    }
+  }
 
   record GetJob(String jobId, Reply<Job> reply) implements Request {}
 

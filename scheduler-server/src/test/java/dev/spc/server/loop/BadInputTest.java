@@ -114,6 +114,20 @@ class BadInputTest {
   }
 
   @Test
+  void aBatchIdempotencyKey_returnsTheFirstBatchsIds_andCreatesNothing() {
+    Captured<List<String>> first = new Captured<>();
+    h.feed(new Msg.Submit(List.of(Harness.spec("t"), Harness.spec("t")), true, "b1", first));
+    Captured<List<String>> again = new Captured<>();
+    h.feed(new Msg.Submit(List.of(Harness.spec("t"), Harness.spec("t")), true, "b1", again));
+    assertEquals(first.get(), again.get());
+    assertEquals(2, h.c.pendingCount());
+    Captured<List<String>> other = new Captured<>();
+    h.feed(new Msg.Submit(List.of(Harness.spec("t")), true, "b1", other));
+    assertEquals("idempotency_key 'b1' was used for a batch of 2 jobs, this one has 1",
+        other.failure.message());
+  }
+
+  @Test
   void badRegistrations_areRefusedNamingTheField() {
     RecordingLink noTypes = new RecordingLink("x");
     h.feed(new Msg.WorkerRegister(noTypes, Register.newBuilder().setName("x").build()));

@@ -168,6 +168,21 @@ class DurableCoordinatorTest {
   }
 
   @Test
+  void aBatchKeySurvivesARestart() {
+    Captured<List<String>> first = new Captured<>();
+    feed(new Msg.Submit(List.of(JobSpec.newBuilder().setType("t").build(),
+        JobSpec.newBuilder().setType("t").build()), true, "batch-9", first));
+    commit();
+    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    Captured<List<String>> retry = new Captured<>();
+    feed(new Msg.Submit(List.of(JobSpec.newBuilder().setType("t").build(),
+        JobSpec.newBuilder().setType("t").build()), true, "batch-9", retry));
+    commit();
+    assertEquals(first.get(), retry.get());
+    assertEquals(2, store.rows.size());
+  }
+
+  @Test
   void aRunningJobIsReadoptedWithItsLease_whenItsWorkerReportsItInTime() {
     RecordingLink w = register("w");
     submit(JobSpec.newBuilder().setType("t").setMaxSeconds(60).build());
