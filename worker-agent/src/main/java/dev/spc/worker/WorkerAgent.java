@@ -449,11 +449,21 @@ public final class WorkerAgent implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       log.warn("agent did not close in time", "worker", name);
     }
+    if (ownedChannel != null) {
+      // Let the last results and the half-close reach the coordinator before the channel goes:
+      // cut short, the coordinator would see a broken stream and count the worker lost.
+      ownedChannel.shutdown();
+      try {
+        if (!ownedChannel.awaitTermination(5, TimeUnit.SECONDS)) {
+          ownedChannel.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        ownedChannel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
     agentThread.shutdownNow();
     slotThreads.shutdownNow();
-    if (ownedChannel != null) {
-      ownedChannel.shutdownNow();
-    }
   }
 
   /**
