@@ -1,0 +1,136 @@
+package dev.spc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spc.cli.local.ProcessCluster;
+import dev.spc.client.JobId;
+import dev.spc.client.JobSpec;
+import dev.spc.client.JobStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Randomized chaos: jobs of every built-in type while agents are killed, frozen, drained and
+ * restarted at random; then the invariants over the recorded history. Seeded: the seed is
+ * printed, and -Dspc.chaos.seed=N replays a run's choices.
+ */
+class ChaosIT {
+  static final Pattern STARTED = Pattern.compile("msg=\"job started\" job=(\\S+) lease=(\\d+)");
+
+  @Test
+  void everyAcknowledgedJobEndsOnce_noOutcomeChanges_noJobRunsTwice_noLeaseIsReused() throws Exception {
+    long seed = Long.getLong("spc.chaos.seed", System.nanoTime());
+    System.out.println("ChaosIT seed " + seed);
+    Random rnd = new Random(seed);
+    try (Cluster c = new Cluster(List.of("--heartbeat-interval", "200ms", "--heartbeat-timeout", "1s",
+        "--reconnect-grace", "2s"))) {
+      String[] names = {"chaos-a", "chaos-b", "chaos-c"};
+      Map<String, ProcessCluster.Node> agents = new HashMap<>();
+      List<ProcessCluster.Node> all = new ArrayList<>();
+      for (String n : names) {
+        ProcessCluster.Node node = c.worker(n, 2, "--log-level", "debug", "--stop-grace", "500ms");
+        agents.put(n, node);
+        all.add(node);
+      }
+      List<JobId> acked = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        JobSpec spec = switch (rnd.nextInt(6)) {
+          case 0 -> JobSpec.of("noop");
+          case 1 -> JobSpec.of("echo", "job", Integer.toString(i));
+          case 2 -> JobSpec.newBuilder("sleep").args(String.format("%.2f", 0.05 + rnd.nextDouble() / 2))
+              .maxSeconds(rnd.nextInt(3)).build();
+          case 3 -> JobSpec.of("fail", "chaos " + i);
+          case 4 -> JobSpec.newBuilder("spin").args("0.2").maxSeconds(5).build();
+          default -> JobSpec.of("sleep", "0.1");
+        };
+        acked.add(c.client.submit(spec));
+      }
+
+      // The history: the first outcome seen for each job, and any change after it.
+      Map<String, String> firstOutcome = new ConcurrentHashMap<>();
+      List<String> changed = java.util.Collections.synchronizedList(new ArrayList<>());
+      AtomicBoolean watching = new AtomicBoolean(true);
+      Thread observer = Thread.ofPlatform().start(() -> {
+        while (watching.get()) {
+          try {
+            for (JobStatus s : c.client.listAll(null)) {
+              if (s.isDone()) {
+                String o = s.describe() + " " + s.error();
+                String before = firstOutcome.putIfAbsent(s.id().value(), o);
+                if (before != null && !before.equals(o)) {
+                  changed.add(s.id() + ": " + before + " -> " + o);
+                }
+              }
+            }
+            Thread.sleep(100);
+          } catch (RuntimeException | InterruptedException e) {
+            // coordinator busy; try again
+          }
+        }
+      });
+
+      long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (System.nanoTime() < end) {
+        String victim = names[rnd.nextInt(names.length)];
+        ProcessCluster.Node node = agents.get(victim);
+        switch (rnd.nextInt(3)) {
+          case 0 -> node.kill9();
+          case 1 -> {
+            node.freeze();
+            Thread.sleep(1200 + rnd.nextInt(800));
+            node.cont();
+          }
+          default -> node.terminate();
+        }
+        if (!node.process().isAlive() || node.waitForExit(Duration.ofSeconds(5)) != -1) {
+          c.poll("the name is free", () -> c.client.workers().stream().noneMatch(w -> w.name().equals(victim)));
+          ProcessCluster.Node again = c.processes.startWorker(victim,
+              List.of("--slots", "2", "--log-level", "debug", "--stop-grace", "500ms"));
+          agents.put(victim, again);
+          all.add(again);
+        }
+        Thread.sleep(300 + rnd.nextInt(700));
+      }
+      c.poll("every job done", () -> {
+        var s = c.client.stats();
+        return s.pending() == 0 && s.running() == 0;
+      });
+      Thread.sleep(500);
+      watching.set(false);
+      observer.join(10_000);
+
+      for (JobId id : acked) {
+        JobStatus s = c.status(id);
+        assertTrue(s.isDone(), id + " has no outcome: " + s.describe());
+        String o = s.describe() + " " + s.error();
+        String first = firstOutcome.getOrDefault(id.value(), o);
+        assertEquals(first, o, id + " changed its outcome");
+      }
+      assertTrue(changed.isEmpty(), "outcomes changed: " + changed);
+      Map<String, String> jobOfLease = new HashMap<>();
+      Map<String, String> agentOfJob = new HashMap<>();
+      for (ProcessCluster.Node n : all) {
+        Matcher m = STARTED.matcher(n.output());
+        while (m.find()) {
+          String job = m.group(1);
+          String lease = m.group(2);
+          String prev = jobOfLease.put(lease, job);
+          assertTrue(prev == null || prev.equals(job), "lease " + lease + " reused: " + prev + ", " + job);
+          String where = agentOfJob.put(job, n.name() + "@" + n.pid());
+          assertTrue(where == null, "job " + job + " ran twice: " + where + " and " + n.name());
+        }
+      }
+      assertTrue(jobOfLease.size() > 50, "the agents ran jobs: " + jobOfLease.size());
+    }
+  }
+}
