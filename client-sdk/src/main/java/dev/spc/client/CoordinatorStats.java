@@ -14,7 +14,8 @@ package dev.spc.client;
  * @param workers connected workers
  * @param slots their slots in total
  * @param busySlots slots holding a lease
+ * @param waiters callers blocked waiting for jobs
  */
 public record CoordinatorStats(long pending, long running, long done, long doneDone,
     long doneTimeout, long doneCancelled, long doneCrashed, long submittedTotal, int workers,
-    int slots, int busySlots) {}
+    int slots, int busySlots, int waiters) {}

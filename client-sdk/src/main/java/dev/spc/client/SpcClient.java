@@ -383,7 +383,7 @@ public final class SpcClient implements AutoCloseable {
     return call(unary(admin).getStats(dev.spc.proto.GetStatsRequest.getDefaultInstance()),
         s -> new CoordinatorStats(s.getPending(), s.getRunning(), s.getDone(), s.getDoneDone(),
             s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
-            s.getWorkers(), s.getSlots(), s.getBusySlots()));
+            s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters()));
   }
 
   /** Closes the channel if this client opened it. */

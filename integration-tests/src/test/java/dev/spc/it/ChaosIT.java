@@ -60,6 +60,7 @@ class ChaosIT {
       Map<String, String> firstOutcome = new ConcurrentHashMap<>();
       List<String> changed = java.util.Collections.synchronizedList(new ArrayList<>());
       AtomicBoolean watching = new AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
       Thread observer = Thread.ofPlatform().start(() -> {
         while (watching.get()) {
           try {
@@ -72,6 +73,7 @@ class ChaosIT {
                 }
               }
             }
+            passes.incrementAndGet();
             Thread.sleep(100);
           } catch (RuntimeException | InterruptedException e) {
             // coordinator busy; try again
@@ -105,7 +107,8 @@ class ChaosIT {
         var s = c.client.stats();
         return s.pending() == 0 && s.running() == 0;
       });
-      Thread.sleep(500);
+      int seen = passes.get();
+      c.poll("the observer saw the final state", () -> passes.get() >= seen + 2);
       watching.set(false);
       observer.join(10_000);
 

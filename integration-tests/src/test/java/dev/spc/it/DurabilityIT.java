@@ -83,9 +83,8 @@ class DurabilityIT {
       c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
       // A client already waiting when the coordinator dies waits on across the restart.
       var waiting = c.client.awaitAsync(id, Cluster.PATIENCE);
-      Thread.sleep(200);
+      c.poll("the wait is in", () -> c.client.stats().waiters() == 1);
       c.processes.coordinator().kill9();
-      Thread.sleep(500);
       restart(c, List.of());
       JobStatus s = waiting.get(Cluster.PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
       assertEquals(Optional.of(DoneReason.DONE), s.reason(), s.error());
@@ -126,7 +125,11 @@ class DurabilityIT {
       } finally {
         agent.cont();
       }
-      Thread.sleep(1000);
+      c.poll("the agent is back and has reported its old lease",
+          () -> c.client.workers().stream().anyMatch(w -> w.name().equals("frozen-away"))
+              && (c.processes.coordinator().output().contains("msg=\"stale lease reported\" worker=frozen-away")
+              || c.processes.coordinator().output().contains("msg=\"ignored result for stale lease\" worker=frozen-away")),
+          agent);
       assertEquals("coordinator restarted", c.status(id).error(), "the outcome never changes");
     }
   }

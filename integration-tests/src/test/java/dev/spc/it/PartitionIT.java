@@ -9,7 +9,6 @@ import dev.spc.client.JobId;
 import dev.spc.client.JobSpec;
 import dev.spc.client.JobState;
 import dev.spc.client.JobStatus;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +77,6 @@ class PartitionIT {
 
   @Test
   void aPartitionedAgent_isLost_fencesItself_andComesBackWhenHealed() throws Exception {
-    List<String> args = new ArrayList<>(List.of("--bind", HOST_IP));
     try (Cluster c = new Cluster(List.of("--bind", HOST_IP, "--heartbeat-interval", "200ms",
         "--heartbeat-timeout", "1s"))) {
       ProcessCluster.Node agent = c.processes.startWorkerIn(ns, "island", List.of());
@@ -102,7 +100,6 @@ class PartitionIT {
       JobStatus next = c.client.await(c.client.submit(JobSpec.of("echo", "healed")), Cluster.PATIENCE);
       assertEquals("healed", next.resultText());
       assertTrue(agent.process().isAlive());
-      assertTrue(args.size() > 0);
     }
   }
 }

@@ -1369,6 +1369,7 @@ public final class Coordinator {
         .setWorkers(workersByName.size())
         .setSlots(slots)
         .setBusySlots(busy)
+        .setWaiters(waiters.size())
         .build();
   }
 

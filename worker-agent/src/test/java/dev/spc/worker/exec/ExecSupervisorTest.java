@@ -70,8 +70,7 @@ class ExecSupervisorTest {
     AtomicBoolean stop = new AtomicBoolean();
     ExecSupervisor.Running r = sup.start(List.of("sh", "-c", "sleep " + marker + " & sleep 1000"),
         Map.of(), "", new byte[0]);
-    Thread.sleep(300);
-    assertTrue(processesWith(marker) > 0);
+    awaitProcess(marker);
     stop.set(true);
     ExecSupervisor.Outcome o = r.await(stop::get);
     assertTrue(o.stoppedByUs());
@@ -91,23 +90,25 @@ class ExecSupervisorTest {
 
   @Test
   void aProgramIgnoringSigterm_isKilledByForceStop() throws Exception {
-    AtomicBoolean stop = new AtomicBoolean();
-    ExecSupervisor.Running r = sup.start(List.of("sh", "-c", "trap '' TERM; sleep 1000 & wait; sleep 1000"),
+    String marker = "987.652";
+    ExecSupervisor.Running r = sup.start(
+        List.of("sh", "-c", "trap '' TERM; sleep " + marker + " & wait; sleep 1000"),
         Map.of(), "", new byte[0]);
-    Thread.sleep(300);
-    stop.set(true);
-    Thread t = Thread.ofPlatform().start(() -> {
-      try {
-        Thread.sleep(700);
-      } catch (InterruptedException e) {
-        return;
-      }
-      r.forceStop();
-    });
-    ExecSupervisor.Outcome o = r.await(stop::get);
-    t.join();
+    awaitProcess(marker);
+    r.terminate(); // ignored
+    r.forceStop();
+    ExecSupervisor.Outcome o = r.await(() -> true);
     assertTrue(o.stoppedByUs());
-    assertTrue(o.signal() == 9 || o.exitStatus() != 0, o.describe());
+    // Had SIGTERM ended it, it would have died of signal 15 before the SIGKILL.
+    assertEquals(9, o.signal(), o.describe());
+  }
+
+  static void awaitProcess(String marker) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (processesWith(marker) == 0) {
+      assertTrue(System.nanoTime() < deadline, "the program did not start: " + marker);
+      Thread.sleep(10);
+    }
   }
 
   static long processesWith(String marker) {
