@@ -34,10 +34,10 @@ import picocli.CommandLine.Option;
     description = "Benchmark SPC on this machine: burn-down, latency, transport baseline, per-process"
         + " cost, scale, and the state machine alone (JMH).")
 public final class BenchMain implements Callable<Integer> {
-  /** Benchmark JVMs: the default JIT, a heap that does not resize under load. */
   /** Messages in flight in the transport baseline: enough for Netty to coalesce writes. */
   static final int WINDOW = 10_000;
 
+  /** Benchmark JVMs: G1 with a short pause goal (best p99 here), a heap that does not resize. */
   static final List<String> JVM = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=2", "-Xms512m", "-Xmx2g");
 
   @Option(names = "--jobs", description = "No-op jobs in the burn-down (default ${DEFAULT-VALUE}).")
@@ -186,9 +186,7 @@ public final class BenchMain implements Callable<Integer> {
     out.printf(Locale.ROOT, "burn-down: %d no-op jobs, %d workers x %d slots, batches of %d...%n",
         jobs, workers, slots, batch);
     Burndown.run(spc, Math.min(jobs, 100_000), batch, inFlight); // warm-up: JIT, pools
-    List<ProcessCluster.Node> procs = new ArrayList<>(List.of(cluster.coordinator()));
-    ProcStats[] before = new ProcStats[workers + 1];
-    before[0] = ProcStats.of(cluster.coordinator().pid());
+    ProcStats before = ProcStats.of(cluster.coordinator().pid());
     Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight);
     ProcStats coord = ProcStats.of(cluster.coordinator().pid());
     row("burn-down", (durable ? "durable" : "in-memory") + " jobs/s (" + jobs + " no-op, "
@@ -199,7 +197,7 @@ public final class BenchMain implements Callable<Integer> {
       row("burn-down", "fraction of transport round trips/s", String.format(Locale.ROOT, "%.3f",
           r.jobsPerSecond() / transport));
     }
-    double coordCpu = coord.cpuSeconds() - before[0].cpuSeconds();
+    double coordCpu = coord.cpuSeconds() - before.cpuSeconds();
     row("cost", "coordinator CPU us per job", String.format(Locale.ROOT, "%.2f", coordCpu * 1e6 / jobs));
     row("cost", "coordinator CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
         coord.cpuSeconds(), ProcStats.mib(coord.peakRssBytes())));
@@ -211,7 +209,6 @@ public final class BenchMain implements Callable<Integer> {
     ProcStats me = ProcStats.of(ProcessHandle.current().pid());
     row("cost", "client (this process) CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
         me.cpuSeconds(), ProcStats.mib(me.peakRssBytes())));
-    procs.clear();
     return r.jobsPerSecond();
   }
 

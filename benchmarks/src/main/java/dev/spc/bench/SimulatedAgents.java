@@ -35,9 +35,8 @@ final class SimulatedAgents implements AutoCloseable {
       ManagedChannel ch = channels.get(channels.size() - 1);
       String name = "sim-" + i;
       Object lock = new Object();
-      @SuppressWarnings("unchecked")
-      StreamObserver<WorkerMessage>[] out = new StreamObserver[1];
-      out[0] = WorkerServiceGrpc.newStub(ch).connect(new StreamObserver<CoordinatorMessage>() {
+      var out = new java.util.concurrent.atomic.AtomicReference<StreamObserver<WorkerMessage>>();
+      out.set(WorkerServiceGrpc.newStub(ch).connect(new StreamObserver<CoordinatorMessage>() {
         @Override
         public void onNext(CoordinatorMessage m) {
           if (m.hasRegistered()) {
@@ -45,7 +44,7 @@ final class SimulatedAgents implements AutoCloseable {
             long interval = m.getRegistered().getHeartbeatIntervalMs();
             timer.scheduleAtFixedRate(() -> {
               synchronized (lock) {
-                out[0].onNext(WorkerMessage.newBuilder()
+                out.get().onNext(WorkerMessage.newBuilder()
                     .setHeartbeat(Heartbeat.getDefaultInstance()).build());
               }
             }, (long) (Math.random() * interval), interval, TimeUnit.MILLISECONDS);
@@ -59,9 +58,9 @@ final class SimulatedAgents implements AutoCloseable {
 
         @Override
         public void onCompleted() {}
-      });
+      }));
       synchronized (lock) {
-        out[0].onNext(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
+        out.get().onNext(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
             .setName(name).addJobTypes("sim.idle").setSlots(1).setHost("bench")).build());
       }
     }

@@ -31,9 +31,8 @@ final class TransportBaseline {
       long[] startNanos = new long[1];
       long[] warmCount = new long[1];
       long warmUntil = System.nanoTime() + duration.toNanos() / 4;
-      @SuppressWarnings("unchecked")
-      StreamObserver<byte[]>[] out = new StreamObserver[1];
-      out[0] = ClientCalls.asyncBidiStreamingCall(ch.newCall(EchoServer.ECHO, CallOptions.DEFAULT),
+      var out = new java.util.concurrent.atomic.AtomicReference<StreamObserver<byte[]>>();
+      out.set(ClientCalls.asyncBidiStreamingCall(ch.newCall(EchoServer.ECHO, CallOptions.DEFAULT),
           new StreamObserver<byte[]>() {
             @Override
             public void onNext(byte[] m) {
@@ -45,7 +44,7 @@ final class TransportBaseline {
               }
               if (now - end < 0) {
                 synchronized (out) {
-                  out[0].onNext(msg);
+                  out.get().onNext(msg);
                 }
               } else if (done.getCount() > 0) {
                 done.countDown();
@@ -59,17 +58,17 @@ final class TransportBaseline {
 
             @Override
             public void onCompleted() {}
-          });
+          }));
       synchronized (out) {
         for (int i = 0; i < window; i++) {
-          out[0].onNext(msg);
+          out.get().onNext(msg);
         }
       }
       done.await(duration.toSeconds() + 30, TimeUnit.SECONDS);
       long measured = count.get() - warmCount[0];
       double secs = (System.nanoTime() - startNanos[0]) / 1e9;
       synchronized (out) {
-        out[0].onCompleted();
+        out.get().onCompleted();
       }
       return measured / secs;
     } finally {

@@ -115,20 +115,21 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Starts a worker agent connecting to the coordinator. Does not wait for it to register. */
   public Node startWorker(String name, List<String> extraArgs) throws IOException {
+    return start(name, MAIN, workerArgs(name, extraArgs), List.of());
+  }
+
+  /** Starts a worker agent inside a network namespace ({@code ip netns exec}; needs root). */
+  public Node startWorkerIn(String netns, String name, List<String> extraArgs) throws IOException {
+    return start(name, MAIN, workerArgs(name, extraArgs), List.of("ip", "netns", "exec", netns));
+  }
+
+  private List<String> workerArgs(String name, List<String> extraArgs) {
     List<String> args = new ArrayList<>(List.of("worker", "--coordinator", target(), "--name", name));
     if (extraArgs.stream().noneMatch(a -> a.startsWith("--drain-timeout"))) {
       args.addAll(List.of("--drain-timeout", "2s")); // local clusters stop quickly
     }
     args.addAll(extraArgs);
-    return start(name, args);
-  }
-
-  /** Starts a worker agent inside a network namespace ({@code ip netns exec}; needs root). */
-  public Node startWorkerIn(String netns, String name, List<String> extraArgs) throws IOException {
-    List<String> args = new ArrayList<>(List.of("worker", "--coordinator", target(), "--name", name,
-        "--drain-timeout", "2s"));
-    args.addAll(extraArgs);
-    return start(name, MAIN, args, List.of("ip", "netns", "exec", netns));
+    return args;
   }
 
   /** Starts any main class of this classpath as a member of the cluster. */

@@ -110,28 +110,18 @@ public final class AgentState {
     try {
       handler.handle(run);
       r = run.isCancelled()
-          ? result(run.leaseId(), stoppedOutcome(run), run.cancelReason(), null)
-          : result(run.leaseId(), Outcome.OUTCOME_SUCCEEDED, "", run.result());
+          ? result(run, stoppedOutcome(run), run.cancelReason(), null)
+          : result(run, Outcome.OUTCOME_SUCCEEDED, "", run.result());
     } catch (Throwable t) {
       r = run.isCancelled()
-          ? result(run.leaseId(), stoppedOutcome(run), run.cancelReason(), null)
-          : result(run.leaseId(), Outcome.OUTCOME_FAILED, describe(t), run.result());
+          ? result(run, stoppedOutcome(run), run.cancelReason(), null)
+          : result(run, Outcome.OUTCOME_FAILED, describe(t), run.result());
       if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
         log.error("job exhausted the JVM", vme, "job", run.jobId());
       }
     } finally {
       run.bindThread(null);
       Thread.interrupted(); // leave the pooled thread clean for the next job
-    }
-    if (run.exitCode() != null || run.outputTail() != null) {
-      JobResult.Builder b = r.toBuilder();
-      if (run.exitCode() != null) {
-        b.setExitCode(run.exitCode());
-      }
-      if (run.outputTail() != null) {
-        b.setOutputTail(ByteString.copyFrom(run.outputTail()));
-      }
-      r = b.build();
     }
     // Outcomes queue up here; the agent thread is woken once for however many arrive meanwhile.
     finishedQueue.add(new Finished(run, r));
@@ -286,7 +276,24 @@ public final class AgentState {
     }
   }
 
+  /** The outcome of a run, with its process's exit code and output tail when it had a process. */
+  private static JobResult result(JobRun run, Outcome outcome, String error, byte[] result) {
+    JobResult.Builder b = builder(run.leaseId(), outcome, error, result);
+    if (run.exitCode() != null) {
+      b.setExitCode(run.exitCode());
+    }
+    if (run.outputTail() != null) {
+      b.setOutputTail(ByteString.copyFrom(run.outputTail()));
+    }
+    return b.build();
+  }
+
+  /** The outcome of a lease this agent did not run. */
   private static JobResult result(long leaseId, Outcome outcome, String error, byte[] result) {
+    return builder(leaseId, outcome, error, result).build();
+  }
+
+  private static JobResult.Builder builder(long leaseId, Outcome outcome, String error, byte[] result) {
     JobResult.Builder b = JobResult.newBuilder().setLeaseId(leaseId).setOutcome(outcome);
     if (error != null) {
       b.setError(error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS) : error);
@@ -294,7 +301,7 @@ public final class AgentState {
     if (result != null) {
       b.setResult(ByteString.copyFrom(result));
     }
-    return b.build();
+    return b;
   }
 
   static String describe(Throwable t) {
