@@ -91,6 +91,7 @@ public final class WorkerAgent implements AutoCloseable {
   private boolean everRegistered;
   private boolean closing;
   private boolean draining;
+  private boolean drainConfirmed;
   private int attempt;
   private long startNanos;
   private ScheduledFuture<?> heartbeats;
@@ -255,6 +256,8 @@ public final class WorkerAgent implements AutoCloseable {
       case STOP_WORKER -> {
         String why = "worker " + name + " stopped by the coordinator (" + m.getStopWorker().getReason() + ")";
         if (m.getStopWorker().getDrain()) {
+          // Also the confirmation of our own drain: every lease granted before it has arrived.
+          drainConfirmed = true;
           beginDrain(AgentExit.Reason.STOPPED, why);
         } else {
           finish(AgentExit.Reason.STOPPED, why);
@@ -500,7 +503,8 @@ public final class WorkerAgent implements AutoCloseable {
     if (exit.isDone()) {
       return;
     }
-    if (state.heldLeases().isEmpty()) {
+    // Done once nothing runs and the coordinator has confirmed that no lease is on its way.
+    if (state.heldLeases().isEmpty() && (drainConfirmed || !registered)) {
       state.flushResults();
       finish(reason, message);
       return;

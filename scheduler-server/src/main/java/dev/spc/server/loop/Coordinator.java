@@ -213,7 +213,7 @@ public final class Coordinator {
     switch (e) {
       case Durability.Effect.Ok(var reply, var value) -> reply.ok(value);
       case Durability.Effect.Fail(var reply, var failure) -> reply.fail(failure);
-      case Durability.Effect.Send(var w, var ls, var ss) -> send(w, ls, ss);
+      case Durability.Effect.Send(var w, var ls, var ss, var confirm) -> send(w, ls, ss, confirm);
       case Durability.Effect.Run(var action) -> action.run();
     }
   }
@@ -833,10 +833,38 @@ public final class Coordinator {
   private void draining(WorkerLink link) {
     WorkerRecord w = workersByLink.get(link);
     if (w != null && !w.draining) {
-      w.draining = true;
-      freeWorkers.remove(w);
-      log.info("worker draining", "worker", w.name, "running", w.occupied.size());
+      startDrain(w, "draining");
     }
+  }
+
+  /**
+   * No new leases for the worker. It is sent a drain confirmation after every lease granted
+   * before now, so that it does not leave while one is still on its way.
+   */
+  private void startDrain(WorkerRecord w, String reason) {
+    w.draining = true;
+    freeWorkers.remove(w);
+    w.confirmDrain = reason;
+    queueFlush(w);
+    log.info("worker draining", "worker", w.name, "running", w.occupied.size());
+  }
+
+  /** A lease never sent to a worker that is leaving: its job is pending again. */
+  private void ungrant(WorkerRecord w, LeaseRecord lease) {
+    JobRecord job = lease.job;
+    endLease(lease);
+    leases.remove(lease.id);
+    w.occupied.remove(lease.id);
+    job.state = JobState.JOB_STATE_PENDING;
+    runningCount--;
+    job.worker = "";
+    job.startedAt = null;
+    job.lease = null;
+    pendingByType.computeIfAbsent(job.spec.getType(), t -> new PendingQueue()).add(job);
+    pendingCount++;
+    dispatchNeeded = true;
+    changed(job);
+    stateChanged(job);
   }
 
   private void stopWorker(String name, boolean drain, Reply<StopWorkerResponse> reply) {
@@ -852,11 +880,7 @@ public final class Coordinator {
     }
     if (drain) {
       // No new jobs; its running ones finish (or are stopped by the agent's drain timeout).
-      w.draining = true;
-      freeWorkers.remove(w);
-      w.link.send(CoordinatorMessage.newBuilder().setStopWorker(dev.spc.proto.StopWorker.newBuilder()
-          .setReason("drained by an operator").setDrain(true)).build());
-      log.info("worker draining", "worker", name, "running", w.occupied.size());
+      startDrain(w, "drained by an operator");
       reply.ok(out.build());
       return;
     }
@@ -1199,10 +1223,12 @@ public final class Coordinator {
       List<StopJob> ss = w.outStops.isEmpty() ? List.of() : new ArrayList<>(w.outStops);
       w.outLeases.clear();
       w.outStops.clear();
+      String confirm = w.confirmDrain;
+      w.confirmDrain = null;
       if (durability != null) {
-        durability.send(w, ls, ss);
+        durability.send(w, ls, ss, confirm);
       } else {
-        send(w, ls, ss);
+        send(w, ls, ss, confirm);
       }
     }
     toFlush.clear();
@@ -1217,7 +1243,7 @@ public final class Coordinator {
     if (w != null && !w.heldBack.isEmpty() && link.isReady()) {
       List<Lease> held = new ArrayList<>(w.heldBack);
       w.heldBack.clear();
-      send(w, held, List.of());
+      send(w, held, List.of(), null);
     }
   }
 
@@ -1226,7 +1252,8 @@ public final class Coordinator {
    * does not read its stream gets its stop orders (small) but its leases wait in
    * {@code heldBack} until the stream is ready: the coordinator never buffers without bound.
    */
-  private void send(WorkerRecord w, List<Lease> leasesOut, List<StopJob> stopsOut) {
+  private void send(WorkerRecord w, List<Lease> leasesOut, List<StopJob> stopsOut,
+      String confirmDrain) {
     if (workersByLink.get(w.link) != w) {
       return; // gone meanwhile
     }
@@ -1273,6 +1300,18 @@ public final class Coordinator {
         w.link.send(CoordinatorMessage.newBuilder()
             .setStopJobs(StopJobs.newBuilder().addAllStops(send)).build());
       }
+    }
+    if (confirmDrain != null) {
+      // Leases still held back for flow control never reached it: their jobs wait for others.
+      for (Lease l : List.copyOf(w.heldBack)) {
+        LeaseRecord lease = leases.get(l.getLeaseId());
+        if (lease != null && lease.live) {
+          ungrant(w, lease);
+        }
+      }
+      w.heldBack.clear();
+      w.link.send(CoordinatorMessage.newBuilder().setStopWorker(dev.spc.proto.StopWorker
+          .newBuilder().setReason(confirmDrain).setDrain(true)).build());
     }
   }
 

@@ -32,7 +32,8 @@ final class Durability {
 
     record Fail(Reply<?> reply, Failure failure) implements Effect {}
 
-    record Send(WorkerRecord worker, List<Lease> leases, List<StopJob> stops) implements Effect {}
+    record Send(WorkerRecord worker, List<Lease> leases, List<StopJob> stops, String confirmDrain)
+        implements Effect {}
 
     record Run(Runnable action) implements Effect {}
   }
@@ -92,8 +93,8 @@ final class Durability {
     current.add(new Effect.Run(action));
   }
 
-  void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops) {
-    current.add(new Effect.Send(w, leases, stops));
+  void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops, String confirmDrain) {
+    current.add(new Effect.Send(w, leases, stops, confirmDrain));
   }
 
   /** Ends a batch: hands its changes over, and runs or parks its effects. */

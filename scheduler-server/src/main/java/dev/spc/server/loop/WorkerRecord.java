@@ -33,6 +33,11 @@ final class WorkerRecord {
   final List<Lease> heldBack = new ArrayList<>();
   /** Takes no new leases: finishing its running jobs before it leaves. */
   boolean draining;
+  /**
+   * The reason to send with the drain confirmation at the next flush, after every lease granted
+   * before the drain: an agent that has it knows no more leases are on their way. Null if none.
+   */
+  String confirmDrain;
 
   WorkerRecord(String name, List<String> types, int slots, String host, WorkerLink link,
       Instant connectedAt, long nowNanos) {

@@ -477,6 +477,22 @@ class CoordinatorRulesTest {
     }
 
     @Test
+    void anAgentsOwnDrain_isConfirmedAfterItsLeases_andHeldBackLeasesGoBackToPending() {
+      RecordingLink w = h.register("w", 2, "t");
+      String sent = h.submit("t");
+      w.ready = false;
+      String held = h.submit("t");
+      assertEquals(JOB_STATE_RUNNING, h.job(held).getState());
+      h.feed(new Msg.WorkerDraining(w));
+      var last = w.sent.get(w.sent.size() - 1);
+      assertTrue(last.hasStopWorker() && last.getStopWorker().getDrain(), "confirmed: " + last);
+      assertEquals(List.of(sent), w.leases().stream().map(l -> l.getJobId()).toList());
+      assertEquals(JOB_STATE_PENDING, h.job(held).getState(), "never sent, so pending again");
+      RecordingLink other = h.register("other", 1, "t");
+      assertEquals(held, other.leases().get(0).getJobId());
+    }
+
+    @Test
     void stoppingAWorkerThatIsGone_isANoOp() {
       RecordingLink w = h.register("w", 1, "t");
       h.feed(new Msg.WorkerGone(w, "test"));
