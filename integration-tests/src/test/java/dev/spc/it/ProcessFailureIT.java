@@ -115,6 +115,40 @@ class ProcessFailureIT {
   }
 
   @Test
+  void aCoordinatorFrozenPastTheTimeout_losesNoWorker_andTheJobsItLeasedFinish() throws Exception {
+    // Its own coordinator: freezing the shared one would stall the other tests.
+    try (Cluster p = new Cluster()) {
+      ProcessCluster.Node a = p.worker("pause-a", 1);
+      ProcessCluster.Node b = p.worker("pause-b", 1);
+      List<JobId> ids = p.client.submitAll(List.of(JobSpec.of("sleep", "3"), JobSpec.of("sleep", "3")));
+      p.poll("both running", () -> ids.stream().allMatch(id -> p.status(id).state() == JobState.RUNNING));
+      ProcessCluster.Node coordinator = p.processes.coordinator();
+      coordinator.freeze();
+      try {
+        // The fault: a pause five heartbeat timeouts long, outlasting the jobs themselves.
+        Thread.sleep(5 * Cluster.HEARTBEAT_TIMEOUT.toMillis());
+      } finally {
+        coordinator.cont();
+      }
+      for (JobId id : ids) {
+        JobStatus s = p.client.await(id, Cluster.PATIENCE);
+        assertEquals(Optional.of(DoneReason.DONE), s.reason(), s.describe() + " " + s.error());
+      }
+      assertTrue(coordinator.output().contains("coordinator stalled"), coordinator.output());
+      assertTrue(!coordinator.output().contains("worker lost"), coordinator.output());
+      for (ProcessCluster.Node n : List.of(a, b)) {
+        assertTrue(!n.output().contains("self-fencing") && !n.output().contains("reconnect"),
+            "agents keep their stream through a paused coordinator:\n" + n.output());
+      }
+      assertEquals(Set.of("pause-a", "pause-b"), p.client.workers().stream()
+          .map(WorkerInfo::name).collect(java.util.stream.Collectors.toSet()));
+      assertEquals("after", p.client.await(p.client.submit(JobSpec.of("echo", "after")),
+          Cluster.PATIENCE).resultText());
+      p.stopWorkers();
+    }
+  }
+
+  @Test
   void aStaleDeadline_neverKillsTheNextJobOnTheSameWorker() throws Exception {
     c.worker("deadlines", 1);
     JobId first = c.client.submit(JobSpec.newBuilder("sleep").args("0.3").maxSeconds(2).build());

@@ -9,10 +9,8 @@ import dev.spc.proto.WorkerMessage;
 import dev.spc.proto.WorkerServiceGrpc;
 import dev.spc.worker.builtin.Builtins;
 import dev.spc.worker.internal.AgentState;
+import dev.spc.worker.internal.AgentTransport;
 import io.grpc.Channel;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
@@ -77,7 +75,7 @@ public final class WorkerAgent implements AutoCloseable {
   private final Duration connectTimeout;
   private final String host;
   private final RandomGenerator random;
-  private final ManagedChannel ownedChannel;
+  private final AgentTransport transport;
   private final WorkerServiceGrpc.WorkerServiceStub stub;
   private final ScheduledExecutorService agentThread;
   private final ExecutorService slotThreads;
@@ -114,17 +112,11 @@ public final class WorkerAgent implements AutoCloseable {
     this.random = b.random;
     Channel channel = b.channel;
     if (channel == null) {
-      // HTTP/2 pings every second, answered within the heartbeat timeout, tell a silent network
-      // (a partition, no FIN, no RST) from a quiet coordinator.
-      ownedChannel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-          .keepAliveTime(1, TimeUnit.SECONDS)
-          .keepAliveTimeout(3, TimeUnit.SECONDS)
-          .keepAliveWithoutCalls(true)
-          .maxInboundMessageSize(8 << 20)
-          .build();
-      channel = ownedChannel;
+      // Until registration tells the coordinator's heartbeat settings, assume its defaults.
+      transport = new AgentTransport(target, silenceAllowed(1000, heartbeatTimeoutMs));
+      channel = transport.channel();
     } else {
-      ownedChannel = null;
+      transport = null;
     }
     this.stub = WorkerServiceGrpc.newStub(channel);
     this.agentThread = Executors.newSingleThreadScheduledExecutor(
@@ -233,6 +225,9 @@ public final class WorkerAgent implements AutoCloseable {
           heartbeatTimeoutMs = m.getRegistered().getHeartbeatTimeoutMs();
         }
         long interval = Math.max(10, m.getRegistered().getHeartbeatIntervalMs());
+        if (transport != null) {
+          transport.userTimeout(silenceAllowed(interval, heartbeatTimeoutMs));
+        }
         if (!everRegistered) {
           log.info("registered", "worker", name, "coordinator", target, "slots", slots,
               "types", String.join(",", handlers.keySet()));
@@ -373,10 +368,35 @@ public final class WorkerAgent implements AutoCloseable {
     return false;
   }
 
-  /** The stream died because pings went unanswered: a silent network, not a closed connection. */
+  /**
+   * How long the agent's data may go unacknowledged before it counts itself cut off. The
+   * coordinator declares a worker lost {@code timeout} after the last heartbeat it received; the
+   * oldest unacknowledged heartbeat went out at most one {@code interval} after that one. Allowing
+   * {@code timeout - interval} of silence makes the agent stop its jobs no later than the
+   * coordinator gives them up (never less than half the timeout, for odd settings).
+   */
+  static Duration silenceAllowed(long intervalMs, long timeoutMs) {
+    return Duration.ofMillis(Math.max(timeoutMs - intervalMs, timeoutMs / 2));
+  }
+
+  /**
+   * The stream died because nothing came back: sent data went unacknowledged (TCP user timeout)
+   * or HTTP/2 pings went unanswered. A silent network, not a closed connection.
+   */
   private static boolean silent(Status status) {
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
+      return false;
+    }
     String d = status.getDescription();
-    return status.getCode() == Status.Code.UNAVAILABLE && d != null && d.startsWith("Keepalive failed");
+    if (d != null && d.startsWith("Keepalive failed")) {
+      return true;
+    }
+    for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("Connection timed out")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void heartbeat() {
@@ -452,18 +472,10 @@ public final class WorkerAgent implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       log.warn("agent did not close in time", "worker", name);
     }
-    if (ownedChannel != null) {
+    if (transport != null) {
       // Let the last results and the half-close reach the coordinator before the channel goes:
       // cut short, the coordinator would see a broken stream and count the worker lost.
-      ownedChannel.shutdown();
-      try {
-        if (!ownedChannel.awaitTermination(5, TimeUnit.SECONDS)) {
-          ownedChannel.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        ownedChannel.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
+      transport.close(Duration.ofSeconds(5));
     }
     agentThread.shutdownNow();
     slotThreads.shutdownNow();

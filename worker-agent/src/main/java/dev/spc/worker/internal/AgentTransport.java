@@ -1,0 +1,107 @@
+package dev.spc.worker.internal;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's connection to the coordinator, and how it tells a cut-off network from a paused
+ * coordinator.
+ *
+ * <p>The agent sends a heartbeat every interval, so there is always fresh data on the wire. On
+ * Linux the socket's {@code TCP_USER_TIMEOUT} fails the connection when that data stays
+ * unacknowledged for the given time: a partition (nothing comes back) breaks the stream, while a
+ * coordinator that is only paused (GC, {@code SIGSTOP}) keeps it, because its host's TCP stack
+ * still acknowledges. The timeout follows the coordinator's heartbeat settings, learnt at
+ * registration and applied to the live socket at once. Elsewhere HTTP/2 pings do the job, less
+ * precisely: gRPC sends them at most every 10 s.
+ */
+public final class AgentTransport implements AutoCloseable {
+  private static final int MAX_INBOUND = 8 << 20;
+
+  private final ManagedChannel channel;
+  private final EventLoopGroup group;
+  private volatile int userTimeoutMs;
+  private volatile EpollSocketChannel socket;
+
+  /** A channel to {@code target} whose sockets give up after {@code userTimeout} of silence. */
+  public AgentTransport(String target, Duration userTimeout) {
+    this.userTimeoutMs = (int) userTimeout.toMillis();
+    if (Epoll.isAvailable()) {
+      group = new EpollEventLoopGroup(1,
+          Thread.ofPlatform().name("spc-agent-io").daemon(true).factory());
+      channel = NettyChannelBuilder.forTarget(target)
+          .usePlaintext()
+          .eventLoopGroup(group)
+          .channelFactory(() -> {
+            EpollSocketChannel ch = new EpollSocketChannel();
+            ch.config().setTcpUserTimeout(userTimeoutMs);
+            socket = ch;
+            return ch;
+          })
+          .maxInboundMessageSize(MAX_INBOUND)
+          .build();
+    } else {
+      group = null;
+      channel = NettyChannelBuilder.forTarget(target)
+          .usePlaintext()
+          .keepAliveTime(1, TimeUnit.SECONDS) // gRPC raises this to its 10 s minimum
+          .keepAliveTimeout(userTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .keepAliveWithoutCalls(true)
+          .maxInboundMessageSize(MAX_INBOUND)
+          .build();
+    }
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  /** Whether a silent network is told by unacknowledged data (rather than by HTTP/2 pings). */
+  public boolean tcpUserTimeout() {
+    return group != null;
+  }
+
+  /** Sets the silence allowed, for the live socket and every later one. */
+  public void userTimeout(Duration timeout) {
+    int ms = (int) Math.max(1, timeout.toMillis());
+    userTimeoutMs = ms;
+    EpollSocketChannel ch = socket;
+    if (ch != null && ch.isOpen()) {
+      try {
+        ch.config().setTcpUserTimeout(ms);
+      } catch (RuntimeException e) {
+        // the socket closed meanwhile; the next one gets the new value
+      }
+    }
+  }
+
+  /**
+   * Lets the last writes (results, the half-close) reach the coordinator, for up to
+   * {@code patience}, then closes the channel and its threads.
+   */
+  public void close(Duration patience) {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    if (group != null) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(5));
+  }
+}
