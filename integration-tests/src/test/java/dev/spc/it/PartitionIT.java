@@ -9,89 +9,45 @@ import dev.spc.client.JobId;
 import dev.spc.client.JobSpec;
 import dev.spc.client.JobState;
 import dev.spc.client.JobStatus;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real network partition: the agent runs in its own network namespace joined to this one by a
- * veth pair, and the link is taken down (no FIN, no RST: silence), then brought back. Needs root
- * and iproute2; skipped, saying so, where they are missing.
+ * Faults of the network itself: an agent in its own network namespace, joined to this one by a
+ * veth pair, whose link is cut and healed, or made lossy. Needs root and iproute2; skipped,
+ * saying so, where they are missing.
  */
 class PartitionIT {
-  final String ns = "spcit" + ProcessHandle.current().pid();
-  final String hostIf = "vsh" + (ProcessHandle.current().pid() % 100000);
-  final String nsIf = "vsn" + (ProcessHandle.current().pid() % 100000);
-  static final String HOST_IP = "10.231.77.1";
-  static final String NS_IP = "10.231.77.2";
-  boolean made;
-
-  static String sh(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + ": " + out.trim());
-    }
-    return out;
-  }
-
-  @BeforeEach
-  void network() {
-    try {
-      sh("ip", "netns", "add", ns);
-      made = true;
-      sh("ip", "link", "add", hostIf, "type", "veth", "peer", "name", nsIf);
-      sh("ip", "link", "set", nsIf, "netns", ns);
-      sh("ip", "addr", "add", HOST_IP + "/30", "dev", hostIf);
-      sh("ip", "link", "set", hostIf, "up");
-      sh("ip", "netns", "exec", ns, "ip", "addr", "add", NS_IP + "/30", "dev", nsIf);
-      sh("ip", "netns", "exec", ns, "ip", "link", "set", nsIf, "up");
-      sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
-    } catch (Exception e) {
-      cleanUp();
-      Assumptions.assumeTrue(false, "skipped: cannot make a network namespace here (needs root"
-          + " and iproute2): " + e.getMessage());
-    }
-  }
+  NetNs net;
 
   @AfterEach
   void cleanUp() {
-    if (made) {
-      try {
-        sh("ip", "link", "del", hostIf);
-      } catch (Exception ignored) {
-        // went with the namespace
-      }
-      try {
-        sh("ip", "netns", "del", ns);
-      } catch (Exception ignored) {
-        // already gone
-      }
-      made = false;
+    if (net != null) {
+      net.close();
     }
   }
 
   @Test
   void aPartitionedAgent_isLost_fencesItself_andComesBackWhenHealed() throws Exception {
-    try (Cluster c = new Cluster(List.of("--bind", HOST_IP, "--heartbeat-interval", "200ms",
+    net = NetNs.create(0);
+    try (Cluster c = new Cluster(List.of("--bind", net.hostIp, "--heartbeat-interval", "200ms",
         "--heartbeat-timeout", "1s"))) {
-      ProcessCluster.Node agent = c.processes.startWorkerIn(ns, "island", List.of());
+      ProcessCluster.Node agent = c.processes.startWorkerIn(net.name, "island", List.of());
       c.poll("the agent in the namespace registered",
           () -> c.client.workers().stream().anyMatch(w -> w.name().equals("island")), agent);
       JobId id = c.client.submit(JobSpec.of("sleep", "60"));
       c.poll("running", () -> c.status(id).state() == JobState.RUNNING, agent);
 
-      sh("ip", "link", "set", hostIf, "down");
+      net.cut();
       JobStatus s = c.pollFor("crashed", () -> c.status(id), JobStatus::isDone);
       assertEquals(Optional.of(DoneReason.CRASHED), s.reason());
       assertEquals("worker lost", s.error());
       c.poll("the agent stopped its job on its own", () -> agent.output().contains("self-fencing"), agent);
 
-      sh("ip", "link", "set", hostIf, "up");
+      net.heal();
       c.poll("the agent registered again after the heal", () -> agent.output().contains("msg=reconnected")
           && c.client.workers().stream().anyMatch(w -> w.name().equals("island")), agent);
       JobStatus after = c.status(id);
@@ -100,6 +56,40 @@ class PartitionIT {
       JobStatus next = c.client.await(c.client.submit(JobSpec.of("echo", "healed")), Cluster.PATIENCE);
       assertEquals("healed", next.resultText());
       assertTrue(agent.process().isAlive());
+    }
+  }
+
+  @Test
+  void aLossyLink_losesNoWorker_andEveryJobEndsDone() throws Exception {
+    net = NetNs.create(1);
+    String how = net.lossy(5);
+    System.out.println("PartitionIT lossy link: " + how);
+    try (Cluster c = new Cluster(List.of("--bind", net.hostIp, "--heartbeat-interval", "200ms",
+        "--heartbeat-timeout", "3s"))) {
+      ProcessCluster.Node agent = c.processes.startWorkerIn(net.name, "lossy", List.of("--slots", "4"));
+      c.poll("the agent behind the lossy link registered",
+          () -> c.client.workers().stream().anyMatch(w -> w.name().equals("lossy")), agent);
+      // About 15 s of traffic both ways: leases with payloads out, results back, heartbeats.
+      String payload = "x".repeat(4000);
+      List<JobId> ids = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        ids.add(c.client.submit(i % 3 == 0
+            ? JobSpec.newBuilder("echo").payload(payload.getBytes()).build()
+            : JobSpec.of("sleep", "0.2")));
+      }
+      for (JobId id : ids) {
+        JobStatus s = c.client.await(id, Cluster.PATIENCE);
+        assertEquals(Optional.of(DoneReason.DONE), s.reason(), id + ": " + s.describe() + " " + s.error()
+            + "\n" + agent.output() + "\n" + c.processes.coordinator().output());
+      }
+      String coordinatorLog = c.processes.coordinator().output();
+      assertTrue(!coordinatorLog.contains("worker lost"), "no false loss:\n" + coordinatorLog);
+      assertTrue(!agent.output().contains("self-fencing") && !agent.output().contains("reconnect"),
+          "the agent kept its stream:\n" + agent.output());
+      long dropped = net.dropped();
+      System.out.println("PartitionIT lossy link: " + (dropped < 0 ? "netem (no count)" : dropped
+          + " packets dropped"));
+      assertTrue(dropped != 0, "the link really lost packets");
     }
   }
 }

@@ -1,0 +1,150 @@
+package dev.spc.it;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A network namespace joined to this one by a veth pair: a separate host for an agent, whose
+ * link can be cut (down: silence, no FIN, no RST), healed, or made lossy. Needs root and iproute2
+ * (and nftables or netem for loss); {@link #create} skips the calling test, saying why, where
+ * they are missing.
+ */
+final class NetNs implements AutoCloseable {
+  private static final Pattern DROPPED = Pattern.compile("counter packets (\\d+)");
+
+  final String name;
+  final String hostIf;
+  final String nsIf;
+  /** This side's address, where the agent inside finds the coordinator. */
+  final String hostIp;
+  final String nsIp;
+  private boolean lossByNft;
+  private boolean closed;
+
+  private NetNs(int index) {
+    long pid = ProcessHandle.current().pid() % 100000;
+    name = "spcit" + pid + "-" + index;
+    hostIf = "vh" + pid + "x" + index;
+    nsIf = "vn" + pid + "x" + index;
+    hostIp = "10.231." + (10 + index) + ".1";
+    nsIp = "10.231." + (10 + index) + ".2";
+  }
+
+  /** Namespace number {@code index} (0-200), made now; skips the test where it cannot be. */
+  static NetNs create(int index) {
+    NetNs n = new NetNs(index);
+    try {
+      sh("ip", "netns", "add", n.name);
+      sh("ip", "link", "add", n.hostIf, "type", "veth", "peer", "name", n.nsIf);
+      sh("ip", "link", "set", n.nsIf, "netns", n.name);
+      sh("ip", "addr", "add", n.hostIp + "/30", "dev", n.hostIf);
+      sh("ip", "link", "set", n.hostIf, "up");
+      n.exec("ip", "addr", "add", n.nsIp + "/30", "dev", n.nsIf);
+      n.exec("ip", "link", "set", n.nsIf, "up");
+      n.exec("ip", "link", "set", "lo", "up");
+      return n;
+    } catch (Exception e) {
+      n.close();
+      Assumptions.assumeTrue(false, "skipped: cannot make a network namespace here (needs root"
+          + " and iproute2): " + e.getMessage());
+      throw new AssertionError("unreachable");
+    }
+  }
+
+  /** The link goes silent: packets are dropped both ways without a word. */
+  void cut() throws Exception {
+    sh("ip", "link", "set", hostIf, "down");
+  }
+
+  void heal() throws Exception {
+    sh("ip", "link", "set", hostIf, "up");
+  }
+
+  /**
+   * Drops {@code percent} of the packets in each direction at random (netem where the kernel has
+   * it, with 20 ms +- 10 ms of delay; nftables otherwise). Returns how it was done; skips the
+   * test where neither is available.
+   */
+  String lossy(int percent) {
+    try {
+      for (String[] side : List.of(new String[] {"", hostIf}, new String[] {name, nsIf})) {
+        List<String> cmd = new ArrayList<>();
+        if (!side[0].isEmpty()) {
+          cmd.addAll(List.of("ip", "netns", "exec", side[0]));
+        }
+        cmd.addAll(List.of("tc", "qdisc", "add", "dev", side[1], "root", "netem",
+            "delay", "20ms", "10ms", "loss", percent + "%"));
+        sh(cmd.toArray(String[]::new));
+      }
+      return "netem: " + percent + "% loss and 20ms +- 10ms delay each way";
+    } catch (Exception noNetem) {
+      // This kernel has no netem; drop packets with nftables instead.
+    }
+    try {
+      exec("nft", "add", "table", "inet", "lossy");
+      for (String hook : List.of("input", "output")) {
+        exec("nft", "add", "chain", "inet", "lossy", hook,
+            "{ type filter hook " + hook + " priority 0; }");
+        exec("nft", "add", "rule", "inet", "lossy", hook, hook.equals("input") ? "iifname" : "oifname",
+            nsIf, "numgen", "random", "mod", "100", "<", Integer.toString(percent), "counter", "drop");
+      }
+      lossByNft = true;
+      return "nftables: " + percent + "% of packets dropped each way (no netem in this kernel)";
+    } catch (Exception e) {
+      Assumptions.assumeTrue(false, "skipped: neither tc netem nor nftables can drop packets"
+          + " here: " + e.getMessage());
+      throw new AssertionError("unreachable");
+    }
+  }
+
+  /** Packets dropped so far by {@link #lossy} (-1 when netem drops them: it does not count). */
+  long dropped() throws Exception {
+    if (!lossByNft) {
+      return -1;
+    }
+    long n = 0;
+    Matcher m = DROPPED.matcher(exec("nft", "list", "table", "inet", "lossy"));
+    while (m.find()) {
+      n += Long.parseLong(m.group(1));
+    }
+    return n;
+  }
+
+  String exec(String... cmd) throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
+    full.addAll(List.of(cmd));
+    return sh(full.toArray(String[]::new));
+  }
+
+  static String sh(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + ": " + out.trim());
+    }
+    return out;
+  }
+
+  /** Removes the namespace and the link; the processes inside must be gone first. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      sh("ip", "link", "del", hostIf);
+    } catch (Exception ignored) {
+      // never made, or went with the namespace
+    }
+    try {
+      sh("ip", "netns", "del", name);
+    } catch (Exception ignored) {
+      // never made
+    }
+  }
+}
