@@ -3,6 +3,7 @@ package dev.spc.server.loop;
 import com.google.protobuf.ByteString;
 import dev.spc.common.Log;
 import dev.spc.proto.CancelJobResponse;
+import dev.spc.proto.Chunks;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.Job;
@@ -1284,10 +1285,7 @@ public final class Coordinator {
           dropUnsent(w, lease);
         }
       }
-      if (!send.isEmpty()) {
-        w.link.send(CoordinatorMessage.newBuilder()
-            .setLeases(Leases.newBuilder().addAllLeases(send)).build());
-      }
+      sendLeases(w, send);
     }
     if (!stopsOut.isEmpty()) {
       List<StopJob> send = new ArrayList<>(stopsOut.size());
@@ -1312,6 +1310,25 @@ public final class Coordinator {
       w.heldBack.clear();
       w.link.send(CoordinatorMessage.newBuilder().setStopWorker(dev.spc.proto.StopWorker
           .newBuilder().setReason(confirmDrain).setDrain(true)).build());
+    }
+  }
+
+  /**
+   * Sends leases in messages an agent accepts (see {@link Chunks}), for as long as its stream is
+   * ready; the rest wait in {@code heldBack} for {@link Msg.WorkerReady}. The stream was ready
+   * for the first message.
+   */
+  private void sendLeases(WorkerRecord w, List<Lease> live) {
+    int sent = 0;
+    for (List<Lease> chunk : Chunks.of(live)) {
+      if (sent > 0 && !w.link.isReady()) {
+        break;
+      }
+      w.link.send(CoordinatorMessage.newBuilder().setLeases(Leases.newBuilder().addAllLeases(chunk)).build());
+      sent += chunk.size();
+    }
+    if (sent < live.size()) {
+      w.heldBack.addAll(live.subList(sent, live.size()));
     }
   }
 

@@ -92,6 +92,27 @@ class CoordinatorRulesTest {
     }
 
     @Test
+    void largeLeases_goInMessagesTheAgentAccepts_andOnlyWhileItsStreamIsReady() {
+      com.google.protobuf.ByteString mib = com.google.protobuf.ByteString.copyFrom(new byte[1 << 20]);
+      List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        ids.add(h.submit(JobSpec.newBuilder().setType("t").setPayload(mib).build()));
+      }
+      RecordingLink w = new RecordingLink("w");
+      w.readyForMessages = 2;
+      h.register(w, 16, "t"); // 16 MiB of leases at once
+      for (var m : w.sent) {
+        assertTrue(m.getSerializedSize() <= 4 << 20, "a message of " + m.getSerializedSize() + " bytes");
+      }
+      int sentBeforeReady = w.leases().size();
+      assertTrue(sentBeforeReady < 16, "the rest wait for the stream: " + sentBeforeReady);
+      w.ready = true;
+      h.feed(new Msg.WorkerReady(w));
+      assertEquals(ids, w.leases().stream().map(l -> l.getJobId()).toList(), "all, once, in order");
+      assertTrue(w.sent.stream().filter(m -> m.hasLeases()).count() >= 6);
+    }
+
+    @Test
     void jobsSpreadOverWorkers() {
       RecordingLink a = h.register("a", 2, "noop");
       RecordingLink b = h.register("b", 2, "noop");

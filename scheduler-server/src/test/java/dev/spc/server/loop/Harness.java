@@ -77,7 +77,11 @@ final class Harness {
   }
 
   RecordingLink register(String name, int slots, String... types) {
-    RecordingLink link = new RecordingLink(name);
+    return register(new RecordingLink(name), slots, types);
+  }
+
+  RecordingLink register(RecordingLink link, int slots, String... types) {
+    String name = link.name;
     feed(new Msg.WorkerRegister(link, Register.newBuilder().setName(name).setSlots(slots)
         .addAllJobTypes(List.of(types)).build()));
     return link;

@@ -13,6 +13,8 @@ final class RecordingLink implements WorkerLink {
   boolean closed;
   Failure closedWith;
   boolean ready = true;
+  /** When non-negative: the stream stops being ready after this many more messages. */
+  int readyForMessages = -1;
 
   @Override
   public boolean isReady() {
@@ -29,6 +31,9 @@ final class RecordingLink implements WorkerLink {
       throw new AssertionError("send on a closed link: " + message);
     }
     sent.add(message);
+    if (readyForMessages > 0 && --readyForMessages == 0) {
+      ready = false;
+    }
   }
 
   @Override

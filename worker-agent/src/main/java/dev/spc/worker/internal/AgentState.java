@@ -2,6 +2,7 @@ package dev.spc.worker.internal;
 
 import com.google.protobuf.ByteString;
 import dev.spc.common.Log;
+import dev.spc.proto.Chunks;
 import dev.spc.proto.JobResult;
 import dev.spc.proto.JobResults;
 import dev.spc.proto.Lease;
@@ -255,10 +256,18 @@ public final class AgentState {
     if (unsentUpdates.isEmpty()) {
       return;
     }
-    if (connected && sender.test(WorkerMessage.newBuilder().setUpdates(
-        dev.spc.proto.JobUpdates.newBuilder().addAllUpdates(unsentUpdates)).build())) {
-      unsentUpdates.clear();
-    } else if (unsentUpdates.size() > 10_000) {
+    int sent = 0;
+    if (connected) {
+      for (List<dev.spc.proto.JobUpdate> chunk : Chunks.of(unsentUpdates)) {
+        if (!sender.test(WorkerMessage.newBuilder().setUpdates(
+            dev.spc.proto.JobUpdates.newBuilder().addAllUpdates(chunk)).build())) {
+          break;
+        }
+        sent += chunk.size();
+      }
+      unsentUpdates.subList(0, sent).clear();
+    }
+    if (unsentUpdates.size() > 10_000) {
       unsentUpdates.subList(0, unsentUpdates.size() - 10_000).clear(); // away too long: keep the newest
     }
   }
@@ -269,11 +278,16 @@ public final class AgentState {
     if (unsent.isEmpty() || !connected) {
       return;
     }
-    WorkerMessage m = WorkerMessage.newBuilder()
-        .setResults(JobResults.newBuilder().addAllResults(unsent)).build();
-    if (sender.test(m)) {
-      unsent.clear();
+    // In messages the coordinator accepts: a batch of large results would be refused whole.
+    int sent = 0;
+    for (List<JobResult> chunk : Chunks.of(unsent)) {
+      if (!sender.test(WorkerMessage.newBuilder()
+          .setResults(JobResults.newBuilder().addAllResults(chunk)).build())) {
+        break;
+      }
+      sent += chunk.size();
     }
+    unsent.subList(0, sent).clear();
   }
 
   /** The outcome of a run, with its process's exit code and output tail when it had a process. */
