@@ -83,10 +83,11 @@ final class Format {
 
   static void workerTable(PrintStream out, List<WorkerInfo> workers) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"NAME", "SLOTS", "RUNNING", "STUCK", "TYPES", "HOST", "CONNECTED"});
+    rows.add(new String[] {"NAME", "SLOTS", "RUNNING", "STUCK", "UNSENT", "TYPES", "HOST", "CONNECTED"});
     for (WorkerInfo w : workers) {
-      rows.add(new String[] {w.name(), Integer.toString(w.slots()),
+      rows.add(new String[] {w.name() + (w.draining() ? " (draining)" : ""), Integer.toString(w.slots()),
           Integer.toString(w.runningJobIds().size()), Integer.toString(w.stuckSlots()),
+          Integer.toString(w.unsentLeases()),
           printable(String.join(",", w.jobTypes()), 40), w.host(),
           w.connectedAt() == null ? "" : seconds(Duration.between(w.connectedAt(), Instant.now())) + " ago"});
     }

@@ -14,6 +14,10 @@ import java.util.List;
  * @param host where it runs, as it reported
  * @param connectedAt when it registered
  * @param lastHeartbeatAt when it was last heard from
+ * @param draining finishing its running jobs before it leaves; it takes no new ones
+ * @param unsentLeases leases granted to it but held in the coordinator because it is not reading
+ *     its stream (flow control); non-zero for long means a slow or stuck agent
  */
 public record WorkerInfo(String name, List<String> jobTypes, int slots, List<JobId> runningJobIds,
-    int stuckSlots, String host, Instant connectedAt, Instant lastHeartbeatAt) {}
+    int stuckSlots, String host, Instant connectedAt, Instant lastHeartbeatAt, boolean draining,
+    int unsentLeases) {}

@@ -29,8 +29,13 @@ final class Cluster implements AutoCloseable {
 
   /** A durable coordinator (data in the cluster's directory) started with these arguments. */
   Cluster(List<String> coordinatorArgs) throws Exception {
+    this(coordinatorArgs, ProcessCluster.SMALL_JVM);
+  }
+
+  /** Like {@link #Cluster(List)}, every process started with these JVM flags. */
+  Cluster(List<String> coordinatorArgs, List<String> jvmFlags) throws Exception {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "spc-it-");
-    processes = new ProcessCluster(dir);
+    processes = new ProcessCluster(dir, jvmFlags);
     processes.startCoordinator(coordinatorArgs);
     client = SpcClient.connect(processes.target());
   }

@@ -62,7 +62,7 @@ public final class Convert {
     return new WorkerInfo(w.getName(), w.getJobTypesList(), w.getSlots(),
         w.getRunningJobIdsList().stream().map(JobId::of).toList(), w.getStuckSlots(), w.getHost(),
         instant(w.hasConnectedAt(), w.getConnectedAt()),
-        instant(w.hasLastHeartbeatAt(), w.getLastHeartbeatAt()));
+        instant(w.hasLastHeartbeatAt(), w.getLastHeartbeatAt()), w.getDraining(), w.getUnsentLeases());
   }
 
   private static Instant instant(boolean has, Timestamp t) {

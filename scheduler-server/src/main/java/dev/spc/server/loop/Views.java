@@ -65,6 +65,7 @@ final class Views {
             && w.link.lastHeardAt().isAfter(w.lastHeartbeatAt) ? w.link.lastHeardAt() : w.lastHeartbeatAt))
         .setStuckSlots(w.stuck.size())
         .setDraining(w.draining)
+        .setUnsentLeases(w.heldBack.size())
         .setHost(w.host);
     for (LeaseRecord l : w.occupied.values()) {
       if (l.live) {
