@@ -86,6 +86,8 @@ public final class WorkerAgent implements AutoCloseable {
   private Object session;
   private StreamObserver<WorkerMessage> out;
   private boolean registered;
+  /** We half-closed the current stream because the coordinator is stopping. */
+  private boolean halfClosed;
   private boolean everRegistered;
   private boolean closing;
   private boolean draining;
@@ -175,6 +177,7 @@ public final class WorkerAgent implements AutoCloseable {
     }
     Object s = new Object();
     session = s;
+    halfClosed = false;
     StreamObserver<CoordinatorMessage> in = new StreamObserver<>() {
       @Override
       public void onNext(CoordinatorMessage m) {
@@ -258,6 +261,19 @@ public final class WorkerAgent implements AutoCloseable {
           finish(AgentExit.Reason.STOPPED, why);
         }
       }
+      case COORDINATOR_STOPPING -> {
+        // Everything sent before our half-close is taken; what finishes later waits for the
+        // next stream. Jobs keep running.
+        state.flushResults();
+        log.info("coordinator stopping; will reconnect", "worker", name, "coordinator", target,
+            "running_jobs", state.heldLeases().size());
+        halfClosed = true;
+        try {
+          out.onCompleted();
+        } catch (RuntimeException e) {
+          // the stream is gone already
+        }
+      }
       case KIND_NOT_SET -> log.warn("empty message from coordinator");
     }
   }
@@ -312,7 +328,7 @@ public final class WorkerAgent implements AutoCloseable {
       }
       log.debug("coordinator not reachable yet; retrying", "coordinator", target, "error", why,
           "retry_in_ms", backoffMs);
-    } else if (attempt == 1) {
+    } else if (attempt == 1 && !halfClosed) {
       log.warn("lost the coordinator; reconnecting", "coordinator", target, "error", why,
           "running_jobs", state.heldLeases().size());
     } else {
@@ -406,7 +422,7 @@ public final class WorkerAgent implements AutoCloseable {
 
   /** Sends on the current stream if registered; agent thread only. Returns false if not sent. */
   private boolean send(WorkerMessage m) {
-    if (out == null || !registered) {
+    if (out == null || !registered || halfClosed) {
       return false;
     }
     try {

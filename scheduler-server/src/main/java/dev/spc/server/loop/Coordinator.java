@@ -102,6 +102,10 @@ public final class Coordinator {
   private long lastTickNanos;
   private long lastLivenessScanNanos;
   private boolean shuttingDown;
+  private Reply<Void> shutdownReply;
+  private long shutdownDeadlineNanos;
+  /** How long a shutdown waits for agents to half-close their streams. */
+  private static final long SHUTDOWN_HANDSHAKE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
   /**
    * Whether something happened that could match a pending job to a free slot (a submit, a slot
    * freed, a worker registered). Heartbeats do not: with many idle workers and many pending jobs
@@ -904,6 +908,14 @@ public final class Coordinator {
 
   private void workerGone(WorkerLink link, String cause) {
     WorkerRecord w = workersByLink.get(link);
+    if (w != null && shuttingDown) {
+      // It half-closed (or went) while we stop: its jobs stay running, to be reported after the
+      // restart or given up when the reconnect grace ends.
+      removeWorker(w);
+      link.close(null);
+      finishShutdownIfDone();
+      return;
+    }
     if (w != null) {
       lose(w, cause);
     }
@@ -955,6 +967,7 @@ public final class Coordinator {
   // ------------------------------------------------------------------ rule 7, 11: time
 
   private void tick() {
+    finishShutdownIfDone();
     long now = clock.nanos();
     long gap = now - lastTickNanos;
     lastTickNanos = now;
@@ -986,8 +999,8 @@ public final class Coordinator {
       stopLease(lease, "timed out");
       finish(lease.job, DoneReason.DONE_REASON_TIMEOUT, "exceeded max_seconds=" + lease.maxSeconds, null);
     });
-    if (now - lastLivenessScanNanos < LIVENESS_SCAN_NANOS) {
-      return;
+    if (now - lastLivenessScanNanos < LIVENESS_SCAN_NANOS || shuttingDown) {
+      return; // stopping: the restart's reconnect grace judges the workers
     }
     lastLivenessScanNanos = now;
     List<WorkerRecord> lost = null;
@@ -1014,17 +1027,65 @@ public final class Coordinator {
 
   // ------------------------------------------------------------------ shutdown
 
+  /**
+   * Refuses new work and grants no more leases; tells the agents, but only once every lease
+   * already granted has gone out to them (in durable mode leases wait for their batch's commit),
+   * so that each running job is one its agent holds and reports again after the restart.
+   */
   private void shutdown(Reply<Void> reply) {
     shuttingDown = true;
+    shutdownReply = reply;
     for (Waiter w : List.copyOf(waiters.values())) {
       abandonWait(w.id);
       w.reply.fail(Failure.unavailable("coordinator is shutting down"));
     }
+    if (durability == null) {
+      tellWorkersWeStop();
+    } else {
+      durability.later(this::tellWorkersWeStop);
+    }
+  }
+
+  /**
+   * Asks every agent to send what it has and half-close. A result in flight when a stream is cut
+   * would be lost, and its job would end CRASHED after the restart; so the streams close only
+   * when the agents have half-closed, or after {@link #SHUTDOWN_HANDSHAKE_NANOS}.
+   */
+  private void tellWorkersWeStop() {
     for (WorkerRecord w : List.copyOf(workersByName.values())) {
-      removeWorker(w);
+      // Held back by flow control, these never reached the agent: their jobs wait, pending.
+      for (Lease l : List.copyOf(w.heldBack)) {
+        LeaseRecord lease = leases.get(l.getLeaseId());
+        if (lease != null && lease.live) {
+          ungrant(w, lease);
+        }
+      }
+      w.heldBack.clear();
+      w.link.send(CoordinatorMessage.newBuilder().setCoordinatorStopping(
+          dev.spc.proto.CoordinatorStopping.newBuilder().setReason("coordinator is shutting down")).build());
+    }
+    shutdownDeadlineNanos = clock.nanos() + SHUTDOWN_HANDSHAKE_NANOS;
+    finishShutdownIfDone();
+  }
+
+  private void finishShutdownIfDone() {
+    if (shutdownReply == null || shutdownDeadlineNanos == 0) {
+      return;
+    }
+    if (!workersByName.isEmpty() && clock.nanos() - shutdownDeadlineNanos < 0) {
+      return;
+    }
+    for (WorkerRecord w : List.copyOf(workersByName.values())) {
+      removeWorker(w); // its jobs keep running on the agent, which reports them after the restart
       w.link.close(Failure.unavailable("coordinator is shutting down"));
     }
-    reply.ok(null);
+    Reply<Void> r = shutdownReply;
+    shutdownReply = null;
+    if (durability == null) {
+      r.ok(null);
+    } else {
+      durability.later(() -> r.ok(null)); // after the results taken meanwhile are committed
+    }
   }
 
   // ------------------------------------------------------------------ restart
@@ -1124,7 +1185,7 @@ public final class Coordinator {
   // ------------------------------------------------------------------ dispatch and leases
 
   private void dispatch() {
-    if (!dispatchNeeded) {
+    if (!dispatchNeeded || shuttingDown) {
       return;
     }
     dispatchNeeded = false;
