@@ -74,7 +74,8 @@ public final class ProcessCluster implements AutoCloseable {
     args.addAll(extraArgs);
     int bind = extraArgs.indexOf("--bind");
     if (bind >= 0 && bind + 1 < extraArgs.size()) {
-      host = extraArgs.get(bind + 1);
+      String address = extraArgs.get(bind + 1);
+      host = address.equals("0.0.0.0") ? "127.0.0.1" : address;
     }
     Node node = start("coordinator", args);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -120,11 +121,25 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Starts a worker agent inside a network namespace ({@code ip netns exec}; needs root). */
   public Node startWorkerIn(String netns, String name, List<String> extraArgs) throws IOException {
-    return start(name, MAIN, workerArgs(name, extraArgs), List.of("ip", "netns", "exec", netns));
+    return startWorkerIn(netns, name, target(), extraArgs);
+  }
+
+  /**
+   * Starts a worker agent inside a network namespace, finding the coordinator at
+   * {@code coordinator} (an address reachable from inside).
+   */
+  public Node startWorkerIn(String netns, String name, String coordinator, List<String> extraArgs)
+      throws IOException {
+    return start(name, MAIN, workerArgs(name, coordinator, extraArgs),
+        List.of("ip", "netns", "exec", netns));
   }
 
   private List<String> workerArgs(String name, List<String> extraArgs) {
-    List<String> args = new ArrayList<>(List.of("worker", "--coordinator", target(), "--name", name));
+    return workerArgs(name, target(), extraArgs);
+  }
+
+  private List<String> workerArgs(String name, String coordinator, List<String> extraArgs) {
+    List<String> args = new ArrayList<>(List.of("worker", "--coordinator", coordinator, "--name", name));
     if (extraArgs.stream().noneMatch(a -> a.startsWith("--drain-timeout"))) {
       args.addAll(List.of("--drain-timeout", "2s")); // local clusters stop quickly
     }
