@@ -74,9 +74,10 @@ final class NetNs implements AutoCloseable {
   }
 
   /**
-   * Drops {@code percent} of the packets in each direction at random (netem where the kernel has
-   * it, with 20 ms +- 10 ms of delay; nftables otherwise). Returns how it was done; skips the
-   * test where neither is available.
+   * Drops {@code percent} of the packets in each direction at random and delays them: netem where
+   * the kernel has it (20 ms +- 10 ms); otherwise nftables drops them and a 2 Mbit/s token bucket
+   * on each end queues them (up to 200 ms). Returns how it was done; skips the test where neither
+   * is available.
    */
   String lossy(int percent) {
     try {
@@ -102,12 +103,24 @@ final class NetNs implements AutoCloseable {
             nsIf, "numgen", "random", "mod", "100", "<", Integer.toString(percent), "counter", "drop");
       }
       lossByNft = true;
-      return "nftables: " + percent + "% of packets dropped each way (no netem in this kernel)";
     } catch (Exception e) {
       Assumptions.assumeTrue(false, "skipped: neither tc netem nor nftables can drop packets"
           + " here: " + e.getMessage());
-      throw new AssertionError("unreachable");
     }
+    String slow = "";
+    try {
+      String[] tbf = {"root", "tbf", "rate", "2mbit", "burst", "32kbit", "latency", "200ms"};
+      List<String> host = new ArrayList<>(List.of("tc", "qdisc", "add", "dev", hostIf));
+      host.addAll(List.of(tbf));
+      sh(host.toArray(String[]::new));
+      List<String> inside = new ArrayList<>(List.of("tc", "qdisc", "add", "dev", nsIf));
+      inside.addAll(List.of(tbf));
+      exec(inside.toArray(String[]::new));
+      slow = ", 2 Mbit/s each way with up to 200 ms of queueing";
+    } catch (Exception e) {
+      slow = ", no delay (tbf unavailable: " + e.getMessage() + ")";
+    }
+    return "nftables: " + percent + "% of packets dropped each way" + slow + " (no netem in this kernel)";
   }
 
   /** Packets dropped so far by {@link #lossy} (-1 when netem drops them: it does not count). */
