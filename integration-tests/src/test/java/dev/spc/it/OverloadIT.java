@@ -29,7 +29,7 @@ class OverloadIT {
   static final List<String> CAPPED_HEAP = concat(ProcessCluster.SMALL_JVM, "-Xmx128m");
 
   @Test
-  void aSubmitFlood_isRefusedAtCapacity_loosesNothingAcknowledged_andDrainsAfterwards() throws Exception {
+  void aSubmitFlood_isRefusedAtCapacity_losesNothingAcknowledged_andDrainsAfterwards() throws Exception {
     int capacity = 50_000;
     try (Cluster c = new Cluster(List.of("--in-memory", "--max-pending", Integer.toString(capacity)),
         CAPPED_HEAP)) {
