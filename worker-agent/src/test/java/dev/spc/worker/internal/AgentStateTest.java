@@ -1,0 +1,86 @@
+package dev.spc.worker.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spc.proto.JobResult;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.Lease;
+import dev.spc.proto.Outcome;
+import dev.spc.proto.WorkerMessage;
+import dev.spc.worker.JobHandler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class AgentStateTest {
+  final ScheduledExecutorService agentThread = Executors.newSingleThreadScheduledExecutor();
+  final ThreadPoolExecutor slots = (ThreadPoolExecutor) Executors.newFixedThreadPool(8);
+  final List<WorkerMessage> sent = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stop() {
+    agentThread.shutdownNow();
+    slots.shutdownNow();
+  }
+
+  @Test
+  void largeResultsFinishingTogether_goInSeveralMessagesTheCoordinatorAccepts_noneLost() throws Exception {
+    AgentState state = new AgentState("w", 8, Duration.ofSeconds(1), agentThread, slots,
+        m -> sent.add(m), () -> { });
+    agentThread.submit(() -> state.connected(true)).get();
+    CountDownLatch returned = new CountDownLatch(8);
+    JobHandler big = ctx -> {
+      ctx.setResult(new byte[900 * 1024]); // under the 1 MiB result limit; 8 of them are 7 MiB
+      returned.countDown();
+    };
+    List<Lease> leases = new ArrayList<>();
+    for (int i = 1; i <= 8; i++) {
+      leases.add(Lease.newBuilder().setLeaseId(i).setJobId("j" + i)
+          .setSpec(JobSpec.newBuilder().setType("big")).build());
+    }
+    // Hold the agent thread until every job has finished, so their outcomes meet in one flush.
+    agentThread.submit(() -> {
+      state.start(leases, Map.of("big", big), false);
+      try {
+        assertTrue(returned.await(10, TimeUnit.SECONDS));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (slots.getActiveCount() > 0 && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }).get();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (results().size() < 8 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(8, results().size(), "every result sent, once");
+    assertTrue(results().stream().allMatch(r -> r.getOutcome() == Outcome.OUTCOME_SUCCEEDED));
+    long messages = sent.stream().filter(WorkerMessage::hasResults).count();
+    assertTrue(messages >= 3, "split: " + messages + " messages");
+    for (WorkerMessage m : sent) {
+      assertTrue(m.getSerializedSize() <= 4 << 20, "a message of " + m.getSerializedSize() + " bytes");
+    }
+  }
+
+  List<JobResult> results() {
+    List<JobResult> out = new ArrayList<>();
+    for (WorkerMessage m : sent) {
+      if (m.hasResults()) {
+        out.addAll(m.getResults().getResultsList());
+      }
+    }
+    return out;
+  }
+}
