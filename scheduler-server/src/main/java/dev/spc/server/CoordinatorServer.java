@@ -77,7 +77,7 @@ public final class CoordinatorServer implements AutoCloseable {
     }
     ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
         : NettyServerBuilder.forAddress(new InetSocketAddress(b.bind, b.port))
-            // Agents ping every second to notice a silent network (see WorkerAgent).
+            // Agents that cannot use TCP_USER_TIMEOUT ping instead (see AgentTransport).
             .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true);
     PeerInterceptor peers = new PeerInterceptor();
