@@ -41,6 +41,50 @@ class DurabilityIT {
     c.processes.restartCoordinator(args);
   }
 
+  static final java.util.regex.Pattern FINISHED = java.util.regex.Pattern.compile(
+      "msg=\"job finished\" job=(\\S+) lease=\\d+ outcome=OUTCOME_SUCCEEDED");
+
+  @Test
+  void kill9WhileAgentsReportResults_losesNoOutcomeAnAgentReported() throws Exception {
+    try (Cluster c = cluster(List.of())) {
+      List<ProcessCluster.Node> agents = List.of(c.worker("results-a", 8, "--log-level", "debug"),
+          c.worker("results-b", 8, "--log-level", "debug"));
+      List<JobSpec> specs = new java.util.ArrayList<>();
+      for (int i = 0; i < 3000; i++) {
+        specs.add(JobSpec.of("sleep", "0.01"));
+      }
+      List<JobId> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < specs.size(); i += 500) {
+        ids.addAll(c.client.submitAll(specs.subList(i, i + 500)));
+      }
+      // The fault: kill -9 while results stream in and group commits are under way.
+      c.poll("jobs finishing", () -> c.client.stats().doneDone() > 300);
+      c.processes.coordinator().kill9();
+      restart(c, List.of());
+      for (JobId id : ids) {
+        c.client.await(id, Cluster.PATIENCE);
+      }
+      Set<String> finishedOnAnAgent = new HashSet<>();
+      for (ProcessCluster.Node a : agents) {
+        java.util.regex.Matcher m = FINISHED.matcher(a.output());
+        while (m.find()) {
+          finishedOnAnAgent.add(m.group(1));
+        }
+      }
+      int done = 0;
+      for (JobId id : ids) {
+        JobStatus s = c.status(id);
+        if (finishedOnAnAgent.contains(id.value())) {
+          assertEquals(Optional.of(DoneReason.DONE), s.reason(),
+              id + " finished on an agent, yet: " + s.describe() + " " + s.error());
+          done++;
+        }
+      }
+      assertEquals(finishedOnAnAgent.size(), done, "every job an agent finished is DONE");
+      assertTrue(done >= 2900, "nearly all ran: " + done);
+    }
+  }
+
   @Test
   void kill9DuringAStreamOfSubmits_losesNoAcknowledgedJob_andDuplicatesNone() throws Exception {
     try (Cluster c = cluster(List.of())) {
@@ -128,7 +172,7 @@ class DurabilityIT {
       c.poll("the agent is back and has reported its old lease",
           () -> c.client.workers().stream().anyMatch(w -> w.name().equals("frozen-away"))
               && (c.processes.coordinator().output().contains("msg=\"stale lease reported\" worker=frozen-away")
-              || c.processes.coordinator().output().contains("msg=\"ignored result for stale lease\" worker=frozen-away")),
+              || c.processes.coordinator().output().contains("msg=\"ignored results for stale leases\" worker=frozen-away")),
           agent);
       assertEquals("coordinator restarted", c.status(id).error(), "the outcome never changes");
     }

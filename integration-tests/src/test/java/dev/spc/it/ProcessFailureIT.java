@@ -105,7 +105,7 @@ class ProcessFailureIT {
       frozen.cont();
     }
     c.poll("the agent reconnects and reports its late result",
-        () -> c.processes.coordinator().output().contains("ignored result for stale lease\" worker=frozen"),
+        () -> c.processes.coordinator().output().contains("ignored results for stale leases\" worker=frozen"),
         frozen);
     c.poll("the agent is registered again",
         () -> c.client.workers().stream().anyMatch(w -> w.name().equals("frozen")), frozen);

@@ -261,6 +261,7 @@ public final class WorkerAgent implements AutoCloseable {
           finish(AgentExit.Reason.STOPPED, why);
         }
       }
+      case RESULTS_TAKEN -> state.resultsTaken(m.getResultsTaken().getUpToSeq());
       case COORDINATOR_STOPPING -> {
         // Everything sent before our half-close is taken; what finishes later waits for the
         // next stream. Jobs keep running.

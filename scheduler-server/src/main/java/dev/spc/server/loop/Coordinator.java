@@ -180,7 +180,8 @@ public final class Coordinator {
       case Msg.CommitFailed(var upTo, var error) -> durability.failed(upTo, error);
       case Msg.WorkerRegister(var link, var register) -> register(link, register);
       case Msg.WorkerHeartbeat(var link, var hb) -> heartbeat(link, hb.getRunningLeaseIdsList());
-      case Msg.WorkerResults(var link, var results) -> results(link, results.getResultsList());
+      case Msg.WorkerResults(var link, var results) ->
+          results(link, results.getResultsList(), results.getSeq());
       case Msg.WorkerStuck(var link, var stuck) -> stuck(link, stuck.getLeaseId(), stuck.getDetail());
       case Msg.WorkerProtocolError(var link, var detail) -> protocolError(link, detail);
       case Msg.WorkerGone(var link, var cause) -> workerGone(link, cause);
@@ -218,7 +219,8 @@ public final class Coordinator {
     switch (e) {
       case Durability.Effect.Ok(var reply, var value) -> reply.ok(value);
       case Durability.Effect.Fail(var reply, var failure) -> reply.fail(failure);
-      case Durability.Effect.Send(var w, var ls, var ss, var confirm) -> send(w, ls, ss, confirm);
+      case Durability.Effect.Send(var w, var ls, var ss, var confirm, var taken) ->
+          send(w, ls, ss, confirm, taken);
       case Durability.Effect.Run(var action) -> action.run();
     }
   }
@@ -749,12 +751,19 @@ public final class Coordinator {
     }
   }
 
-  private void results(WorkerLink link, List<JobResult> results) {
+  private void results(WorkerLink link, List<JobResult> results, long seq) {
     WorkerRecord w = workersByLink.get(link);
     if (w == null) {
       return;
     }
     w.lastSeenNanos = clock.nanos();
+    if (seq > w.resultsSeq) {
+      // Confirmed with this batch's sends, so after its commit in durable mode.
+      w.resultsSeq = seq;
+      w.resultsToConfirm = true;
+      queueFlush(w);
+    }
+    List<Long> stale = null;
     for (JobResult r : results) {
       LeaseRecord lease = w.occupied.remove(r.getLeaseId());
       boolean adopted = false;
@@ -763,8 +772,11 @@ public final class Coordinator {
         adopted = true;
       }
       if (lease == null) {
-        log.info("ignored result for stale lease", "worker", w.name, "lease", r.getLeaseId(),
-            "outcome", r.getOutcome());
+        // A zombie's late report, or a result sent again after a lost confirmation.
+        if (stale == null) {
+          stale = new ArrayList<>();
+        }
+        stale.add(r.getLeaseId());
         continue;
       }
       leases.remove(lease.id);
@@ -775,8 +787,10 @@ public final class Coordinator {
       }
       if (!lease.live) {
         if (lease.job == null) {
-          log.info("ignored result for stale lease", "worker", w.name, "lease", lease.id,
-              "outcome", r.getOutcome());
+          if (stale == null) {
+            stale = new ArrayList<>();
+          }
+          stale.add(lease.id);
         } else {
           log.debug("stopped job confirmed", "worker", w.name, "lease", lease.id);
           if (lease.job.lease == lease && (r.hasExitCode() || !r.getOutputTail().isEmpty())) {
@@ -817,6 +831,11 @@ public final class Coordinator {
               r.getError().isEmpty() ? "failed" : r.getError(), null);
         }
       }
+    }
+    if (stale != null) {
+      log.info("ignored results for stale leases", "worker", w.name, "count", stale.size(),
+          "leases", stale.subList(0, Math.min(5, stale.size())).stream().map(String::valueOf)
+              .collect(java.util.stream.Collectors.joining(",")) + (stale.size() > 5 ? ",..." : ""));
     }
   }
 
@@ -910,9 +929,22 @@ public final class Coordinator {
     WorkerRecord w = workersByLink.get(link);
     if (w != null && shuttingDown) {
       // It half-closed (or went) while we stop: its jobs stay running, to be reported after the
-      // restart or given up when the reconnect grace ends.
+      // restart or given up when the reconnect grace ends. Its last results are confirmed, once
+      // durable, before the stream closes, so that it need not send them again.
       removeWorker(w);
-      link.close(null);
+      long taken = w.resultsSeq;
+      Runnable close = () -> {
+        if (taken > 0) {
+          link.send(CoordinatorMessage.newBuilder().setResultsTaken(
+              dev.spc.proto.ResultsTaken.newBuilder().setUpToSeq(taken)).build());
+        }
+        link.close(null);
+      };
+      if (durability == null) {
+        close.run();
+      } else {
+        durability.later(close);
+      }
       finishShutdownIfDone();
       return;
     }
@@ -1287,10 +1319,12 @@ public final class Coordinator {
       w.outStops.clear();
       String confirm = w.confirmDrain;
       w.confirmDrain = null;
+      long taken = w.resultsToConfirm ? w.resultsSeq : 0;
+      w.resultsToConfirm = false;
       if (durability != null) {
-        durability.send(w, ls, ss, confirm);
+        durability.send(w, ls, ss, confirm, taken);
       } else {
-        send(w, ls, ss, confirm);
+        send(w, ls, ss, confirm, taken);
       }
     }
     toFlush.clear();
@@ -1305,7 +1339,7 @@ public final class Coordinator {
     if (w != null && !w.heldBack.isEmpty() && link.isReady()) {
       List<Lease> held = new ArrayList<>(w.heldBack);
       w.heldBack.clear();
-      send(w, held, List.of(), null);
+      send(w, held, List.of(), null, 0);
     }
   }
 
@@ -1315,9 +1349,13 @@ public final class Coordinator {
    * {@code heldBack} until the stream is ready: the coordinator never buffers without bound.
    */
   private void send(WorkerRecord w, List<Lease> leasesOut, List<StopJob> stopsOut,
-      String confirmDrain) {
+      String confirmDrain, long resultsTaken) {
     if (workersByLink.get(w.link) != w) {
       return; // gone meanwhile
+    }
+    if (resultsTaken > 0) {
+      w.link.send(CoordinatorMessage.newBuilder().setResultsTaken(
+          dev.spc.proto.ResultsTaken.newBuilder().setUpToSeq(resultsTaken)).build());
     }
     if (!w.heldBack.isEmpty()) {
       // A held-back lease that ended meanwhile was never sent: free its slot, send no stop.

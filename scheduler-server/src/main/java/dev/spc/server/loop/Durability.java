@@ -32,7 +32,8 @@ final class Durability {
 
     record Fail(Reply<?> reply, Failure failure) implements Effect {}
 
-    record Send(WorkerRecord worker, List<Lease> leases, List<StopJob> stops, String confirmDrain)
+    record Send(WorkerRecord worker, List<Lease> leases, List<StopJob> stops, String confirmDrain,
+        long resultsTaken)
         implements Effect {}
 
     record Run(Runnable action) implements Effect {}
@@ -93,8 +94,9 @@ final class Durability {
     current.add(new Effect.Run(action));
   }
 
-  void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops, String confirmDrain) {
-    current.add(new Effect.Send(w, leases, stops, confirmDrain));
+  void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops, String confirmDrain,
+      long resultsTaken) {
+    current.add(new Effect.Send(w, leases, stops, confirmDrain, resultsTaken));
   }
 
   /** Ends a batch: hands its changes over, and runs or parks its effects. */

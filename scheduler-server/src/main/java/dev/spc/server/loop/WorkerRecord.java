@@ -38,6 +38,9 @@ final class WorkerRecord {
    * before the drain: an agent that has it knows no more leases are on their way. Null if none.
    */
   String confirmDrain;
+  /** The highest JobResults seq taken from this worker, and whether it still needs confirming. */
+  long resultsSeq;
+  boolean resultsToConfirm;
 
   WorkerRecord(String name, List<String> types, int slots, String host, WorkerLink link,
       Instant connectedAt, long nowNanos) {

@@ -110,6 +110,48 @@ class DurableCoordinatorTest {
     assertEquals(w.leases().get(0).getLeaseId(), row.getLeaseId());
   }
 
+  static List<Long> confirmations(RecordingLink w) {
+    return w.sent.stream().filter(m -> m.hasResultsTaken())
+        .map(m -> m.getResultsTaken().getUpToSeq()).toList();
+  }
+
+  void result(RecordingLink w, long seq, long leaseId) {
+    feed(new Msg.WorkerResults(w, dev.spc.proto.JobResults.newBuilder().setSeq(seq)
+        .addResults(dev.spc.proto.JobResult.newBuilder().setLeaseId(leaseId)
+            .setOutcome(Outcome.OUTCOME_SUCCEEDED)).build()));
+  }
+
+  @Test
+  void resultsAreConfirmedToTheAgentOnlyOnceStored() {
+    RecordingLink w = register("w");
+    Captured<List<String>> s = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    String id = s.get().get(0);
+    result(w, 7, w.leaseFor(id));
+    assertEquals(List.of(), confirmations(w), "the outcome could still be lost");
+    commit();
+    assertEquals(List.of(7L), confirmations(w));
+    assertEquals(DONE_REASON_DONE, store.rows.values().iterator().next().getJob().getDoneReason());
+  }
+
+  @Test
+  void aResultSentAgainAfterARestart_isTaken_andConfirmed() {
+    RecordingLink w = register("w");
+    Captured<List<String>> s = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    String id = s.get().get(0);
+    long lease = w.leaseFor(id);
+    result(w, 1, lease); // the coordinator dies before this is stored
+    store.queued.clear();
+
+    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    RecordingLink again = register("w"); // the job finished: no lease held any more
+    result(again, 2, lease); // unconfirmed, so sent again on the new stream
+    commit();
+    assertEquals(DONE_REASON_DONE, job(id).getDoneReason());
+    assertEquals(List.of(2L), confirmations(again));
+  }
+
   @Test
   void readsWaitBehindUnstoredWrites() {
     Captured<List<String>> s = submit(JobSpec.newBuilder().setType("t").build());

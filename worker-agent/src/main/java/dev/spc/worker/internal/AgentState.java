@@ -48,6 +48,11 @@ public final class AgentState {
   private final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final List<JobResult> unsent = new ArrayList<>();
+  private static final int MAX_UNCONFIRMED = 100_000;
+  private final java.util.ArrayDeque<SentResults> unconfirmed = new java.util.ArrayDeque<>();
+  private int unconfirmedCount;
+  private long resultSeq;
+  private boolean warnedUnconfirmed;
   private final List<dev.spc.proto.JobUpdate> unsentUpdates = new ArrayList<>();
   private boolean connected;
   private boolean flushQueued;
@@ -74,6 +79,17 @@ public final class AgentState {
     connected = c;
     if (c) {
       flushResults();
+    } else if (!unconfirmed.isEmpty()) {
+      // Not confirmed before the stream ended: maybe never taken. Send them again, first.
+      List<JobResult> again = new ArrayList<>(unconfirmedCount + unsent.size());
+      for (SentResults s : unconfirmed) {
+        again.addAll(s.results());
+      }
+      again.addAll(unsent);
+      unsent.clear();
+      unsent.addAll(again);
+      unconfirmed.clear();
+      unconfirmedCount = 0;
     }
   }
 
@@ -281,14 +297,49 @@ public final class AgentState {
     // In messages the coordinator accepts: a batch of large results would be refused whole.
     int sent = 0;
     for (List<JobResult> chunk : Chunks.of(unsent)) {
+      long seq = resultSeq + 1;
       if (!sender.test(WorkerMessage.newBuilder()
-          .setResults(JobResults.newBuilder().addAllResults(chunk)).build())) {
+          .setResults(JobResults.newBuilder().addAllResults(chunk).setSeq(seq)).build())) {
         break;
       }
+      resultSeq = seq;
+      retain(seq, chunk);
       sent += chunk.size();
     }
     unsent.subList(0, sent).clear();
   }
+
+  /**
+   * Keeps sent results until the coordinator confirms them: if the stream breaks first (the
+   * coordinator crashed before they were durable), they go again on the next stream. Bounded, for
+   * a coordinator that never confirms.
+   */
+  private void retain(long seq, List<JobResult> results) {
+    unconfirmed.addLast(new SentResults(seq, List.copyOf(results)));
+    unconfirmedCount += results.size();
+    while (unconfirmedCount > MAX_UNCONFIRMED && unconfirmed.size() > 1) {
+      unconfirmedCount -= unconfirmed.pollFirst().results().size();
+      if (!warnedUnconfirmed) {
+        warnedUnconfirmed = true;
+        log.warn("coordinator does not confirm results; keeping only the newest",
+            "worker", worker, "kept", MAX_UNCONFIRMED);
+      }
+    }
+  }
+
+  /** The coordinator has durably taken every results message up to {@code upToSeq}. */
+  public void resultsTaken(long upToSeq) {
+    while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().seq() <= upToSeq) {
+      unconfirmedCount -= unconfirmed.pollFirst().results().size();
+    }
+  }
+
+  /** Results sent and not yet confirmed (for tests and diagnostics). */
+  public int unconfirmedResults() {
+    return unconfirmedCount;
+  }
+
+  private record SentResults(long seq, List<JobResult> results) {}
 
   /** The outcome of a run, with its process's exit code and output tail when it had a process. */
   private static JobResult result(JobRun run, Outcome outcome, String error, byte[] result) {

@@ -74,6 +74,46 @@ class AgentStateTest {
     }
   }
 
+  @Test
+  void resultsNotConfirmedBeforeTheStreamEnds_areSentAgainOnTheNext_confirmedOnesAreNot() throws Exception {
+    AgentState state = new AgentState("w", 4, Duration.ofSeconds(1), agentThread, slots,
+        m -> sent.add(m), () -> { });
+    agentThread.submit(() -> state.connected(true)).get();
+    JobHandler quick = ctx -> ctx.setResult("ok");
+    runAndWait(state, quick, 1, 2);
+    long firstSeq = lastSeq();
+    agentThread.submit(() -> state.resultsTaken(firstSeq)).get();
+    runAndWait(state, quick, 3);
+    assertEquals(1, agentThread.submit(state::unconfirmedResults).get(), "lease 3 not confirmed yet");
+
+    sent.clear();
+    agentThread.submit(() -> state.connected(false)).get(); // the coordinator crashed
+    agentThread.submit(() -> state.connected(true)).get(); // and is back
+    assertEquals(List.of(3L), results().stream().map(JobResult::getLeaseId).toList(),
+        "only the unconfirmed result goes again");
+    assertTrue(lastSeq() > firstSeq, "under a new number");
+  }
+
+  void runAndWait(AgentState state, JobHandler handler, long... leaseIds) throws Exception {
+    List<Lease> leases = new ArrayList<>();
+    for (long id : leaseIds) {
+      leases.add(Lease.newBuilder().setLeaseId(id).setJobId("j" + id)
+          .setSpec(JobSpec.newBuilder().setType("q")).build());
+    }
+    int before = results().size();
+    agentThread.submit(() -> state.start(leases, Map.of("q", handler), false)).get();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (results().size() < before + leaseIds.length && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(before + leaseIds.length, results().size());
+  }
+
+  long lastSeq() {
+    return sent.stream().filter(WorkerMessage::hasResults).mapToLong(m -> m.getResults().getSeq())
+        .max().orElse(0);
+  }
+
   List<JobResult> results() {
     List<JobResult> out = new ArrayList<>();
     for (WorkerMessage m : sent) {
