@@ -69,6 +69,24 @@ final class Cluster implements AutoCloseable {
     poll("no workers left", () -> client.workers().isEmpty());
   }
 
+  /**
+   * Waits for each job to end and asserts it ended DONE; a failure shows the job's outcome and
+   * the logs of {@code explain} and of the coordinator.
+   */
+  void assertAllDone(java.util.Collection<JobId> ids, ProcessCluster.Node... explain) {
+    for (JobId id : ids) {
+      JobStatus s = client.await(id, PATIENCE);
+      if (s.reason().orElse(null) != dev.spc.client.DoneReason.DONE) {
+        StringBuilder sb = new StringBuilder(id + " ended " + s.describe() + " " + s.error());
+        for (ProcessCluster.Node n : explain) {
+          sb.append("\n--- ").append(n.name()).append(" ---\n").append(n.output());
+        }
+        sb.append("\n--- coordinator ---\n").append(processes.coordinator().output());
+        throw new AssertionError(sb);
+      }
+    }
+  }
+
   JobStatus status(JobId id) {
     return client.status(id);
   }

@@ -81,15 +81,7 @@ final class NetNs implements AutoCloseable {
    */
   String lossy(int percent) {
     try {
-      for (String[] side : List.of(new String[] {"", hostIf}, new String[] {name, nsIf})) {
-        List<String> cmd = new ArrayList<>();
-        if (!side[0].isEmpty()) {
-          cmd.addAll(List.of("ip", "netns", "exec", side[0]));
-        }
-        cmd.addAll(List.of("tc", "qdisc", "add", "dev", side[1], "root", "netem",
-            "delay", "20ms", "10ms", "loss", percent + "%"));
-        sh(cmd.toArray(String[]::new));
-      }
+      qdiscOnBothEnds("netem", "delay", "20ms", "10ms", "loss", percent + "%");
       return "netem: " + percent + "% loss and 20ms +- 10ms delay each way";
     } catch (Exception noNetem) {
       // This kernel has no netem; drop packets with nftables instead.
@@ -109,18 +101,22 @@ final class NetNs implements AutoCloseable {
     }
     String slow = "";
     try {
-      String[] tbf = {"root", "tbf", "rate", "2mbit", "burst", "32kbit", "latency", "200ms"};
-      List<String> host = new ArrayList<>(List.of("tc", "qdisc", "add", "dev", hostIf));
-      host.addAll(List.of(tbf));
-      sh(host.toArray(String[]::new));
-      List<String> inside = new ArrayList<>(List.of("tc", "qdisc", "add", "dev", nsIf));
-      inside.addAll(List.of(tbf));
-      exec(inside.toArray(String[]::new));
+      qdiscOnBothEnds("tbf", "rate", "2mbit", "burst", "32kbit", "latency", "200ms");
       slow = ", 2 Mbit/s each way with up to 200 ms of queueing";
     } catch (Exception e) {
       slow = ", no delay (tbf unavailable: " + e.getMessage() + ")";
     }
     return "nftables: " + percent + "% of packets dropped each way" + slow + " (no netem in this kernel)";
+  }
+
+  /** {@code tc qdisc add dev ... root QDISC...} on this end of the link and on the far end. */
+  private void qdiscOnBothEnds(String... qdisc) throws Exception {
+    List<String> here = new ArrayList<>(List.of("tc", "qdisc", "add", "dev", hostIf, "root"));
+    here.addAll(List.of(qdisc));
+    sh(here.toArray(String[]::new));
+    List<String> there = new ArrayList<>(List.of("tc", "qdisc", "add", "dev", nsIf, "root"));
+    there.addAll(List.of(qdisc));
+    exec(there.toArray(String[]::new));
   }
 
   /** Packets dropped so far by {@link #lossy} (-1 when netem drops them: it does not count). */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spc.cli.local.ProcessCluster;
-import dev.spc.client.DoneReason;
 import dev.spc.client.JobId;
 import dev.spc.client.JobSpec;
 import dev.spc.client.JobStatus;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -112,9 +110,7 @@ class OverloadIT {
       } finally {
         slow.cont();
       }
-      for (JobId id : ids) {
-        assertEquals(Optional.of(DoneReason.DONE), c.client.await(id, Cluster.PATIENCE).reason());
-      }
+      c.assertAllDone(ids, slow);
       assertEquals(0, c.client.workers().getFirst().unsentLeases());
       assertTrue(!c.processes.coordinator().output().contains("OutOfMemoryError"));
     }

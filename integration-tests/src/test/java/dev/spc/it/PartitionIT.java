@@ -77,11 +77,7 @@ class PartitionIT {
             ? JobSpec.newBuilder("echo").payload(payload.getBytes()).build()
             : JobSpec.of("sleep", "0.2")));
       }
-      for (JobId id : ids) {
-        JobStatus s = c.client.await(id, Cluster.PATIENCE);
-        assertEquals(Optional.of(DoneReason.DONE), s.reason(), id + ": " + s.describe() + " " + s.error()
-            + "\n" + agent.output() + "\n" + c.processes.coordinator().output());
-      }
+      c.assertAllDone(ids, agent);
       String coordinatorLog = c.processes.coordinator().output();
       assertTrue(!coordinatorLog.contains("worker lost"), "no false loss:\n" + coordinatorLog);
       assertTrue(!agent.output().contains("self-fencing") && !agent.output().contains("reconnect"),

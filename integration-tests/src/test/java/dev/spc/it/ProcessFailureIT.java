@@ -60,9 +60,7 @@ class ProcessFailureIT {
       }
       return workers.equals(Set.of("trio-1", "trio-2", "trio-3"));
     });
-    for (JobId id : ids) {
-      assertEquals(Optional.of(DoneReason.DONE), c.client.await(id, Cluster.PATIENCE).reason());
-    }
+    c.assertAllDone(ids);
   }
 
   @Test
@@ -130,10 +128,7 @@ class ProcessFailureIT {
       } finally {
         coordinator.cont();
       }
-      for (JobId id : ids) {
-        JobStatus s = p.client.await(id, Cluster.PATIENCE);
-        assertEquals(Optional.of(DoneReason.DONE), s.reason(), s.describe() + " " + s.error());
-      }
+      p.assertAllDone(ids, a, b);
       assertTrue(coordinator.output().contains("coordinator stalled"), coordinator.output());
       assertTrue(!coordinator.output().contains("worker lost"), coordinator.output());
       for (ProcessCluster.Node n : List.of(a, b)) {

@@ -69,10 +69,7 @@ class ShutdownIT {
         c.poll("the flood goes on on the other agent", () -> c.client.stats().doneDone() > doneBefore + 50);
         flood.close();
         assertEquals(List.of(), flood.errors);
-        for (JobId id : flood.acked) {
-          JobStatus s = c.client.await(id, Cluster.PATIENCE);
-          assertEquals(Optional.of(DoneReason.DONE), s.reason(), id + ": " + s.describe() + " " + s.error());
-        }
+        c.assertAllDone(flood.acked);
       }
       for (JobId id : ran) {
         assertEquals("busy", c.status(id).worker(), "the jobs it held finished there");
@@ -100,10 +97,7 @@ class ShutdownIT {
         assertEquals(List.of(), flood.errors);
         acked = Set.copyOf(flood.acked);
       }
-      for (JobId id : acked) {
-        JobStatus s = c.client.await(id, Cluster.PATIENCE);
-        assertEquals(Optional.of(DoneReason.DONE), s.reason(), id + ": " + s.describe() + " " + s.error());
-      }
+      c.assertAllDone(acked);
       Set<JobId> all = new HashSet<>();
       for (JobStatus s : c.client.listAll(null)) {
         assertTrue(all.add(s.id()), "listed twice: " + s.id());

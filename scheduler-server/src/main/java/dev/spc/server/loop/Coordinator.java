@@ -935,8 +935,7 @@ public final class Coordinator {
       long taken = w.resultsSeq;
       Runnable close = () -> {
         if (taken > 0) {
-          link.send(CoordinatorMessage.newBuilder().setResultsTaken(
-              dev.spc.proto.ResultsTaken.newBuilder().setUpToSeq(taken)).build());
+          link.send(resultsTakenMessage(taken));
         }
         link.close(null);
       };
@@ -1354,8 +1353,7 @@ public final class Coordinator {
       return; // gone meanwhile
     }
     if (resultsTaken > 0) {
-      w.link.send(CoordinatorMessage.newBuilder().setResultsTaken(
-          dev.spc.proto.ResultsTaken.newBuilder().setUpToSeq(resultsTaken)).build());
+      w.link.send(resultsTakenMessage(resultsTaken));
     }
     if (!w.heldBack.isEmpty()) {
       // A held-back lease that ended meanwhile was never sent: free its slot, send no stop.
@@ -1429,6 +1427,11 @@ public final class Coordinator {
     if (sent < live.size()) {
       w.heldBack.addAll(live.subList(sent, live.size()));
     }
+  }
+
+  private static CoordinatorMessage resultsTakenMessage(long upToSeq) {
+    return CoordinatorMessage.newBuilder()
+        .setResultsTaken(dev.spc.proto.ResultsTaken.newBuilder().setUpToSeq(upToSeq)).build();
   }
 
   private boolean freedDuringFlush;
