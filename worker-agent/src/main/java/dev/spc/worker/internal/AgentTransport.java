@@ -62,11 +62,6 @@ public final class AgentTransport implements AutoCloseable {
     return channel;
   }
 
-  /** Whether a silent network is told by unacknowledged data (rather than by HTTP/2 pings). */
-  public boolean tcpUserTimeout() {
-    return group != null;
-  }
-
   /** Sets the silence allowed, for the live socket and every later one. */
   public void userTimeout(Duration timeout) {
     int ms = (int) Math.max(1, timeout.toMillis());
