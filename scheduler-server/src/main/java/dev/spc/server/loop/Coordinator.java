@@ -381,7 +381,14 @@ public final class Coordinator {
       removePending(job);
       finish(job, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);
     } else if (job.state == JobState.JOB_STATE_RUNNING) {
-      stopLease(job.lease, "cancelled");
+      if (job.lease != null) {
+        stopLease(job.lease, "cancelled");
+      } else {
+        // Running before a restart and not reported yet: no lease to stop now. When its agent
+        // reports the lease, the job is done here, so the agent is told to stop it (reconcile)
+        // and what it reports about it is ignored.
+        log.info("cancelled a job awaiting re-adoption", "job", job.id);
+      }
       finish(job, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);
     }
     reply.ok(CancelJobResponse.newBuilder().setState(job.state).setDoneReason(job.reason).build());
@@ -1198,7 +1205,8 @@ public final class Coordinator {
       return false;
     }
     orphans.remove(leaseId);
-    long ranNanos = java.time.Duration.between(o.job().startedAt, clock.now()).toNanos();
+    Instant started = o.job().startedAt == null ? clock.now() : o.job().startedAt;
+    long ranNanos = java.time.Duration.between(started, clock.now()).toNanos();
     long leftNanos = Math.max(0, o.maxSeconds() * 1_000_000_000L - ranNanos);
     LeaseRecord lease = new LeaseRecord(leaseId, o.job(), w, o.maxSeconds(),
         clock.nanos() + leftNanos, true);
