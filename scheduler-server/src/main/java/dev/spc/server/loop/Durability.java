@@ -99,8 +99,14 @@ final class Durability {
     current.add(new Effect.Send(w, leases, stops, confirmDrain, resultsTaken));
   }
 
-  /** Ends a batch: hands its changes over, and runs or parks its effects. */
+  /**
+   * Ends a batch: hands its changes over, and runs or parks its effects. An effect run here may
+   * change state and record effects of its own (a shutdown returning held-back leases to pending,
+   * a watcher told of that): those belong to the next batch, which stores them first.
+   */
   void endBatch(Function<JobRecord, StoredJob> row, Consumer<Effect> run) {
+    List<Effect> effects = current;
+    current = new ArrayList<>();
     if (!dirty.isEmpty() || !purged.isEmpty()) {
       List<StoredJob> rows = new ArrayList<>(dirty.size());
       for (JobRecord j : dirty.values()) {
@@ -110,13 +116,12 @@ final class Durability {
       persistence.persist(batchNo, rows, List.copyOf(purged));
       dirty.clear();
       purged.clear();
-      waiting.add(new Waiting(batchNo, current));
+      waiting.add(new Waiting(batchNo, effects));
     } else if (waiting.isEmpty()) {
-      current.forEach(run);
+      effects.forEach(run);
     } else {
-      waiting.peekLast().effects().addAll(current);
+      waiting.peekLast().effects().addAll(effects);
     }
-    current = new ArrayList<>();
   }
 
   /** Batches up to {@code upTo} are durable: their effects happen now, in order. */
