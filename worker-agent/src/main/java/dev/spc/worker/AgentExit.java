@@ -18,7 +18,12 @@ public record AgentExit(Reason reason, String message) {
     /** An operator stopped this worker through the coordinator. */
     STOPPED(5),
     /** Every slot holds a job that would not stop; a supervisor should restart the agent. */
-    ALL_SLOTS_STUCK(6);
+    ALL_SLOTS_STUCK(6),
+    /**
+     * It left (drained or closed) with results the coordinator had not confirmed: it could not be
+     * reached in time, and those jobs will end CRASHED there.
+     */
+    RESULTS_UNDELIVERED(7);
 
     private final int exitCode;
 

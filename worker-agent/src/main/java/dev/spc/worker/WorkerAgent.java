@@ -65,6 +65,8 @@ public final class WorkerAgent implements AutoCloseable {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
   private static final long MAX_BACKOFF_MS = 5000;
+  /** How often running jobs are checked against their max_seconds. */
+  private static final long DEADLINE_SCAN_MS = 50;
 
   private final String target;
   private final String name;
@@ -152,6 +154,8 @@ public final class WorkerAgent implements AutoCloseable {
       connect();
     });
     agentThread.scheduleAtFixedRate(state::flushUpdates, 200, 200, TimeUnit.MILLISECONDS);
+    agentThread.scheduleAtFixedRate(state::enforceDeadlines, DEADLINE_SCAN_MS, DEADLINE_SCAN_MS,
+        TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -201,6 +205,7 @@ public final class WorkerAgent implements AutoCloseable {
         .setSlots(slots)
         .setHost(host)
         .setAgentVersion("spc-agent/0.1")
+        .setDraining(draining)
         .addAllHeldLeaseIds(state.heldLeases())).build());
   }
 
@@ -244,10 +249,7 @@ public final class WorkerAgent implements AutoCloseable {
         }
         heartbeats = agentThread.scheduleAtFixedRate(this::heartbeat, interval, interval,
             TimeUnit.MILLISECONDS);
-        state.connected(true);
-        if (draining) {
-          send(WorkerMessage.newBuilder().setDraining(dev.spc.proto.Draining.getDefaultInstance()).build());
-        }
+        state.connected(true); // a draining agent said so in its Register: no lease comes
       }
       case LEASES -> state.start(m.getLeases().getLeasesList(), handlers, closing);
       case STOP_JOBS -> state.stop(m.getStopJobs().getStopsList());
@@ -523,25 +525,32 @@ public final class WorkerAgent implements AutoCloseable {
     draining = true;
     send(WorkerMessage.newBuilder().setDraining(dev.spc.proto.Draining.getDefaultInstance()).build());
     log.info("draining", "worker", name, "running_jobs", state.heldLeases().size(),
+        "undelivered_results", state.undeliveredResults(),
         "drain_timeout", Durations.format(drainTimeout));
     awaitDrained(System.nanoTime() + drainTimeout.toNanos(), false, reason, message);
   }
 
+  /**
+   * Waits until the agent owes the coordinator nothing: no job runs, every result is confirmed
+   * stored, and (while connected) the coordinator has confirmed that no lease is on its way.
+   * While cut off, the agent keeps reconnecting meanwhile (its Register says it is draining), so
+   * that results that finished while the coordinator was away still reach it. Gives up at the
+   * drain timeout: the jobs still running are stopped, and once they have ended (or the stop
+   * grace has passed) the agent leaves, saying how many results it could not deliver.
+   */
   private void awaitDrained(long deadlineNanos, boolean stopping, AgentExit.Reason reason,
       String message) {
     if (exit.isDone()) {
       return;
     }
-    // Done once nothing runs and the coordinator has confirmed that no lease is on its way.
-    if (state.heldLeases().isEmpty() && (drainConfirmed || !registered)) {
-      state.flushResults();
+    if (state.heldLeases().isEmpty() && state.undeliveredResults() == 0
+        && (drainConfirmed || !registered)) {
       finish(reason, message);
       return;
     }
     if (System.nanoTime() - deadlineNanos >= 0) {
-      if (stopping) {
-        state.flushResults();
-        finish(reason, message); // what still runs is stuck; the coordinator will see us leave
+      if (stopping || state.heldLeases().isEmpty()) {
+        leave(reason, message); // what still runs is stuck; the coordinator will see us leave
         return;
       }
       log.info("drain timeout: stopping the remaining jobs", "worker", name,
@@ -555,13 +564,37 @@ public final class WorkerAgent implements AutoCloseable {
     agentThread.schedule(() -> awaitDrained(d, st, reason, message), 20, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Closing: waits (up to the deadline) until the stopped jobs have ended and their results are
+   * confirmed stored. A closing agent does not reconnect, so while cut off it waits only for its
+   * jobs to end.
+   */
   private void drainThenFinish(long deadlineNanos) {
-    if (state.heldLeases().isEmpty() || System.nanoTime() - deadlineNanos >= 0) {
-      state.flushResults();
-      finish(AgentExit.Reason.CLOSED, "worker " + name + " closed");
+    boolean owesNothing = state.heldLeases().isEmpty()
+        && (state.undeliveredResults() == 0 || !registered);
+    if (owesNothing || System.nanoTime() - deadlineNanos >= 0) {
+      leave(AgentExit.Reason.CLOSED, "worker " + name + " closed");
       return;
     }
     agentThread.schedule(() -> drainThenFinish(deadlineNanos), 20, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Ends the agent; if results are still unconfirmed (the coordinator could not be reached, or did
+   * not confirm in time), says how many, and ends {@link AgentExit.Reason#RESULTS_UNDELIVERED}.
+   */
+  private void leave(AgentExit.Reason reason, String message) {
+    state.flushResults();
+    int owed = state.undeliveredResults();
+    if (owed == 0) {
+      finish(reason, message);
+      return;
+    }
+    log.warn("leaving with results the coordinator has not confirmed", "worker", name,
+        "coordinator", target, "undelivered_results", owed);
+    finish(AgentExit.Reason.RESULTS_UNDELIVERED, "worker " + name + " left with " + owed
+        + " result(s) the coordinator at " + target + " has not confirmed; unless it took them,"
+        + " their jobs end CRASHED there");
   }
 
   /** Builder for {@link WorkerAgent}. */

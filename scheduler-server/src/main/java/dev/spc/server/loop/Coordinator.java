@@ -693,6 +693,12 @@ public final class Coordinator {
     log.info("worker registered", "worker", w.name, "slots", slots, "types", String.join(",", types),
         "peer", link.peer());
     reconcile(w, reg.getHeldLeaseIdsList());
+    if (reg.getDraining()) {
+      // A draining agent that reconnects (to deliver results, to report its leases) gets no
+      // new leases, not even in the batch that registers it.
+      startDrain(w, "draining");
+      return;
+    }
     if (w.freeSlots() > 0) {
       freeWorkers.add(w);
       dispatchNeeded = true;
@@ -814,6 +820,13 @@ public final class Coordinator {
       JobRecord job = lease.job;
       Integer exit = r.hasExitCode() ? r.getExitCode() : null;
       job.outputTail = r.getOutputTail();
+      if (clock.nanos() - lease.deadlineNanos >= 0) {
+        // Reported after its deadline (we were frozen, or away and it was re-adopted late): it
+        // ran past max_seconds whatever it says; the deadline is judged before the outcome.
+        job.exitCode = exit;
+        finish(job, DoneReason.DONE_REASON_TIMEOUT, timedOut(lease.maxSeconds), null);
+        continue;
+      }
       switch (r.getOutcome()) {
         case OUTCOME_SUCCEEDED -> {
           job.result = r.getResult();
@@ -824,6 +837,11 @@ public final class Coordinator {
           job.exitCode = exit;
           finish(job, DoneReason.DONE_REASON_CRASHED,
               r.getError().isEmpty() ? "worker lost the coordinator" : r.getError(), null);
+        }
+        case OUTCOME_TIMED_OUT -> {
+          // The agent enforced the deadline itself (it counts from the start on the agent).
+          job.exitCode = exit;
+          finish(job, DoneReason.DONE_REASON_TIMEOUT, timedOut(lease.maxSeconds), null);
         }
         case OUTCOME_STOPPED -> {
           job.exitCode = exit;
@@ -1035,7 +1053,7 @@ public final class Coordinator {
     }
     deadlines.expire(now, lease -> {
       stopLease(lease, "timed out");
-      finish(lease.job, DoneReason.DONE_REASON_TIMEOUT, "exceeded max_seconds=" + lease.maxSeconds, null);
+      finish(lease.job, DoneReason.DONE_REASON_TIMEOUT, timedOut(lease.maxSeconds), null);
     });
     if (now - lastLivenessScanNanos < LIVENESS_SCAN_NANOS || shuttingDown) {
       return; // stopping: the restart's reconnect grace judges the workers
@@ -1285,6 +1303,10 @@ public final class Coordinator {
     w.outLeases.add(Lease.newBuilder().setLeaseId(leaseId).setJobId(job.id).setSpec(job.spec)
         .setMaxSeconds(max).build());
     queueFlush(w);
+  }
+
+  static String timedOut(int maxSeconds) {
+    return "exceeded max_seconds=" + maxSeconds;
   }
 
   private int effectiveMaxSeconds(JobSpec spec) {

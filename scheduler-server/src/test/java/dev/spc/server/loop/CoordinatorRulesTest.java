@@ -351,6 +351,31 @@ class CoordinatorRulesTest {
     }
 
     @Test
+    void aResultThatArrivesAfterTheDeadline_isTimeout_evenIfTheTickHasNotComeYet() {
+      RecordingLink w = h.register("w", 1, "t");
+      String id = h.submit(JobSpec.newBuilder().setType("t").setMaxSeconds(2).build());
+      // The loop was frozen: no tick ran, and the result is the first thing it takes.
+      h.clock.advance(Duration.ofSeconds(3));
+      h.succeed(w, w.leaseFor(id));
+      Job job = h.job(id);
+      assertEquals(DONE_REASON_TIMEOUT, job.getDoneReason());
+      assertEquals("exceeded max_seconds=2", job.getError());
+      assertTrue(w.stops().isEmpty(), "it has ended on the agent: nothing to stop");
+      assertEquals(JOB_STATE_RUNNING, h.job(h.submit("t")).getState(), "its slot is free");
+    }
+
+    @Test
+    void anAgentThatEnforcedTheDeadlineItself_reportsTimeout() {
+      RecordingLink w = h.register("w", 1, "t");
+      String id = h.submit(JobSpec.newBuilder().setType("t").setMaxSeconds(2).build());
+      h.advance(Duration.ofMillis(1500), w);
+      h.result(w, w.leaseFor(id), dev.spc.proto.Outcome.OUTCOME_TIMED_OUT, "exceeded max_seconds=2", "");
+      Job job = h.job(id);
+      assertEquals(DONE_REASON_TIMEOUT, job.getDoneReason());
+      assertEquals("exceeded max_seconds=2", job.getError());
+    }
+
+    @Test
     void maxSecondsZero_timesOutAsSoonAsItStarts() {
       String zero = h.submit(JobSpec.newBuilder().setType("t").setMaxSeconds(0).build());
       RecordingLink w = h.register("w", 1, "t");

@@ -264,6 +264,96 @@ class DurableCoordinatorTest {
   }
 
   @Test
+  void aCancelBeforeTheAgentReportsARunningJob_endsItCancelled_andTheAgentIsToldToStopIt() {
+    RecordingLink w = register("w");
+    submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    long lease = w.leases().get(0).getLeaseId();
+    String id = w.leases().get(0).getJobId();
+    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    Captured<dev.spc.proto.CancelJobResponse> cancel = new Captured<>();
+    feed(new Msg.Cancel(id, cancel)); // running, but no lease until its agent reports it
+    commit();
+    assertEquals(DONE_REASON_CANCELLED, cancel.get().getDoneReason());
+    RecordingLink again = register("w", lease);
+    commit();
+    assertEquals(List.of(lease), again.stops().stream().map(s -> s.getLeaseId()).toList());
+    result(again, 1, lease); // it finished anyway: ignored for the outcome
+    commit();
+    Job j = job(id);
+    assertEquals(DONE_REASON_CANCELLED, j.getDoneReason());
+    assertEquals("cancelled", j.getError());
+    for (int i = 0; i < 105; i++) { // the grace ends: the outcome stands
+      clock.advance(Duration.ofMillis(100));
+      feed(new Msg.Tick());
+    }
+    commit();
+    assertEquals(DONE_REASON_CANCELLED, job(id).getDoneReason());
+  }
+
+  @Test
+  void aResultReportedAfterARestart_pastTheLeasesDeadline_isTimeout() {
+    RecordingLink w = register("w");
+    submit(JobSpec.newBuilder().setType("t").setMaxSeconds(1).build());
+    commit();
+    long lease = w.leases().get(0).getLeaseId();
+    String id = w.leases().get(0).getJobId();
+    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    clock.advance(Duration.ofSeconds(3)); // it ran on while the coordinator was away
+    RecordingLink again = register("w");
+    result(again, 1, lease);
+    commit();
+    Job j = job(id);
+    assertEquals(dev.spc.proto.DoneReason.DONE_REASON_TIMEOUT, j.getDoneReason());
+    assertEquals("exceeded max_seconds=1", j.getError());
+  }
+
+  @Test
+  void aDrainingAgentThatReconnects_getsNoLease_andItsDrainIsConfirmed() {
+    submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    RecordingLink link = new RecordingLink("w");
+    feed(new Msg.WorkerRegister(link, Register.newBuilder().setName("w").addJobTypes("t")
+        .setSlots(2).setDraining(true).build()));
+    commit();
+    assertTrue(link.leases().isEmpty());
+    assertTrue(link.sent.stream().anyMatch(m -> m.hasStopWorker() && m.getStopWorker().getDrain()));
+  }
+
+  @Test
+  void aShutdownReturningHeldBackLeasesToPending_storesThem_andAnswersOnce() {
+    RecordingLink w = register("w");
+    w.ready = false; // it does not read: its lease is held back
+    Captured<List<String>> s = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    String id = s.get().get(0);
+    assertEquals(JOB_STATE_RUNNING, job(id).getState());
+    List<dev.spc.proto.JobEvent> events = new ArrayList<>();
+    feed(new Msg.Watch(1, id, true, new WatchSink() {
+      @Override
+      public void offer(dev.spc.proto.JobEvent e) {
+        events.add(e);
+      }
+
+      @Override
+      public void end(Failure failure) {}
+    }));
+    commit();
+    Captured<Void> stopped = new Captured<>();
+    // Handing the held-back lease back changes the job and tells its watcher, from inside the
+    // effects of the batch that began the stop.
+    feed(new Msg.Shutdown(stopped));
+    commit();
+    feed(new Msg.WorkerGone(w, Coordinator.LEFT));
+    commit();
+    assertTrue(stopped.answered());
+    assertEquals(JOB_STATE_PENDING, store.rows.values().iterator().next().getJob().getState(),
+        "stored as pending again");
+    assertEquals(JOB_STATE_PENDING, events.get(events.size() - 1).getState().getState());
+    assertTrue(w.leases().isEmpty());
+  }
+
+  @Test
   void leasesNobodyReportsWithinTheGrace_endCrashed() {
     RecordingLink w = register("w");
     submit(JobSpec.newBuilder().setType("t").build());

@@ -199,8 +199,30 @@ public final class AgentState {
     }
   }
 
+  /**
+   * Stops every job that has run past its lease's max_seconds, counted from its start here. The
+   * coordinator judges the same deadline, but it may be unreachable, restarting or frozen: the
+   * run time allowed holds all the same. Such a job ends {@code OUTCOME_TIMED_OUT}. Agent
+   * thread, periodically.
+   */
+  public void enforceDeadlines() {
+    if (running.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (JobRun run : running.values()) {
+      if (run.stopRequestedNanos == 0 && now - run.deadlineNanos >= 0) {
+        run.timedOut = true;
+        log.info("job ran past max_seconds; stopping it", "job", run.jobId(), "lease", run.leaseId(),
+            "max_seconds", run.lease().getMaxSeconds());
+        stop(run, "exceeded max_seconds=" + run.lease().getMaxSeconds());
+      }
+    }
+  }
+
   private static Outcome stoppedOutcome(JobRun run) {
-    return run.fenced ? Outcome.OUTCOME_FENCED : Outcome.OUTCOME_STOPPED;
+    return run.fenced ? Outcome.OUTCOME_FENCED
+        : run.timedOut ? Outcome.OUTCOME_TIMED_OUT : Outcome.OUTCOME_STOPPED;
   }
 
   private void stop(JobRun run, String reason) {
@@ -337,6 +359,11 @@ public final class AgentState {
   /** Results sent and not yet confirmed (for tests and diagnostics). */
   public int unconfirmedResults() {
     return unconfirmedCount;
+  }
+
+  /** Results the coordinator has not confirmed it stored: not sent yet, or sent and unconfirmed. */
+  public int undeliveredResults() {
+    return unsent.size() + unconfirmedCount;
   }
 
   private record SentResults(long seq, List<JobResult> results) {}

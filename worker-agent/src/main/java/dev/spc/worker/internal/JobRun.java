@@ -41,8 +41,14 @@ public final class JobRun implements JobContext {
   boolean forced;
   long stopRequestedNanos;
 
+  /** When the lease's max_seconds run out, on this agent's monotonic clock. */
+  final long deadlineNanos;
+  /** Stopped by the agent itself for running past max_seconds (agent thread). */
+  boolean timedOut;
+
   public JobRun(Lease lease) {
     this.lease = lease;
+    this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(lease.getMaxSeconds());
   }
 
   public Lease lease() {

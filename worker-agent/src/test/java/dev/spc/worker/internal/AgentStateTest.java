@@ -94,6 +94,38 @@ class AgentStateTest {
     assertTrue(lastSeq() > firstSeq, "under a new number");
   }
 
+  @Test
+  void aJobPastItsMaxSeconds_isStoppedByTheAgentItself_andReportedTimedOut() throws Exception {
+    AgentState state = new AgentState("w", 2, Duration.ofSeconds(1), agentThread, slots,
+        m -> sent.add(m), () -> { });
+    agentThread.submit(() -> state.connected(true)).get();
+    // Nobody tells this agent to stop the job (its coordinator is away): it must do so itself.
+    agentThread.scheduleAtFixedRate(state::enforceDeadlines, 20, 20, TimeUnit.MILLISECONDS);
+    JobHandler slow = ctx -> {
+      if (!ctx.awaitCancellation(Duration.ofSeconds(30))) {
+        ctx.setResult("ran to its end");
+      }
+    };
+    Lease lease = Lease.newBuilder().setLeaseId(1).setJobId("j1").setMaxSeconds(1)
+        .setSpec(JobSpec.newBuilder().setType("slow")).build();
+    Lease roomy = Lease.newBuilder().setLeaseId(2).setJobId("j2").setMaxSeconds(3600)
+        .setSpec(JobSpec.newBuilder().setType("quick")).build();
+    long started = System.nanoTime();
+    agentThread.submit(() -> state.start(List.of(lease, roomy),
+        Map.of("slow", slow, "quick", ctx -> ctx.setResult("ok")), false)).get();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (results().size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(2, results().size(), "both reported");
+    JobResult timedOut = results().stream().filter(r -> r.getLeaseId() == 1).findFirst().orElseThrow();
+    assertEquals(Outcome.OUTCOME_TIMED_OUT, timedOut.getOutcome());
+    assertEquals("exceeded max_seconds=1", timedOut.getError());
+    assertTrue(System.nanoTime() - started >= TimeUnit.SECONDS.toNanos(1), "not before its time");
+    JobResult other = results().stream().filter(r -> r.getLeaseId() == 2).findFirst().orElseThrow();
+    assertEquals(Outcome.OUTCOME_SUCCEEDED, other.getOutcome(), "a job within its time is untouched");
+  }
+
   void runAndWait(AgentState state, JobHandler handler, long... leaseIds) throws Exception {
     List<Lease> leases = new ArrayList<>();
     for (long id : leaseIds) {
