@@ -31,6 +31,11 @@ public abstract sealed class SpcException extends RuntimeException
     }
     Status s = Status.fromThrowable(t);
     String msg = s.getDescription() != null ? s.getDescription() : s.getCode().toString();
+    if (s.getCode() == Status.Code.UNKNOWN && lostConnection(s.getCause())) {
+      // grpc-java reports a connection closed under a call being set up as UNKNOWN "channel
+      // closed" (grpc/grpc-java#10120): the coordinator went away, as with UNAVAILABLE.
+      return new Unavailable("connection to the coordinator closed (" + msg + ")", t);
+    }
     return switch (s.getCode()) {
       case INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION -> new InvalidArgument(s.getCode(), msg, t);
       case NOT_FOUND -> new NotFound(msg, t);
@@ -42,6 +47,16 @@ public abstract sealed class SpcException extends RuntimeException
       case CANCELLED -> new Cancelled(msg, t);
       default -> new Internal(s.getCode(), msg, t);
     };
+  }
+
+  /** Whether a failure came from the connection itself (closed, reset), not from the server. */
+  static boolean lostConnection(Throwable cause) {
+    for (Throwable c = cause; c != null; c = c.getCause()) {
+      if (c instanceof java.io.IOException) { // ClosedChannelException, connection reset, ...
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Bad input: the message names the field and the limit. */

@@ -1,0 +1,30 @@
+package dev.spc.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.grpc.Status;
+import org.junit.jupiter.api.Test;
+
+class SpcExceptionTest {
+  @Test
+  void aConnectionClosedUnderACall_isUnavailable_soThatSubmitsAreRetried() {
+    // What grpc-java's Netty transport reports when the coordinator dies as a call starts.
+    Throwable t = Status.UNKNOWN.withDescription("channel closed")
+        .withCause(new java.nio.channels.ClosedChannelException()).asRuntimeException();
+    SpcException e = SpcException.from(t);
+    assertInstanceOf(SpcException.Unavailable.class, e);
+    assertEquals(Status.Code.UNAVAILABLE, e.code());
+    assertEquals("connection to the coordinator closed (channel closed)", e.getMessage());
+  }
+
+  @Test
+  void anUnknownFailureFromTheServer_staysInternal() {
+    SpcException e = SpcException.from(Status.UNKNOWN.withDescription("boom").asRuntimeException());
+    assertInstanceOf(SpcException.Internal.class, e);
+    assertEquals(Status.Code.UNKNOWN, e.code());
+    assertInstanceOf(SpcException.Internal.class,
+        SpcException.from(Status.INTERNAL.withCause(new java.io.IOException("x")).asRuntimeException()),
+        "only UNKNOWN is reclassified");
+  }
+}
