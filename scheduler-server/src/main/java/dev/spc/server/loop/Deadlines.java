@@ -44,7 +44,7 @@ final class Deadlines {
     }
     f.dead++;
     if (f.dead > COMPACT_AT && f.dead * 2 > f.q.size()) {
-      f.q.removeIf(l -> !l.live);
+      f.q.removeIf(l -> !l.isLive());
       f.dead = 0;
     }
   }
@@ -53,14 +53,14 @@ final class Deadlines {
   void expire(long nowNanos, Consumer<LeaseRecord> expired) {
     while (!late.isEmpty() && late.peek().deadlineNanos - nowNanos <= 0) {
       LeaseRecord l = late.poll();
-      if (l.live) {
+      if (l.isLive()) {
         expired.accept(l); // ends it; ended() finds it no longer in late
       }
     }
     for (Fifo f : byMaxSeconds.values()) {
       while (!f.q.isEmpty()) {
         LeaseRecord head = f.q.peekFirst();
-        if (!head.live) {
+        if (!head.isLive()) {
           f.q.pollFirst();
           f.dead--;
         } else if (head.deadlineNanos - nowNanos <= 0) {

@@ -13,8 +13,10 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * Durable mode's bookkeeping: nothing a batch changed is acknowledged until it is on stable
- * storage.
+ * The one path every change, reply and send takes: nothing a batch changed is acknowledged until
+ * it is on stable storage. In memory ({@link Persistence#commitsAtOnce()}) everything counts as
+ * stored at once: replies and sends happen immediately and no stored row is built, so the state
+ * machine has one execution path and in-memory mode pays nothing for it.
  *
  * <p>During a batch the loop marks the jobs it changed and, instead of answering and sending,
  * records effects: replies, and the leases and stop orders for each worker. At the end of the
@@ -42,6 +44,8 @@ final class Durability {
   private record Waiting(long batch, List<Effect> effects) {}
 
   private final Persistence persistence;
+  private final boolean immediate;
+  private final Consumer<Effect> run;
   private final Map<Long, JobRecord> dirty = new LinkedHashMap<>();
   private final List<Long> purged = new ArrayList<>();
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
@@ -50,8 +54,11 @@ final class Durability {
   private boolean storageDown;
   private String storageError = "";
 
-  Durability(Persistence persistence) {
+  /** Changes go to {@code persistence}; effects, once their batch is stored, to {@code run}. */
+  Durability(Persistence persistence, Consumer<Effect> run) {
     this.persistence = persistence;
+    this.immediate = persistence.commitsAtOnce();
+    this.run = run;
   }
 
   boolean storageDown() {
@@ -62,8 +69,12 @@ final class Durability {
     return storageError;
   }
 
+  /** A reply that is given only once everything changed so far is stored. */
   @SuppressWarnings("unchecked")
   <T> Reply<T> defer(Reply<T> r) {
+    if (immediate) {
+      return r;
+    }
     return new Reply<>() {
       @Override
       public void ok(T value) {
@@ -82,21 +93,35 @@ final class Durability {
   }
 
   void changed(JobRecord job) {
-    dirty.put(job.seq, job);
+    if (!immediate) {
+      dirty.put(job.seq, job);
+    }
   }
 
   void forgotten(JobRecord job) {
-    dirty.remove(job.seq);
-    purged.add(job.seq);
+    if (!immediate) {
+      dirty.remove(job.seq);
+      purged.add(job.seq);
+    }
   }
 
+  /** Runs {@code action} once everything changed so far is stored. */
   void later(Runnable action) {
-    current.add(new Effect.Run(action));
+    effect(new Effect.Run(action));
   }
 
+  /** Sends these to the worker once everything changed so far is stored. */
   void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops, String confirmDrain,
       long resultsTaken) {
-    current.add(new Effect.Send(w, leases, stops, confirmDrain, resultsTaken));
+    effect(new Effect.Send(w, leases, stops, confirmDrain, resultsTaken));
+  }
+
+  private void effect(Effect e) {
+    if (immediate) {
+      run.accept(e);
+    } else {
+      current.add(e);
+    }
   }
 
   /**
@@ -104,7 +129,10 @@ final class Durability {
    * change state and record effects of its own (a shutdown returning held-back leases to pending,
    * a watcher told of that): those belong to the next batch, which stores them first.
    */
-  void endBatch(Function<JobRecord, StoredJob> row, Consumer<Effect> run) {
+  void endBatch(Function<JobRecord, StoredJob> row) {
+    if (immediate) {
+      return;
+    }
     List<Effect> effects = current;
     current = new ArrayList<>();
     if (!dirty.isEmpty() || !purged.isEmpty()) {
@@ -125,7 +153,7 @@ final class Durability {
   }
 
   /** Batches up to {@code upTo} are durable: their effects happen now, in order. */
-  void committed(long upTo, Consumer<Effect> run) {
+  void committed(long upTo) {
     storageDown = false;
     while (!waiting.isEmpty() && waiting.peekFirst().batch() <= upTo) {
       waiting.pollFirst().effects().forEach(run);

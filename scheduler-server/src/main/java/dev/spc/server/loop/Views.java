@@ -68,7 +68,7 @@ final class Views {
         .setUnsentLeases(w.heldBack.size())
         .setHost(w.host);
     for (LeaseRecord l : w.occupied.values()) {
-      if (l.live) {
+      if (l.isLive()) {
         b.addRunningJobIds(l.job.id);
       }
     }

@@ -56,17 +56,17 @@ class QueuesTest {
   @Test
   void deadlines_expireInOrderPerMaxSeconds_andSkipLeasesThatEnded() {
     Deadlines d = new Deadlines();
-    LeaseRecord a = new LeaseRecord(1, null, null, 5, 5_000, true);
-    LeaseRecord b = new LeaseRecord(2, null, null, 5, 6_000, true);
-    LeaseRecord c = new LeaseRecord(3, null, null, 1, 2_000, true);
+    LeaseRecord a = LeaseRecord.live(1, null, null, 5, 5_000);
+    LeaseRecord b = LeaseRecord.live(2, null, null, 5, 6_000);
+    LeaseRecord c = LeaseRecord.live(3, null, null, 1, 2_000);
     d.add(a);
     d.add(b);
     d.add(c);
-    a.live = false;
+    a.stop();
     d.ended(a);
     List<Long> expired = new ArrayList<>();
     d.expire(5_500, l -> {
-      l.live = false;
+      l.stop();
       d.ended(l);
       expired.add(l.id);
     });

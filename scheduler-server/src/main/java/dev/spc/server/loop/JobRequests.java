@@ -1,0 +1,253 @@
+package dev.spc.server.loop;
+
+import dev.spc.common.Log;
+import dev.spc.proto.CancelJobResponse;
+import dev.spc.proto.DoneReason;
+import dev.spc.proto.Job;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.JobState;
+import dev.spc.proto.ListJobsRequest;
+import dev.spc.proto.ListJobsResponse;
+import dev.spc.proto.ListWorkersResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What clients ask of jobs: add (rules 1, 14; idempotency and capacity), status (rule 3), cancel
+ * (rule 4), listing, the workers list and the counters.
+ */
+final class JobRequests {
+  private static final Log log = Log.get("coordinator");
+  static final int MAX_PAGE_SIZE = 1000;
+  static final int DEFAULT_PAGE_SIZE = 100;
+  static final int LIST_SCAN_LIMIT = 100_000;
+
+  private final CoordinatorConfig cfg;
+  private final Clock clock;
+  private final SpecValidator validator;
+  private final Durability commits;
+  private final JobTable jobs;
+  private final WorkerRegistry workers;
+  private final LeaseTable leases;
+  private final WorkerOutbox outbox;
+  private final Runnable wakeDispatch;
+
+  JobRequests(CoordinatorConfig cfg, Clock clock, Durability commits, JobTable jobs,
+      WorkerRegistry workers, LeaseTable leases, WorkerOutbox outbox, Runnable wakeDispatch) {
+    this.cfg = cfg;
+    this.clock = clock;
+    this.validator = new SpecValidator(cfg);
+    this.commits = commits;
+    this.jobs = jobs;
+    this.workers = workers;
+    this.leases = leases;
+    this.outbox = outbox;
+    this.wakeDispatch = wakeDispatch;
+  }
+
+  /** Refuses a write while the storage is down; true if refused. */
+  private boolean refuseWrite(Reply<?> reply) {
+    if (commits.storageDown()) {
+      reply.fail(Failure.unavailable("storage unavailable: " + commits.storageError()
+          + "; retry when it recovers"));
+      return true;
+    }
+    return false;
+  }
+
+  void submit(List<JobSpec> specs, boolean batch, String batchKey, boolean shuttingDown,
+      Reply<List<String>> reply) {
+    if (shuttingDown) {
+      reply.fail(Failure.unavailable(ShutdownHandshake.STOPPING));
+      return;
+    }
+    if (refuseWrite(reply)) {
+      return;
+    }
+    if (batch && specs.isEmpty()) {
+      reply.fail(Failure.invalid("jobs must not be empty"));
+      return;
+    }
+    if (batchKey.length() > SpecValidator.MAX_IDEMPOTENCY_KEY) {
+      reply.fail(Failure.invalid("idempotency_key is " + batchKey.length() + " characters, limit "
+          + SpecValidator.MAX_IDEMPOTENCY_KEY));
+      return;
+    }
+    List<String> first = batchKey.isEmpty() ? null : jobs.batch(batchKey);
+    if (first != null) {
+      if (first.size() != specs.size()) {
+        reply.fail(Failure.invalid("idempotency_key '" + SpecValidator.shorten(batchKey)
+            + "' was used for a batch of " + first.size() + " jobs, this one has " + specs.size()));
+      } else {
+        reply.ok(first);
+      }
+      return;
+    }
+    if (specs.size() > cfg.maxBatchSize()) {
+      reply.fail(Failure.invalid(
+          "jobs has " + specs.size() + " specs, limit " + cfg.maxBatchSize() + " per batch"));
+      return;
+    }
+    int fresh = 0;
+    Set<String> keysInBatch = null;
+    for (int i = 0; i < specs.size(); i++) {
+      JobSpec spec = specs.get(i);
+      String problem = validator.check(batch ? "jobs[" + i + "]" : "job", spec);
+      if (problem != null) {
+        reply.fail(Failure.invalid(problem));
+        return;
+      }
+      String key = spec.getIdempotencyKey();
+      if (key.isEmpty()) {
+        fresh++;
+      } else if (jobs.idOfKey(key) == null) {
+        if (keysInBatch == null) {
+          keysInBatch = new HashSet<>();
+        }
+        if (keysInBatch.add(key)) {
+          fresh++;
+        }
+      }
+    }
+    int pending = jobs.pendingCount();
+    if (pending + fresh > cfg.maxPendingJobs()) {
+      reply.fail(new Failure(Failure.Code.RESOURCE_EXHAUSTED, "pending queue is full: "
+          + pending + " jobs pending, capacity " + cfg.maxPendingJobs()
+          + (fresh > 1 ? ", batch adds " + fresh : "")));
+      return;
+    }
+    Instant now = clock.now();
+    List<String> out = new ArrayList<>(specs.size());
+    for (JobSpec spec : specs) {
+      String key = spec.getIdempotencyKey();
+      String existing = key.isEmpty() ? null : jobs.idOfKey(key);
+      out.add(existing != null ? existing : jobs.add(spec, now, batchKey, out.size()).id);
+    }
+    wakeDispatch.run();
+    if (!batchKey.isEmpty()) {
+      jobs.addBatch(batchKey, out, now);
+    }
+    reply.ok(out);
+  }
+
+  void get(String id, Reply<Job> reply) {
+    Long seq = jobs.ids().parse(id);
+    if (seq == null) {
+      reply.fail(Failure.invalid(JobIds.malformed("job_id", id)));
+      return;
+    }
+    JobRecord job = jobs.get(seq);
+    reply.ok(job == null ? Views.unknown(id) : Views.job(job, workers.perType()));
+  }
+
+  /** Rule 4: at once at the coordinator; a running job's worker is told to stop it. */
+  void cancel(String id, Reply<CancelJobResponse> reply) {
+    Long seq = jobs.ids().parse(id);
+    if (seq == null) {
+      reply.fail(Failure.invalid(JobIds.malformed("job_id", id)));
+      return;
+    }
+    JobRecord job = jobs.get(seq);
+    if (job == null) {
+      reply.ok(CancelJobResponse.newBuilder().setState(JobState.JOB_STATE_UNKNOWN).build());
+      return;
+    }
+    if (!job.isDone() && refuseWrite(reply)) {
+      return;
+    }
+    if (job.state == JobState.JOB_STATE_RUNNING) {
+      if (job.lease != null) {
+        leases.stop(job.lease);
+        outbox.stop(job.lease.worker, job.lease.id, "cancelled");
+      } else {
+        // Running before a restart and not reported yet: no lease to stop now. When its agent
+        // reports the lease, the job is done here, so the agent is told to stop it (reconcile)
+        // and what it reports about it is ignored.
+        log.info("cancelled a job awaiting re-adoption", "job", job.id);
+      }
+    }
+    jobs.finish(job, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);
+    reply.ok(CancelJobResponse.newBuilder().setState(job.state).setDoneReason(job.reason).build());
+  }
+
+  void list(ListJobsRequest req, Reply<ListJobsResponse> reply) {
+    int size = req.getPageSize();
+    if (size < 0 || size > MAX_PAGE_SIZE) {
+      reply.fail(Failure.invalid(
+          "page_size must be between 0 and " + MAX_PAGE_SIZE + ", got " + size));
+      return;
+    }
+    if (size == 0) {
+      size = DEFAULT_PAGE_SIZE;
+    }
+    JobState filter = req.getState();
+    if (filter == JobState.UNRECOGNIZED || filter == JobState.JOB_STATE_UNKNOWN) {
+      reply.fail(Failure.invalid("state must be PENDING, RUNNING, DONE or unspecified, got "
+          + req.getStateValue()));
+      return;
+    }
+    long from = 0;
+    if (!req.getPageToken().isEmpty()) {
+      try {
+        from = Long.parseLong(req.getPageToken());
+      } catch (NumberFormatException e) {
+        from = -1;
+      }
+      if (from < 0) {
+        reply.fail(Failure.invalid("page_token is malformed: use next_page_token of the previous page"));
+        return;
+      }
+    }
+    ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
+    // Sequences are dense apart from forgotten jobs: walk them in order, probing the table.
+    int scanned = 0;
+    int taken = 0;
+    for (long seq = Math.max(from, 1); seq < jobs.nextSeq(); seq++) {
+      if (taken == size || scanned == LIST_SCAN_LIMIT) {
+        out.setNextPageToken(Long.toString(seq));
+        break;
+      }
+      scanned++;
+      JobRecord job = jobs.get(seq);
+      if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)) {
+        out.addJobs(Views.job(job, workers.perType()));
+        taken++;
+      }
+    }
+    reply.ok(out.build());
+  }
+
+  void listWorkers(Reply<ListWorkersResponse> reply) {
+    ListWorkersResponse.Builder out = ListWorkersResponse.newBuilder();
+    for (WorkerRecord w : workers.all()) {
+      out.addWorkers(Views.worker(w));
+    }
+    reply.ok(out.build());
+  }
+
+  dev.spc.proto.Stats stats(int waiters) {
+    int slots = 0;
+    int busy = 0;
+    for (WorkerRecord w : workers.all()) {
+      slots += w.slots;
+      busy += w.occupied.size();
+    }
+    return dev.spc.proto.Stats.newBuilder()
+        .setPending(jobs.pendingCount())
+        .setRunning(jobs.runningCount())
+        .setDone(jobs.doneTotal())
+        .setDoneDone(jobs.done(DoneReason.DONE_REASON_DONE))
+        .setDoneTimeout(jobs.done(DoneReason.DONE_REASON_TIMEOUT))
+        .setDoneCancelled(jobs.done(DoneReason.DONE_REASON_CANCELLED))
+        .setDoneCrashed(jobs.done(DoneReason.DONE_REASON_CRASHED))
+        .setSubmittedTotal(jobs.submittedTotal())
+        .setWorkers(workers.size())
+        .setSlots(slots)
+        .setBusySlots(busy)
+        .setWaiters(waiters)
+        .build();
+  }
+}

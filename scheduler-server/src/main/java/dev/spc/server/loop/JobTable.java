@@ -1,0 +1,331 @@
+package dev.spc.server.loop;
+
+import com.google.protobuf.ByteString;
+import dev.spc.proto.DoneReason;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.JobState;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every job the coordinator holds, its pending queues, counters and idempotency keys, and the one
+ * writer of job state: every change of a job's state goes through {@link #transition}, which
+ * checks it against {@link #TABLE} and keeps the counters, the store, the waiters and the
+ * watchers in step.
+ *
+ * <p>Retention: done jobs are kept in the order they finished and forgotten when too many or too
+ * old (their ids then read UNKNOWN); batch idempotency keys expire with the same age.
+ */
+final class JobTable {
+  /** What happens to a job. */
+  enum Event {
+    /** Leased to a worker. */
+    LEASE,
+    /** Its lease never reached the worker (held back by flow control when the worker left). */
+    RETURN,
+    /** Its outcome is decided (rule 12: the first one is final; later ones are ignored). */
+    FINISH
+  }
+
+  /** The allowed transitions: from state, on event, to state. Anything else is a bug. */
+  static final Map<JobState, Map<Event, JobState>> TABLE = table();
+
+  private static Map<JobState, Map<Event, JobState>> table() {
+    Map<JobState, Map<Event, JobState>> t = new EnumMap<>(JobState.class);
+    t.put(JobState.JOB_STATE_PENDING, new EnumMap<>(Map.of(
+        Event.LEASE, JobState.JOB_STATE_RUNNING,
+        Event.FINISH, JobState.JOB_STATE_DONE)));
+    t.put(JobState.JOB_STATE_RUNNING, new EnumMap<>(Map.of(
+        Event.RETURN, JobState.JOB_STATE_PENDING,
+        Event.FINISH, JobState.JOB_STATE_DONE)));
+    return t;
+  }
+
+  /** Told of every change of a job's state (after the table is updated). */
+  interface Observer {
+    void stateChanged(JobRecord job);
+
+    void done(JobRecord job);
+  }
+
+  private final CoordinatorConfig cfg;
+  private final Clock clock;
+  private final JobIds ids;
+  private final Durability commits;
+  private final Observer observer;
+
+  private final Map<Long, JobRecord> jobs = new HashMap<>();
+  private final Map<String, PendingQueue> pendingByType = new HashMap<>();
+  private int pendingCount;
+  private int runningCount;
+  private long submittedTotal;
+  /** Done jobs by {@link DoneReason} number. */
+  private final long[] doneByReason = new long[DoneReason.values().length];
+  private final Map<String, String> idempotency = new HashMap<>();
+  /** Batches by idempotency key, oldest first (for retention). */
+  private final LinkedHashMap<String, BatchEntry> batchKeys = new LinkedHashMap<>();
+  /** Done jobs in the order they finished, for forgetting the oldest. */
+  private final ArrayDeque<JobRecord> doneOrder = new ArrayDeque<>();
+  private long nextSeq = 1;
+
+  record BatchEntry(List<String> ids, Instant at) {}
+
+  JobTable(CoordinatorConfig cfg, Clock clock, JobIds ids, Durability commits, Observer observer) {
+    this.cfg = cfg;
+    this.clock = clock;
+    this.ids = ids;
+    this.commits = commits;
+    this.observer = observer;
+  }
+
+  JobIds ids() {
+    return ids;
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  JobRecord get(long seq) {
+    return jobs.get(seq);
+  }
+
+  boolean contains(JobRecord job) {
+    return jobs.get(job.seq) == job;
+  }
+
+  /** The job of an existing idempotency key, or null. */
+  String idOfKey(String key) {
+    return idempotency.get(key);
+  }
+
+  /** The ids of an earlier batch with this key, or null. */
+  List<String> batch(String key) {
+    BatchEntry e = batchKeys.get(key);
+    return e == null ? null : e.ids();
+  }
+
+  /** Sequences run from 1 to below this, with gaps where jobs were forgotten. */
+  long nextSeq() {
+    return nextSeq;
+  }
+
+  /** The best pending queue of these types for a worker: the one whose head runs first. */
+  PendingQueue bestQueue(List<String> types) {
+    PendingQueue best = null;
+    JobRecord bestHead = null;
+    for (String type : types) {
+      PendingQueue q = pendingByType.get(type);
+      JobRecord head = q == null ? null : q.peek();
+      if (head != null && (bestHead == null || JobRecord.ORDER.compare(head, bestHead) < 0)) {
+        best = q;
+        bestHead = head;
+      }
+    }
+    return best;
+  }
+
+  int pendingCount() {
+    return pendingCount;
+  }
+
+  int runningCount() {
+    return runningCount;
+  }
+
+  long submittedTotal() {
+    return submittedTotal;
+  }
+
+  long done(DoneReason reason) {
+    return doneByReason[reason.getNumber()];
+  }
+
+  long doneTotal() {
+    long n = 0;
+    for (long d : doneByReason) {
+      n += d;
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** A new pending job (rule 1). */
+  JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex) {
+    long seq = nextSeq++;
+    JobRecord job = new JobRecord(seq, ids.format(seq), spec, now);
+    if (!batchKey.isEmpty()) {
+      job.batchKey = batchKey;
+      job.batchIndex = batchIndex;
+    }
+    jobs.put(seq, job);
+    commits.changed(job);
+    enqueue(job);
+    submittedTotal++;
+    if (!spec.getIdempotencyKey().isEmpty()) {
+      idempotency.put(spec.getIdempotencyKey(), job.id);
+    }
+    return job;
+  }
+
+  void addBatch(String key, List<String> batchIds, Instant now) {
+    batchKeys.put(key, new BatchEntry(List.copyOf(batchIds), now));
+    while (batchKeys.size() > cfg.maxDoneJobs()) {
+      batchKeys.pollFirstEntry();
+    }
+  }
+
+  /** Takes the head of {@code queue} to lease it: it is RUNNING on {@code worker} from now. */
+  JobRecord lease(PendingQueue queue, String worker) {
+    JobRecord job = queue.poll();
+    started(job, worker);
+    return job;
+  }
+
+  /** The job, taken from its queue, runs on {@code worker} from now. */
+  void started(JobRecord job, String worker) {
+    transition(job, Event.LEASE);
+    job.worker = worker;
+    job.startedAt = clock.now();
+    commits.changed(job);
+    observer.stateChanged(job);
+  }
+
+  /** A lease that never reached its worker: the job is pending again. */
+  void returnToPending(JobRecord job) {
+    transition(job, Event.RETURN);
+    job.worker = "";
+    job.startedAt = null;
+    job.lease = null;
+    commits.changed(job);
+    observer.stateChanged(job);
+  }
+
+  /**
+   * Decides the job's outcome; false (and nothing changes) if it already has one: rule 12, the
+   * first terminal outcome is final.
+   */
+  boolean finish(JobRecord job, DoneReason reason, String error, ByteString result) {
+    if (job.isDone()) {
+      return false;
+    }
+    transition(job, Event.FINISH);
+    doneByReason[reason.getNumber()]++;
+    job.reason = reason;
+    job.error = error;
+    if (result != null) {
+      job.result = result;
+    }
+    job.finishedAt = clock.now();
+    commits.changed(job);
+    observer.done(job);
+    observer.stateChanged(job);
+    doneOrder.add(job);
+    if (doneOrder.size() > cfg.maxDoneJobs()) {
+      forget(doneOrder.poll());
+    }
+    return true;
+  }
+
+  /** Something about a job besides its state changed (output of a stopped job): store it. */
+  void touched(JobRecord job) {
+    commits.changed(job);
+  }
+
+  /** The one place a job's state changes: checked against {@link #TABLE}, counters kept. */
+  private void transition(JobRecord job, Event event) {
+    JobState from = job.state;
+    JobState to = next(from, event);
+    if (to == null) {
+      throw new IllegalStateException("job " + job.id + ": " + event + " is not allowed in " + from);
+    }
+    switch (from) {
+      case JOB_STATE_PENDING -> {
+        pendingCount--;
+        if (event != Event.LEASE) {
+          PendingQueue q = pendingByType.get(job.spec.getType());
+          if (q != null) {
+            q.removed(); // still in its queue: skipped when reached
+          }
+        }
+      }
+      case JOB_STATE_RUNNING -> runningCount--;
+      default -> { }
+    }
+    job.state = to;
+    switch (to) {
+      case JOB_STATE_PENDING -> {
+        pendingByType.computeIfAbsent(job.spec.getType(), t -> new PendingQueue()).add(job);
+        pendingCount++;
+      }
+      case JOB_STATE_RUNNING -> runningCount++;
+      default -> { }
+    }
+  }
+
+  /** The state {@code event} takes a job in {@code from} to, or null if it is not allowed. */
+  static JobState next(JobState from, Event event) {
+    Map<Event, JobState> row = TABLE.get(from);
+    return row == null ? null : row.get(event);
+  }
+
+  private void enqueue(JobRecord job) {
+    pendingByType.computeIfAbsent(job.spec.getType(), t -> new PendingQueue()).add(job);
+    pendingCount++;
+  }
+
+  // ------------------------------------------------------------------ retention
+
+  /** Forgets done jobs and batch keys older than the retention age. */
+  void expireOlderThan(Instant oldest) {
+    while (!doneOrder.isEmpty() && doneOrder.peekFirst().finishedAt.isBefore(oldest)) {
+      forget(doneOrder.pollFirst());
+    }
+    while (!batchKeys.isEmpty() && batchKeys.firstEntry().getValue().at().isBefore(oldest)) {
+      batchKeys.pollFirstEntry();
+    }
+  }
+
+  /** Retention: an old done job is dropped; its id reads UNKNOWN from now on. */
+  private void forget(JobRecord job) {
+    jobs.remove(job.seq);
+    commits.forgotten(job);
+    String key = job.spec.getIdempotencyKey();
+    if (!key.isEmpty() && job.id.equals(idempotency.get(key))) {
+      idempotency.remove(key);
+    }
+    doneByReason[job.reason.getNumber()]--;
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  /**
+   * A job as the store held it, in its stored state (not a transition: this is how it was).
+   * Done jobs must be handed to {@link #restoreDone} in the order they finished.
+   */
+  void restore(JobRecord j) {
+    jobs.put(j.seq, j);
+    nextSeq = Math.max(nextSeq, j.seq + 1);
+    submittedTotal++;
+    if (!j.spec.getIdempotencyKey().isEmpty()) {
+      idempotency.put(j.spec.getIdempotencyKey(), j.id);
+    }
+    switch (j.state) {
+      case JOB_STATE_PENDING -> enqueue(j);
+      case JOB_STATE_RUNNING -> runningCount++;
+      default -> doneByReason[j.reason.getNumber()]++;
+    }
+  }
+
+  void restoreDone(List<JobRecord> doneInOrder) {
+    doneOrder.addAll(doneInOrder);
+  }
+
+  void restoreBatch(String key, List<String> batchIds, Instant at) {
+    batchKeys.put(key, new BatchEntry(batchIds, at));
+  }
+}

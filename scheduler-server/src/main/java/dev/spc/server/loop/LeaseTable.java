@@ -1,0 +1,90 @@
+package dev.spc.server.loop;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Every lease that holds a slot, by id, with the deadlines of the live ones. A lease is created
+ * LIVE (granted or re-adopted) or FOREIGN (reported by an agent, unknown here); a LIVE one becomes
+ * STOPPING when its job ends at the coordinator; any is removed when its slot is free again.
+ *
+ * <p>Lease ids: the incarnation's start time in milliseconds times a million, plus a counter. A
+ * later incarnation starts above every id an earlier one could have issued (a million leases per
+ * millisecond), so an id is never reused.
+ */
+final class LeaseTable {
+  private final Map<Long, LeaseRecord> byId = new HashMap<>();
+  private final Deadlines deadlines = new Deadlines();
+  private final long base;
+  private long nextSeq = 1;
+
+  LeaseTable(long startMillis) {
+    this.base = startMillis * 1_000_000L;
+  }
+
+  /** A new live lease of {@code job} on {@code w}, holding one of its slots. */
+  LeaseRecord grant(JobRecord job, WorkerRecord w, int maxSeconds, long deadlineNanos) {
+    return add(LeaseRecord.live(base + nextSeq++, job, w, maxSeconds, deadlineNanos));
+  }
+
+  /** A lease from before a restart, live again with the id it had. */
+  LeaseRecord adopt(long id, JobRecord job, WorkerRecord w, int maxSeconds, long deadlineNanos) {
+    return add(LeaseRecord.live(id, job, w, maxSeconds, deadlineNanos));
+  }
+
+  /** A lease an agent runs that is not (or no longer) one of ours: it holds a slot until stopped. */
+  LeaseRecord foreign(long id, WorkerRecord w) {
+    LeaseRecord l = LeaseRecord.foreign(id, w);
+    w.occupied.put(id, l);
+    return l;
+  }
+
+  private LeaseRecord add(LeaseRecord l) {
+    byId.put(l.id, l);
+    l.worker.occupied.put(l.id, l);
+    l.job.lease = l;
+    deadlines.add(l);
+    return l;
+  }
+
+  LeaseRecord get(long id) {
+    return byId.get(id);
+  }
+
+  /** The lease no longer carries its job (LIVE to STOPPING): its deadline is void. */
+  void stop(LeaseRecord l) {
+    if (l.stop()) {
+      deadlines.ended(l);
+    }
+  }
+
+  /** The slot is free again: the lease is gone from the table and from its worker. */
+  void release(LeaseRecord l) {
+    byId.remove(l.id, l); // a foreign lease is not in the table, even if its id is someone's
+    l.worker.occupied.remove(l.id, l);
+  }
+
+  /** The worker left: its leases are forgotten (the caller has decided their jobs' fate). */
+  void releaseAll(WorkerRecord w) {
+    for (LeaseRecord l : w.occupied.values()) {
+      byId.remove(l.id, l);
+    }
+    w.occupied.clear();
+  }
+
+  /** Hands every live lease whose deadline is at or before {@code nowNanos} to {@code expired}. */
+  void expire(long nowNanos, Consumer<LeaseRecord> expired) {
+    deadlines.expire(nowNanos, expired);
+  }
+
+  int liveCount() {
+    int n = 0;
+    for (LeaseRecord l : byId.values()) {
+      if (l.isLive()) {
+        n++;
+      }
+    }
+    return n;
+  }
+}

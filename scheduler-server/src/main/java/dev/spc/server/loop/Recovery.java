@@ -1,0 +1,126 @@
+package dev.spc.server.loop;
+
+import dev.spc.common.Log;
+import dev.spc.proto.DoneReason;
+import dev.spc.proto.Job;
+import dev.spc.proto.store.StoredJob;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * After a restart: rebuilds the jobs from what the store held. Jobs that were running are
+ * orphans until their agent reports their lease (re-adopted, with what is left of their run
+ * time) or the reconnect grace ends (then they end CRASHED, "coordinator restarted").
+ */
+final class Recovery {
+  private static final Log log = Log.get("coordinator");
+
+  private record Orphan(JobRecord job, long leaseId, int maxSeconds) {}
+
+  private final CoordinatorConfig cfg;
+  private final Clock clock;
+  private final JobTable jobs;
+  private final LeaseTable leases;
+  private final WorkerRegistry workers;
+  /** Jobs that were running, by lease id, until their agent reports them. */
+  private final Map<Long, Orphan> orphans = new HashMap<>();
+  private long graceEndsNanos;
+
+  Recovery(CoordinatorConfig cfg, Clock clock, JobTable jobs, LeaseTable leases,
+      WorkerRegistry workers) {
+    this.cfg = cfg;
+    this.clock = clock;
+    this.jobs = jobs;
+    this.leases = leases;
+    this.workers = workers;
+  }
+
+  /** Rebuilds the state from the stored rows (in sequence order); true if there were any. */
+  boolean recover(List<StoredJob> rows) {
+    if (rows.isEmpty()) {
+      return false;
+    }
+    List<JobRecord> done = new ArrayList<>();
+    Map<String, TreeMap<Integer, JobRecord>> batches = new HashMap<>();
+    for (StoredJob row : rows) {
+      Job p = row.getJob();
+      Long seq = jobs.ids().parse(p.getJobId());
+      if (seq == null || seq < 0) {
+        log.warn("skipped a stored job with a foreign id", "job", p.getJobId());
+        continue;
+      }
+      JobRecord j = new JobRecord(seq, p.getJobId(), p.getSpec(), instant(p.getSubmittedAt()));
+      j.state = p.getState();
+      j.reason = p.getDoneReason();
+      j.worker = p.getWorker();
+      j.error = p.getError();
+      j.result = p.getResult();
+      j.outputTail = p.getOutputTail();
+      j.exitCode = p.hasExitCode() ? p.getExitCode() : null;
+      j.startedAt = p.hasStartedAt() ? instant(p.getStartedAt()) : null;
+      j.finishedAt = p.hasFinishedAt() ? instant(p.getFinishedAt()) : null;
+      if (!row.getBatchKey().isEmpty()) {
+        j.batchKey = row.getBatchKey();
+        j.batchIndex = row.getBatchIndex();
+        batches.computeIfAbsent(j.batchKey, k -> new TreeMap<>()).put(j.batchIndex, j);
+      }
+      jobs.restore(j);
+      switch (j.state) {
+        case JOB_STATE_PENDING -> { }
+        case JOB_STATE_RUNNING -> orphans.put(row.getLeaseId(),
+            new Orphan(j, row.getLeaseId(), row.getMaxSeconds()));
+        default -> done.add(j);
+      }
+    }
+    for (var e : batches.entrySet()) {
+      List<String> batchIds = new ArrayList<>();
+      e.getValue().values().forEach(j -> batchIds.add(j.id));
+      jobs.restoreBatch(e.getKey(), batchIds, e.getValue().firstEntry().getValue().submittedAt);
+    }
+    done.sort((a, b) -> a.finishedAt.compareTo(b.finishedAt));
+    jobs.restoreDone(done);
+    graceEndsNanos = clock.nanos() + cfg.reconnectGrace().toNanos();
+    log.info("recovered", "pending", jobs.pendingCount(), "running", jobs.runningCount(),
+        "done", done.size(), "reconnect_grace_ms", cfg.reconnectGrace().toMillis());
+    return true;
+  }
+
+  private static Instant instant(com.google.protobuf.Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  }
+
+  /**
+   * A lease from before the restart, reported by the worker it was granted to: it is live again,
+   * with the same id and what is left of its run time. False if it is no such lease (or its job
+   * was done meanwhile, by a cancel).
+   */
+  boolean adopt(WorkerRecord w, long leaseId) {
+    Orphan o = orphans.get(leaseId);
+    if (o == null || !o.job().worker.equals(w.name) || o.job().isDone()) {
+      return false;
+    }
+    orphans.remove(leaseId);
+    Instant started = o.job().startedAt == null ? clock.now() : o.job().startedAt;
+    long ranNanos = java.time.Duration.between(started, clock.now()).toNanos();
+    long leftNanos = Math.max(0, o.maxSeconds() * 1_000_000_000L - ranNanos);
+    leases.adopt(leaseId, o.job(), w, o.maxSeconds(), clock.nanos() + leftNanos);
+    workers.taken(w);
+    log.info("lease re-adopted", "worker", w.name, "job", o.job().id, "lease", leaseId);
+    return true;
+  }
+
+  /** At the end of the reconnect grace, jobs nobody reported end CRASHED. */
+  void tick(long nowNanos) {
+    if (!orphans.isEmpty() && nowNanos - graceEndsNanos >= 0) {
+      log.info("reconnect grace over", "unclaimed_jobs", orphans.size());
+      for (Orphan o : List.copyOf(orphans.values())) {
+        jobs.finish(o.job(), DoneReason.DONE_REASON_CRASHED, "coordinator restarted", null);
+      }
+      orphans.clear();
+    }
+  }
+}
