@@ -221,63 +221,73 @@ public final class WorkerAgent implements AutoCloseable {
     if (s != session) {
       return;
     }
-    switch (m.getKindCase()) {
-      case REGISTERED -> {
-        registered = true;
-        attempt = 0;
-        disconnectedSinceNanos = 0;
-        if (m.getRegistered().getReconnectGraceMs() > 0) {
-          reconnectGraceMs = m.getRegistered().getReconnectGraceMs();
-        }
-        if (m.getRegistered().getHeartbeatTimeoutMs() > 0) {
-          heartbeatTimeoutMs = m.getRegistered().getHeartbeatTimeoutMs();
-        }
-        long interval = Math.max(10, m.getRegistered().getHeartbeatIntervalMs());
-        if (transport != null) {
-          transport.userTimeout(silenceAllowed(interval, heartbeatTimeoutMs));
-        }
-        if (!everRegistered) {
-          log.info("registered", "worker", name, "coordinator", target, "slots", slots,
-              "types", String.join(",", handlers.keySet()));
-        } else {
-          log.info("reconnected", "worker", name, "coordinator", target,
-              "held_leases", state.heldLeases().size());
-        }
-        everRegistered = true;
-        if (heartbeats != null) {
-          heartbeats.cancel(false);
-        }
-        heartbeats = agentThread.scheduleAtFixedRate(this::heartbeat, interval, interval,
-            TimeUnit.MILLISECONDS);
-        state.connected(true); // a draining agent said so in its Register: no lease comes
-      }
-      case LEASES -> state.start(m.getLeases().getLeasesList(), handlers, closing);
-      case STOP_JOBS -> state.stop(m.getStopJobs().getStopsList());
-      case STOP_WORKER -> {
-        String why = "worker " + name + " stopped by the coordinator (" + m.getStopWorker().getReason() + ")";
-        if (m.getStopWorker().getDrain()) {
-          // Also the confirmation of our own drain: every lease granted before it has arrived.
-          drainConfirmed = true;
-          beginDrain(AgentExit.Reason.STOPPED, why);
-        } else {
-          finish(AgentExit.Reason.STOPPED, why);
-        }
-      }
-      case RESULTS_TAKEN -> state.resultsTaken(m.getResultsTaken().getUpToSeq());
-      case COORDINATOR_STOPPING -> {
-        // Everything sent before our half-close is taken; what finishes later waits for the
-        // next stream. Jobs keep running.
-        state.flushResults();
-        log.info("coordinator stopping; will reconnect", "worker", name, "coordinator", target,
-            "running_jobs", state.heldLeases().size());
-        halfClosed = true;
-        try {
-          out.onCompleted();
-        } catch (RuntimeException e) {
-          // the stream is gone already
-        }
-      }
-      case KIND_NOT_SET -> log.warn("empty message from coordinator");
+    // A switch expression: a new kind in the protocol is a compile error here, never ignored.
+    Runnable handle = switch (m.getKindCase()) {
+      case REGISTERED -> () -> onRegistered(m.getRegistered());
+      case LEASES -> () -> state.start(m.getLeases().getLeasesList(), handlers, closing);
+      case STOP_JOBS -> () -> state.stop(m.getStopJobs().getStopsList());
+      case STOP_WORKER -> () -> onStopWorker(m.getStopWorker());
+      case RESULTS_TAKEN -> () -> state.resultsTaken(m.getResultsTaken().getUpToSeq());
+      case COORDINATOR_STOPPING -> this::onCoordinatorStopping;
+      case KIND_NOT_SET -> () -> log.warn("empty message from coordinator");
+    };
+    handle.run();
+  }
+
+  private void onRegistered(dev.spc.proto.Registered r) {
+    registered = true;
+    attempt = 0;
+    disconnectedSinceNanos = 0;
+    if (r.getReconnectGraceMs() > 0) {
+      reconnectGraceMs = r.getReconnectGraceMs();
+    }
+    if (r.getHeartbeatTimeoutMs() > 0) {
+      heartbeatTimeoutMs = r.getHeartbeatTimeoutMs();
+    }
+    long interval = Math.max(10, r.getHeartbeatIntervalMs());
+    if (transport != null) {
+      transport.userTimeout(silenceAllowed(interval, heartbeatTimeoutMs));
+    }
+    if (!everRegistered) {
+      log.info("registered", "worker", name, "coordinator", target, "slots", slots,
+          "types", String.join(",", handlers.keySet()));
+    } else {
+      log.info("reconnected", "worker", name, "coordinator", target,
+          "held_leases", state.heldLeases().size());
+    }
+    everRegistered = true;
+    if (heartbeats != null) {
+      heartbeats.cancel(false);
+    }
+    heartbeats = agentThread.scheduleAtFixedRate(this::heartbeat, interval, interval,
+        TimeUnit.MILLISECONDS);
+    state.connected(true); // a draining agent said so in its Register: no lease comes
+  }
+
+  private void onStopWorker(dev.spc.proto.StopWorker stop) {
+    String why = "worker " + name + " stopped by the coordinator (" + stop.getReason() + ")";
+    if (stop.getDrain()) {
+      // Also the confirmation of our own drain: every lease granted before it has arrived.
+      drainConfirmed = true;
+      beginDrain(AgentExit.Reason.STOPPED, why);
+    } else {
+      finish(AgentExit.Reason.STOPPED, why);
+    }
+  }
+
+  /**
+   * Everything sent before our half-close is taken; what finishes later waits for the next
+   * stream. Jobs keep running.
+   */
+  private void onCoordinatorStopping() {
+    state.flushResults();
+    log.info("coordinator stopping; will reconnect", "worker", name, "coordinator", target,
+        "running_jobs", state.heldLeases().size());
+    halfClosed = true;
+    try {
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      // the stream is gone already
     }
   }
 

@@ -53,36 +53,33 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
     if (m.hasHeartbeat()) {
       lastHeardAt = clock.now();
     }
-    switch (m.getKindCase()) {
+    WorkerMessage.KindCase kind = m.getKindCase();
+    if (!registered && kind != WorkerMessage.KindCase.REGISTER
+        && kind != WorkerMessage.KindCase.KIND_NOT_SET) {
+      loop.post(new Msg.WorkerProtocolError(this, "the first message must be Register, got " + kind));
+      return;
+    }
+    // A switch expression: a new kind in the protocol is a compile error here, never ignored.
+    Msg msg = switch (kind) {
       case REGISTER -> {
         if (registered) {
-          loop.post(new Msg.WorkerProtocolError(this, "a second Register on the same stream"));
-          return;
+          yield new Msg.WorkerProtocolError(this, "a second Register on the same stream");
         }
         registered = true;
-        loop.post(new Msg.WorkerRegister(this, m.getRegister()));
+        yield new Msg.WorkerRegister(this, m.getRegister());
       }
-      case HEARTBEAT, RESULTS, STUCK, UPDATES, DRAINING -> {
-        if (!registered) {
-          loop.post(new Msg.WorkerProtocolError(this,
-              "the first message must be Register, got " + m.getKindCase()));
-          return;
-        }
-        switch (m.getKindCase()) {
-          case HEARTBEAT -> {
-            // An idle agent's heartbeat only proves liveness, which lastHeardNanos records; one
-            // naming running leases goes to the loop to be checked against the live ones.
-            if (m.getHeartbeat().getRunningLeaseIdsCount() > 0) {
-              loop.post(new Msg.WorkerHeartbeat(this, m.getHeartbeat()));
-            }
-          }
-          case RESULTS -> loop.post(new Msg.WorkerResults(this, m.getResults()));
-          case UPDATES -> loop.post(new Msg.WorkerUpdates(this, m.getUpdates()));
-          case DRAINING -> loop.post(new Msg.WorkerDraining(this));
-          default -> loop.post(new Msg.WorkerStuck(this, m.getStuck()));
-        }
-      }
-      case KIND_NOT_SET -> loop.post(new Msg.WorkerProtocolError(this, "empty WorkerMessage"));
+      // An idle agent's heartbeat only proves liveness, which lastHeardNanos records; one naming
+      // running leases goes to the loop to be checked against the live ones.
+      case HEARTBEAT -> m.getHeartbeat().getRunningLeaseIdsCount() > 0
+          ? new Msg.WorkerHeartbeat(this, m.getHeartbeat()) : null;
+      case RESULTS -> new Msg.WorkerResults(this, m.getResults());
+      case STUCK -> new Msg.WorkerStuck(this, m.getStuck());
+      case UPDATES -> new Msg.WorkerUpdates(this, m.getUpdates());
+      case DRAINING -> new Msg.WorkerDraining(this);
+      case KIND_NOT_SET -> new Msg.WorkerProtocolError(this, "empty WorkerMessage");
+    };
+    if (msg != null) {
+      loop.post(msg);
     }
   }
 
