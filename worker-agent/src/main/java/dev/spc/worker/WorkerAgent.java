@@ -56,14 +56,14 @@ import java.util.regex.Pattern;
  * leases still held, are reported on the new stream. The coordinator decides whether they still
  * count.
  *
- * <p>Stopping a job (SPEC rule 13): the context reports cancellation and the thread is
+ * <p>Stopping a job (rule 13 of docs/rules.md): the context reports cancellation and the thread is
  * interrupted; after the stop grace a job still running marks its slot stuck, which the agent
  * reports; when every slot is stuck the agent ends with {@link AgentExit.Reason#ALL_SLOTS_STUCK}.
  */
 public final class WorkerAgent implements AutoCloseable {
   private static final Log log = Log.get("agent");
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
+  private static final Pattern NAME = dev.spc.common.Limits.WORKER_NAME;
+  private static final Pattern TYPE = dev.spc.common.Limits.JOB_TYPE;
   private static final long MAX_BACKOFF_MS = 5000;
   /** How often running jobs are checked against their max_seconds. */
   private static final long DEADLINE_SCAN_MS = 50;
@@ -652,8 +652,9 @@ public final class WorkerAgent implements AutoCloseable {
 
     /** Jobs run at once: 1-1024 (default 1). */
     public Builder slots(int slots) {
-      if (slots < 1 || slots > 1024) {
-        throw new IllegalArgumentException("slots must be between 1 and 1024, got " + slots);
+      if (slots < 1 || slots > dev.spc.common.Limits.MAX_SLOTS) {
+        throw new IllegalArgumentException("slots must be between 1 and "
+            + dev.spc.common.Limits.MAX_SLOTS + ", got " + slots);
       }
       this.slots = slots;
       return this;

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /** Rule 14 for job specs: every refusal names the field and the limit. */
 final class SpecValidator {
-  static final Pattern TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
+  static final Pattern TYPE = dev.spc.common.Limits.JOB_TYPE;
   static final int MAX_IDEMPOTENCY_KEY = 256;
   static final int MAX_ENV_BYTES = 64 << 10;
   static final int MAX_CWD = 4096;

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  */
 final class WorkerSessions {
   private static final Log log = Log.get("coordinator");
-  static final Pattern WORKER_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  static final int MAX_SLOTS = 1024;
+  static final Pattern WORKER_NAME = dev.spc.common.Limits.WORKER_NAME;
+  static final int MAX_SLOTS = dev.spc.common.Limits.MAX_SLOTS;
   static final int MAX_WORKER_TYPES = 256;
   static final int MAX_HOST = 256;
 
