@@ -12,7 +12,7 @@ import dev.spc.proto.Register;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Rule 14: bad input gets INVALID_ARGUMENT naming the field and the limit, and changes nothing. */
+/** Rule 14 (docs/rules.md): bad input gets INVALID_ARGUMENT naming the field and the limit, and changes nothing. */
 class BadInputTest {
   final Harness h = new Harness();
 

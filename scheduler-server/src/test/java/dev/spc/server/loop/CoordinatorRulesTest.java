@@ -24,7 +24,7 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** SPEC rules 1-12, one nested class per rule, on the bare state machine with a fake clock. */
+/** Rules 1-12 of docs/rules.md, one nested class per rule, on the bare state machine with a fake clock. */
 class CoordinatorRulesTest {
   final Harness h = new Harness();
 

@@ -239,7 +239,7 @@ public final class AgentState {
     }
   }
 
-  /** SPEC rule 13: a job still running after the grace cannot be killed inside the JVM. */
+  /** Rule 13 (docs/rules.md): a job still running after the grace cannot be killed inside the JVM. */
   private void checkStopped(JobRun run) {
     if (running.get(run.leaseId()) != run || run.stuck) {
       return;
