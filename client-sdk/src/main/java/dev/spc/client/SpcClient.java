@@ -1,9 +1,8 @@
 package dev.spc.client;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
+import dev.spc.client.internal.Calls;
+
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.spc.client.internal.Convert;
 import dev.spc.proto.AdminServiceGrpc;
 import dev.spc.proto.CancelJobRequest;
@@ -27,9 +26,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -126,33 +123,7 @@ public final class SpcClient implements AutoCloseable {
    * Only for calls that are safe to repeat: keyed submits and waits.
    */
   private <T> CompletableFuture<T> retrying(java.util.function.Supplier<CompletableFuture<T>> attempt) {
-    CompletableFuture<T> out = new CompletableFuture<>();
-    attempt(attempt, out, System.nanoTime() + submitRetryTimeout.toNanos(), 0);
-    return out;
-  }
-
-  private <T> void attempt(java.util.function.Supplier<CompletableFuture<T>> attempt,
-      CompletableFuture<T> out, long deadlineNanos, int n) {
-    if (out.isDone()) {
-      return;
-    }
-    attempt.get().whenComplete((v, e) -> {
-      if (e == null) {
-        out.complete(v);
-        return;
-      }
-      Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-          ? e.getCause() : e;
-      long backoffMs = (long) (Math.min(2000, 50L << Math.min(n, 6))
-          * (0.5 + java.util.concurrent.ThreadLocalRandom.current().nextDouble() / 2));
-      if (c instanceof SpcException.Unavailable
-          && System.nanoTime() + backoffMs * 1_000_000 - deadlineNanos < 0) {
-        CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS)
-            .execute(() -> attempt(attempt, out, deadlineNanos, n + 1));
-      } else {
-        out.completeExceptionally(c);
-      }
-    });
+    return Calls.retrying(attempt, submitRetryTimeout);
   }
 
   // ------------------------------------------------------------------ inspect and cancel
@@ -413,49 +384,11 @@ public final class SpcClient implements AutoCloseable {
   }
 
   private static <R, T> CompletableFuture<T> call(ListenableFuture<R> f, Function<R, T> map) {
-    CompletableFuture<T> out = new CompletableFuture<>() {
-      @Override
-      public boolean cancel(boolean mayInterrupt) {
-        f.cancel(mayInterrupt);
-        return super.cancel(mayInterrupt);
-      }
-    };
-    Futures.addCallback(f, new FutureCallback<R>() {
-      @Override
-      public void onSuccess(R r) {
-        try {
-          out.complete(map.apply(r));
-        } catch (RuntimeException e) {
-          out.completeExceptionally(e);
-        }
-      }
-
-      @Override
-      public void onFailure(Throwable t) {
-        out.completeExceptionally(SpcException.from(t));
-      }
-    }, MoreExecutors.directExecutor());
-    return out;
+    return Calls.call(f, map);
   }
 
   private static <T> T join(CompletableFuture<T> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      f.cancel(true);
-      Thread.currentThread().interrupt();
-      throw SpcException.from(io.grpc.Status.CANCELLED.withDescription("interrupted")
-          .asRuntimeException());
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      throw SpcException.from(c);
-    } catch (CancellationException e) {
-      throw SpcException.from(io.grpc.Status.CANCELLED.withDescription("cancelled")
-          .asRuntimeException());
-    }
+    return Calls.join(f);
   }
 
   /** Builder for {@link SpcClient}. */
