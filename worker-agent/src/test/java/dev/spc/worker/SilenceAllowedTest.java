@@ -9,12 +9,12 @@ import org.junit.jupiter.api.Test;
 class SilenceAllowedTest {
   @Test
   void theTimeoutLessOneInterval_soTheAgentFencesNoLaterThanTheCoordinatorGivesUp() {
-    assertEquals(Duration.ofMillis(2000), WorkerAgent.silenceAllowed(1000, 3000));
-    assertEquals(Duration.ofMillis(800), WorkerAgent.silenceAllowed(200, 1000));
+    assertEquals(Duration.ofMillis(2000), dev.spc.worker.internal.AgentSession.silenceAllowed(1000, 3000));
+    assertEquals(Duration.ofMillis(800), dev.spc.worker.internal.AgentSession.silenceAllowed(200, 1000));
   }
 
   @Test
   void neverLessThanHalfTheTimeout_forIntervalsCloseToIt() {
-    assertEquals(Duration.ofMillis(1500), WorkerAgent.silenceAllowed(2500, 3000));
+    assertEquals(Duration.ofMillis(1500), dev.spc.worker.internal.AgentSession.silenceAllowed(2500, 3000));
   }
 }

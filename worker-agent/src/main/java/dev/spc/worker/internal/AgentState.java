@@ -30,7 +30,7 @@ import java.util.function.Predicate;
  * <p>Results are batched: every outcome that arrives while a flush is queued goes out in the same
  * message. While the agent is disconnected they wait, and go out once it has registered again.
  */
-public final class AgentState {
+public final class AgentState implements AgentSession.Jobs {
   private static final Log log = Log.get("agent");
   private static final int MAX_ERROR_CHARS = 4096;
 
@@ -41,6 +41,8 @@ public final class AgentState {
   private final ExecutorService slotThreads;
   private final Predicate<WorkerMessage> sender;
   private final Runnable onAllStuck;
+  private final Map<String, JobHandler> handlers;
+  private final Runnable changed;
 
   private final Map<Long, JobRun> running = new LinkedHashMap<>();
   private final java.util.concurrent.ConcurrentLinkedQueue<Finished> finishedQueue =
@@ -61,6 +63,17 @@ public final class AgentState {
   public AgentState(String worker, int slots, Duration stopGrace,
       ScheduledExecutorService agentThread, ExecutorService slotThreads,
       Predicate<WorkerMessage> sender, Runnable onAllStuck) {
+    this(worker, slots, stopGrace, agentThread, slotThreads, sender, onAllStuck, Map.of(), () -> { });
+  }
+
+  /**
+   * {@code handlers} run the leases {@link #start(List, boolean)} is given; {@code changed} is
+   * told (on the agent thread) whenever a job ends or results are confirmed.
+   */
+  public AgentState(String worker, int slots, Duration stopGrace,
+      ScheduledExecutorService agentThread, ExecutorService slotThreads,
+      Predicate<WorkerMessage> sender, Runnable onAllStuck, Map<String, JobHandler> handlers,
+      Runnable changed) {
     this.worker = worker;
     this.slots = slots;
     this.stopGrace = stopGrace;
@@ -68,13 +81,26 @@ public final class AgentState {
     this.slotThreads = slotThreads;
     this.sender = sender;
     this.onAllStuck = onAllStuck;
+    this.handlers = handlers;
+    this.changed = changed;
+  }
+
+  public int slots() {
+    return slots;
+  }
+
+  @Override
+  public void start(List<Lease> leases, boolean closing) {
+    start(leases, handlers, closing);
   }
 
   /** Leases this agent is running (stuck ones included). */
+  @Override
   public List<Long> heldLeases() {
     return new ArrayList<>(running.keySet());
   }
 
+  @Override
   public void connected(boolean c) {
     connected = c;
     if (c) {
@@ -174,8 +200,10 @@ public final class AgentState {
     }
     log.debug("job finished", "job", run.jobId(), "lease", run.leaseId(), "outcome", r.getOutcome());
     report(r);
+    changed.run();
   }
 
+  @Override
   public void stop(List<StopJob> stops) {
     for (StopJob s : stops) {
       JobRun run = running.get(s.getLeaseId());
@@ -185,6 +213,7 @@ public final class AgentState {
     }
   }
 
+  @Override
   public void stopAll(String reason) {
     for (JobRun run : running.values()) {
       stop(run, reason);
@@ -192,6 +221,7 @@ public final class AgentState {
   }
 
   /** Stops every job because the coordinator is out of reach: they end CRASHED, not CANCELLED. */
+  @Override
   public void fenceAll(String reason) {
     for (JobRun run : running.values()) {
       run.fenced = true;
@@ -310,6 +340,7 @@ public final class AgentState {
     }
   }
 
+  @Override
   public void flushResults() {
     flushQueued = false;
     sendUpdates();
@@ -350,6 +381,7 @@ public final class AgentState {
   }
 
   /** The coordinator has durably taken every results message up to {@code upToSeq}. */
+  @Override
   public void resultsTaken(long upToSeq) {
     while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().seq() <= upToSeq) {
       unconfirmedCount -= unconfirmed.pollFirst().results().size();
@@ -362,6 +394,7 @@ public final class AgentState {
   }
 
   /** Results the coordinator has not confirmed it stored: not sent yet, or sent and unconfirmed. */
+  @Override
   public int undeliveredResults() {
     return unsent.size() + unconfirmedCount;
   }

@@ -1,0 +1,56 @@
+package dev.spc.worker.internal;
+
+import io.grpc.Status;
+import java.net.ConnectException;
+
+/**
+ * Why the agent's stream ended, as far as the agent must act on it: the one place that reads
+ * gRPC statuses and their causes. Codes decide where they can; where only the JDK's or Netty's
+ * exception message tells two network conditions apart (a refused connection from a host that is
+ * up, a timed-out one from a host cut off), the message is read here and nowhere else.
+ */
+public enum StreamFailure {
+  /** The coordinator completed the stream, or it ended in a way that says nothing more. */
+  CLOSED,
+  /** The coordinator's host refused the connection: it is up, the coordinator is (re)starting. */
+  REFUSED,
+  /**
+   * Nothing came back: sent data went unacknowledged (TCP user timeout) or pings unanswered. A
+   * silent network, a partition: the coordinator has declared this worker lost by now.
+   */
+  SILENT,
+  /** The registration was refused as invalid (INVALID_ARGUMENT). */
+  INVALID,
+  /** Another connected worker has this name (ALREADY_EXISTS). */
+  NAME_TAKEN;
+
+  public static StreamFailure classify(Status status) {
+    switch (status.getCode()) {
+      case INVALID_ARGUMENT:
+        return INVALID;
+      case ALREADY_EXISTS:
+        return NAME_TAKEN;
+      case UNAVAILABLE:
+        break;
+      default:
+        return CLOSED;
+    }
+    String d = status.getDescription();
+    if (d != null && d.startsWith("Keepalive failed")) { // grpc-java's keepalive watchdog
+      return SILENT;
+    }
+    for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m == null) {
+        continue;
+      }
+      if (t instanceof ConnectException && m.contains("refused")) { // ECONNREFUSED
+        return REFUSED;
+      }
+      if (m.contains("Connection timed out")) { // ETIMEDOUT: TCP_USER_TIMEOUT or retransmits
+        return SILENT;
+      }
+    }
+    return CLOSED;
+  }
+}

@@ -1,0 +1,427 @@
+package dev.spc.worker.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spc.proto.CoordinatorMessage;
+import dev.spc.proto.Lease;
+import dev.spc.proto.Registered;
+import dev.spc.proto.ResultsTaken;
+import dev.spc.proto.StopJob;
+import dev.spc.proto.StopWorker;
+import dev.spc.proto.WorkerMessage;
+import dev.spc.worker.AgentExit;
+import io.grpc.Status;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+
+/** The agent's session rules on a manual clock and a fake transport: no sockets, no sleeps. */
+class AgentSessionTest {
+  /** Time that moves only when told; tasks run in time order as it does. */
+  static final class ManualClock implements AgentClock {
+    private record Task(long at, long seq, Runnable r, boolean[] cancelled) {}
+
+    long now = 1_000_000_000L;
+    private long seq;
+    private final PriorityQueue<Task> tasks = new PriorityQueue<>((a, b) ->
+        a.at() != b.at() ? Long.compare(a.at(), b.at()) : Long.compare(a.seq(), b.seq()));
+
+    @Override
+    public long nanos() {
+      return now;
+    }
+
+    @Override
+    public void execute(Runnable r) {
+      schedule(r, 0);
+    }
+
+    @Override
+    public Timer schedule(Runnable r, long delayMillis) {
+      boolean[] cancelled = new boolean[1];
+      tasks.add(new Task(now + delayMillis * 1_000_000L, seq++, r, cancelled));
+      return () -> cancelled[0] = true;
+    }
+
+    void advance(long millis) {
+      long target = now + millis * 1_000_000L;
+      while (!tasks.isEmpty() && tasks.peek().at() <= target) {
+        Task t = tasks.poll();
+        now = Math.max(now, t.at());
+        if (!t.cancelled()[0]) {
+          t.r().run();
+        }
+      }
+      now = target;
+    }
+  }
+
+  static final class FakeStream implements Dialer.Stream {
+    final Dialer.Listener listener;
+    final List<WorkerMessage> sent = new ArrayList<>();
+    boolean halfClosed;
+
+    FakeStream(Dialer.Listener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public boolean send(WorkerMessage m) {
+      sent.add(m);
+      return true;
+    }
+
+    @Override
+    public void halfClose() {
+      halfClosed = true;
+    }
+
+    void registered(long intervalMs, long timeoutMs, long graceMs) {
+      listener.onMessage(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
+          .setHeartbeatIntervalMs(intervalMs).setHeartbeatTimeoutMs(timeoutMs)
+          .setReconnectGraceMs(graceMs)).build());
+    }
+
+    long heartbeats() {
+      return sent.stream().filter(WorkerMessage::hasHeartbeat).count();
+    }
+  }
+
+  static final class FakeDialer implements Dialer {
+    final List<FakeStream> streams = new ArrayList<>();
+    Duration silence;
+
+    @Override
+    public Stream open(Listener listener) {
+      FakeStream s = new FakeStream(listener);
+      streams.add(s);
+      return s;
+    }
+
+    @Override
+    public void silenceAllowed(Duration d) {
+      silence = d;
+    }
+
+    FakeStream last() {
+      return streams.get(streams.size() - 1);
+    }
+  }
+
+  static final class FakeJobs implements AgentSession.Jobs {
+    final List<Long> held = new ArrayList<>();
+    int undelivered;
+    boolean connected;
+    final List<String> fenced = new ArrayList<>();
+    final List<String> stopped = new ArrayList<>();
+
+    @Override
+    public List<Long> heldLeases() {
+      return List.copyOf(held);
+    }
+
+    @Override
+    public int undeliveredResults() {
+      return undelivered;
+    }
+
+    @Override
+    public void connected(boolean c) {
+      connected = c;
+    }
+
+    @Override
+    public void start(List<Lease> leases, boolean closing) {
+      leases.forEach(l -> held.add(l.getLeaseId()));
+    }
+
+    @Override
+    public void stop(List<StopJob> stops) {}
+
+    @Override
+    public void resultsTaken(long upToSeq) {
+      undelivered = 0;
+    }
+
+    @Override
+    public void flushResults() {}
+
+    @Override
+    public void fenceAll(String reason) {
+      fenced.add(reason);
+    }
+
+    @Override
+    public void stopAll(String reason) {
+      stopped.add(reason);
+    }
+  }
+
+  /** The top of every jitter range: delays read as 99, 199, 399 ms ... */
+  static final RandomGenerator TOP = new RandomGenerator() {
+    @Override
+    public long nextLong() {
+      return 0;
+    }
+
+    @Override
+    public double nextDouble() {
+      return 0.99999999;
+    }
+  };
+
+  final ManualClock clock = new ManualClock();
+  final FakeDialer dialer = new FakeDialer();
+  final FakeJobs jobs = new FakeJobs();
+  final List<AgentExit> exits = new ArrayList<>();
+
+  AgentSession session(Duration drainTimeout, Duration connectTimeout) {
+    return new AgentSession(new AgentSession.Identity("w1", "coord:7070", List.of("t"), 2, "host"),
+        new AgentSession.Timing(Duration.ofSeconds(1), drainTimeout, connectTimeout),
+        clock, dialer, jobs, TOP, exits::add);
+  }
+
+  final AgentSession s = session(Duration.ofSeconds(30), Duration.ofSeconds(10));
+
+  static Status refused() {
+    return Status.UNAVAILABLE.withDescription("io exception")
+        .withCause(new ConnectException("Connection refused"));
+  }
+
+  static Status reset() {
+    return Status.UNAVAILABLE.withDescription("Network closed for unknown reason");
+  }
+
+  /** Started and registered (heartbeat 200 ms, timeout 1 s, grace 5 s). */
+  FakeStream registered() {
+    s.start();
+    FakeStream st = dialer.last();
+    st.registered(200, 1000, 5000);
+    return st;
+  }
+
+  @Test
+  void registers_withItsNameTypesSlotsAndHeldLeases_thenHeartbeatsAtTheInterval() {
+    jobs.held.add(42L);
+    FakeStream st = registered();
+    var reg = st.sent.get(0).getRegister();
+    assertEquals("w1", reg.getName());
+    assertEquals(List.of("t"), reg.getJobTypesList());
+    assertEquals(2, reg.getSlots());
+    assertEquals(List.of(42L), reg.getHeldLeaseIdsList());
+    assertFalse(reg.getDraining());
+    assertTrue(jobs.connected);
+    assertEquals(Duration.ofMillis(800), dialer.silence, "timeout less one interval");
+    clock.advance(1000);
+    assertEquals(5, st.heartbeats());
+    assertEquals(List.of(42L), st.sent.get(st.sent.size() - 1).getHeartbeat().getRunningLeaseIdsList());
+  }
+
+  @Test
+  void reconnects_withJitteredExponentialBackoff_cappedAt5s() {
+    registered().listener.onEnd(reset());
+    List<Long> gaps = new ArrayList<>();
+    long last = clock.now;
+    for (int i = 0; i < 8; i++) {
+      int before = dialer.streams.size();
+      while (dialer.streams.size() == before) {
+        clock.advance(1);
+      }
+      gaps.add((clock.now - last) / 1_000_000);
+      last = clock.now;
+      dialer.last().listener.onEnd(reset());
+    }
+    assertEquals(List.of(99L, 199L, 399L, 799L, 1599L, 3199L, 4999L, 4999L), gaps);
+    assertTrue(exits.isEmpty(), "a registered agent keeps trying");
+  }
+
+  @Test
+  void atStart_givesUpAfterTheConnectTimeout() {
+    AgentSession quick = session(Duration.ofSeconds(30), Duration.ofSeconds(1));
+    quick.start();
+    for (int i = 0; i < 20 && exits.isEmpty(); i++) {
+      dialer.last().listener.onEnd(refused());
+      clock.advance(5000);
+    }
+    assertEquals(AgentExit.Reason.UNREACHABLE, exits.get(0).reason());
+    assertEquals(4, exits.get(0).exitCode());
+    assertTrue(exits.get(0).message().startsWith("cannot reach coordinator at coord:7070 after 1s"),
+        exits.get(0).message());
+  }
+
+  @Test
+  void aNameTakenAtStart_orAnInvalidRegistration_endsTheAgent() {
+    s.start();
+    dialer.last().listener.onEnd(Status.ALREADY_EXISTS.withDescription("taken"));
+    assertEquals(AgentExit.Reason.NAME_TAKEN, exits.get(0).reason());
+
+    AgentSession other = session(Duration.ofSeconds(30), Duration.ofSeconds(10));
+    other.start();
+    dialer.last().listener.onEnd(Status.INVALID_ARGUMENT.withDescription("register.slots must be"));
+    assertEquals(AgentExit.Reason.REFUSED, exits.get(1).reason());
+    assertTrue(exits.get(1).message().endsWith("register.slots must be"));
+  }
+
+  @Test
+  void aRestartingCoordinator_refusingConnections_getsTheFullGrace_thenTheJobsAreFenced() {
+    jobs.held.add(7L);
+    registered().listener.onEnd(refused());
+    for (int t = 0; t < 4900; t += 50) {
+      clock.advance(50);
+      if (dialer.streams.size() > 1 && dialer.last().sent.size() == 1) {
+        dialer.last().listener.onEnd(refused()); // still restarting
+      }
+    }
+    assertEquals(List.of(), jobs.fenced, "within the grace: the jobs run on");
+    clock.advance(200);
+    assertEquals(1, jobs.fenced.size());
+    assertTrue(jobs.fenced.get(0).contains("reconnect grace (5000ms)"), jobs.fenced.get(0));
+  }
+
+  @Test
+  void cutOffWithoutARefusal_fencesAfterTheHeartbeatTimeout() {
+    jobs.held.add(7L);
+    registered().listener.onEnd(reset());
+    clock.advance(990);
+    assertEquals(List.of(), jobs.fenced);
+    clock.advance(20);
+    assertEquals(1, jobs.fenced.size());
+    assertTrue(jobs.fenced.get(0).contains("heartbeat timeout (1000ms)"), jobs.fenced.get(0));
+  }
+
+  @Test
+  void aSilentConnection_fencesAtOnce() {
+    jobs.held.add(7L);
+    registered().listener.onEnd(Status.UNAVAILABLE.withDescription("io exception")
+        .withCause(new java.io.IOException("recvAddress(..) failed: Connection timed out")));
+    assertEquals(1, jobs.fenced.size());
+  }
+
+  @Test
+  void reconnectingWithinTheTimeout_fencesNothing() {
+    jobs.held.add(7L);
+    registered().listener.onEnd(reset());
+    clock.advance(100);
+    dialer.last().registered(200, 1000, 5000);
+    clock.advance(10_000);
+    assertEquals(List.of(), jobs.fenced);
+    assertEquals(List.of(7L), dialer.last().sent.get(0).getRegister().getHeldLeaseIdsList());
+  }
+
+  @Test
+  void aDrainingAgent_leavesOnlyOnceItsResultsAreConfirmed_andTheDrainIsConfirmed() {
+    FakeStream st = registered();
+    jobs.undelivered = 1;
+    s.drain(AgentExit.Reason.CLOSED, "drained");
+    assertTrue(st.sent.stream().anyMatch(WorkerMessage::hasDraining));
+    st.listener.onMessage(CoordinatorMessage.newBuilder().setStopWorker(
+        StopWorker.newBuilder().setDrain(true).setReason("draining")).build());
+    assertTrue(exits.isEmpty(), "a result is still unconfirmed");
+    st.listener.onMessage(CoordinatorMessage.newBuilder().setResultsTaken(
+        ResultsTaken.newBuilder().setUpToSeq(1)).build());
+    assertEquals(AgentExit.Reason.CLOSED, exits.get(0).reason());
+    assertTrue(st.halfClosed);
+  }
+
+  @Test
+  void aDrainingAgentCutOff_reconnectsAsDraining_toDeliverWhatItOwes() {
+    FakeStream st = registered();
+    jobs.undelivered = 1;
+    st.listener.onEnd(refused()); // the coordinator died
+    s.drain(AgentExit.Reason.CLOSED, "drained");
+    clock.advance(3000);
+    assertTrue(exits.isEmpty(), "it owes a result: it waits for the coordinator");
+    FakeStream again = dialer.last();
+    assertTrue(again.sent.get(0).getRegister().getDraining(), "no lease for a draining agent");
+    again.registered(200, 1000, 5000);
+    again.listener.onMessage(CoordinatorMessage.newBuilder().setResultsTaken(
+        ResultsTaken.newBuilder().setUpToSeq(1)).build());
+    again.listener.onMessage(CoordinatorMessage.newBuilder().setStopWorker(
+        StopWorker.newBuilder().setDrain(true).setReason("draining")).build());
+    assertEquals(AgentExit.Reason.CLOSED, exits.get(0).reason());
+  }
+
+  @Test
+  void aDrainThatCannotDeliver_givesUpAtItsTimeout_withExit7() {
+    AgentSession d = session(Duration.ofSeconds(2), Duration.ofSeconds(10));
+    d.start();
+    dialer.last().registered(200, 1000, 5000);
+    jobs.undelivered = 3;
+    dialer.last().listener.onEnd(refused());
+    d.drain(AgentExit.Reason.CLOSED, "drained");
+    clock.advance(1990);
+    assertTrue(exits.isEmpty());
+    clock.advance(20);
+    assertEquals(AgentExit.Reason.RESULTS_UNDELIVERED, exits.get(0).reason());
+    assertEquals(7, exits.get(0).exitCode());
+    assertTrue(exits.get(0).message().contains("left with 3 result(s)"), exits.get(0).message());
+  }
+
+  @Test
+  void aDrainTimeout_stopsTheJobsStillRunning_andLeavesWhenTheyEnd() {
+    AgentSession d = session(Duration.ofSeconds(2), Duration.ofSeconds(10));
+    d.start();
+    FakeStream st = dialer.last();
+    st.registered(200, 1000, 5000);
+    jobs.held.add(9L);
+    d.drain(AgentExit.Reason.CLOSED, "drained");
+    st.listener.onMessage(CoordinatorMessage.newBuilder().setStopWorker(
+        StopWorker.newBuilder().setDrain(true)).build());
+    clock.advance(2010);
+    assertEquals(List.of("worker shutting down"), jobs.stopped);
+    assertTrue(exits.isEmpty(), "it waits the stop grace for the job to end");
+    jobs.held.clear(); // it ended; its result was confirmed
+    d.jobsChanged();
+    assertEquals(AgentExit.Reason.CLOSED, exits.get(0).reason());
+  }
+
+  @Test
+  void aCoordinatorThatStops_isHalfClosedOn_andReconnectedToWithoutAWarning() {
+    FakeStream st = registered();
+    st.listener.onMessage(CoordinatorMessage.newBuilder().setCoordinatorStopping(
+        dev.spc.proto.CoordinatorStopping.newBuilder()).build());
+    assertTrue(st.halfClosed);
+    assertFalse(s.send(WorkerMessage.getDefaultInstance()), "nothing more on a half-closed stream");
+    st.listener.onEnd(Status.OK);
+    clock.advance(200);
+    assertEquals(2, dialer.streams.size());
+  }
+
+  @Test
+  void eventsOfAnOldStream_areIgnored() {
+    FakeStream first = registered();
+    first.listener.onEnd(reset());
+    clock.advance(200);
+    FakeStream second = dialer.last();
+    second.registered(200, 1000, 5000);
+    first.listener.onEnd(reset()); // late news of the old stream
+    assertTrue(jobs.connected);
+    assertEquals(2, dialer.streams.size());
+    assertNull(exits.isEmpty() ? null : exits.get(0));
+  }
+
+  @Test
+  void streamFailures_areClassifiedFromCodesAndCauses() {
+    assertEquals(StreamFailure.REFUSED, StreamFailure.classify(refused()));
+    assertEquals(StreamFailure.REFUSED, StreamFailure.classify(Status.UNAVAILABLE.withCause(
+        new java.io.IOException("io", new ConnectException(
+            "connect(..) failed: Connection refused: /127.0.0.1:7070")))));
+    assertEquals(StreamFailure.SILENT, StreamFailure.classify(Status.UNAVAILABLE
+        .withDescription("Keepalive failed. The connection is likely gone")));
+    assertEquals(StreamFailure.SILENT, StreamFailure.classify(Status.UNAVAILABLE.withCause(
+        new java.io.IOException("readAddress(..) failed: Connection timed out"))));
+    assertEquals(StreamFailure.CLOSED, StreamFailure.classify(reset()));
+    assertEquals(StreamFailure.CLOSED, StreamFailure.classify(Status.OK));
+    assertEquals(StreamFailure.CLOSED, StreamFailure.classify(Status.CANCELLED
+        .withCause(new ConnectException("Connection refused"))), "only UNAVAILABLE reads causes");
+    assertEquals(StreamFailure.INVALID, StreamFailure.classify(Status.INVALID_ARGUMENT));
+    assertEquals(StreamFailure.NAME_TAKEN, StreamFailure.classify(Status.ALREADY_EXISTS));
+  }
+}
