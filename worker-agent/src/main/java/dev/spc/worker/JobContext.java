@@ -51,4 +51,26 @@ public interface JobContext {
    * A line is cut at 4 KiB.
    */
   void log(String line);
+
+  /** The environment the spec asks a program to run with (empty unless given). */
+  default java.util.Map<String, String> env() {
+    return java.util.Map.of();
+  }
+
+  /** The working directory the spec asks a program to run in ("" for the agent's own). */
+  default String cwd() {
+    return "";
+  }
+
+  /**
+   * For a handler that runs a process: what the agent does when a stopped job is still running
+   * after the stop grace (kill the process group). Without it such a job leaves its slot stuck.
+   */
+  default void onForceStop(Runnable kill) {}
+
+  /**
+   * For a handler that runs a process: its exit status and the last bytes of its output,
+   * reported with the outcome (and kept with the job even when it was stopped).
+   */
+  default void processEnded(int exitStatus, byte[] outputTail) {}
 }

@@ -3,7 +3,6 @@ package dev.spc.worker.exec;
 import dev.spc.worker.JobContext;
 import dev.spc.worker.JobFailedException;
 import dev.spc.worker.JobHandler;
-import dev.spc.worker.internal.JobRun;
 
 /**
  * The {@code exec} job type: args are the argv (no shell unless the job asks for one), env and
@@ -23,13 +22,11 @@ public final class ExecHandler implements JobHandler {
 
   @Override
   public void handle(JobContext ctx) throws Exception {
-    JobRun run = (JobRun) ctx;
-    ExecSupervisor.Running p = supervisor.start(ctx.args(), run.lease().getSpec().getEnvMap(),
-        run.lease().getSpec().getCwd(), ctx.payload(), ctx::log);
-    run.onForceStop(p::forceStop);
+    ExecSupervisor.Running p = supervisor.start(ctx.args(), ctx.env(), ctx.cwd(), ctx.payload(),
+        ctx::log);
+    ctx.onForceStop(p::forceStop);
     ExecSupervisor.Outcome o = p.await(ctx::isCancelled);
-    run.setOutputTail(o.outputTail());
-    run.setExitCode(o.exitStatus());
+    ctx.processEnded(o.exitStatus(), o.outputTail());
     if (ctx.isCancelled()) {
       return; // reported as stopped
     }

@@ -10,8 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One run of one job on one slot: the handler's {@link JobContext}, and what the agent needs to
- * stop it. Cancellation fields are written by the agent thread and read by the handler thread.
+ * One run of one job on one slot: the handler's {@link JobContext} and the run's control (cancel,
+ * interrupt, force stop, result). Its progress and log lines go to an {@link UpdateBuffer}.
+ * Cancellation fields are written by the agent thread and read by the handler thread.
  */
 public final class JobRun implements JobContext {
   public static final int MAX_RESULT_BYTES = 1 << 20;
@@ -21,18 +22,7 @@ public final class JobRun implements JobContext {
   private volatile String cancelReason;
   private volatile byte[] result;
   private volatile Thread thread;
-  static final int MAX_LINE = 4096;
-  static final double LINES_PER_SECOND = 100;
-  static final double LINE_BURST = 200;
-
-  private volatile Double progress;
-  private volatile String progressMessage = "";
-  private volatile boolean progressDirty;
-  /** Log lines not yet sent; created by the first line (most jobs log nothing). */
-  private volatile java.util.concurrent.ConcurrentLinkedQueue<String> lines;
-  private double tokens = LINE_BURST;
-  private long tokensAtNanos;
-  private volatile long dropped;
+  private final UpdateBuffer updates;
   private volatile byte[] outputTail;
   private volatile Integer exitCode;
   private volatile Runnable forceStop;
@@ -48,6 +38,7 @@ public final class JobRun implements JobContext {
 
   public JobRun(Lease lease) {
     this.lease = lease;
+    this.updates = new UpdateBuffer(lease.getLeaseId());
     this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(lease.getMaxSeconds());
   }
 
@@ -78,27 +69,33 @@ public final class JobRun implements JobContext {
     return cancelReason;
   }
 
-  /** For a handler that runs a process: what to do when the stop grace runs out (SIGKILL). */
+  @Override
   public void onForceStop(Runnable r) {
     this.forceStop = r;
+  }
+
+  @Override
+  public void processEnded(int exitStatus, byte[] tail) {
+    this.exitCode = exitStatus;
+    this.outputTail = tail;
+  }
+
+  @Override
+  public java.util.Map<String, String> env() {
+    return lease.getSpec().getEnvMap();
+  }
+
+  @Override
+  public String cwd() {
+    return lease.getSpec().getCwd();
   }
 
   Runnable forceStop() {
     return forceStop;
   }
 
-  /** The last bytes of a process's output, reported with the outcome. */
-  public void setOutputTail(byte[] tail) {
-    this.outputTail = tail;
-  }
-
   byte[] outputTail() {
     return outputTail;
-  }
-
-  /** A process's exit status, reported with the outcome. */
-  public void setExitCode(int code) {
-    this.exitCode = code;
   }
 
   Integer exitCode() {
@@ -173,57 +170,16 @@ public final class JobRun implements JobContext {
 
   @Override
   public void progress(double fraction, String message) {
-    progressMessage = message == null ? "" : message;
-    progress = Double.isNaN(fraction) ? 0.0 : Math.max(0.0, Math.min(1.0, fraction));
-    progressDirty = true;
+    updates.progress(fraction, message);
   }
 
   @Override
-  public synchronized void log(String line) {
-    long now = System.nanoTime();
-    if (lines == null) {
-      lines = new java.util.concurrent.ConcurrentLinkedQueue<>();
-      tokensAtNanos = now;
-    }
-    tokens = Math.min(LINE_BURST, tokens + (now - tokensAtNanos) / 1e9 * LINES_PER_SECOND);
-    tokensAtNanos = now;
-    if (tokens < 1) {
-      dropped++;
-      return;
-    }
-    tokens--;
-    lines.add(line.length() > MAX_LINE ? line.substring(0, MAX_LINE) : line);
+  public void log(String line) {
+    updates.log(line, System.nanoTime());
   }
 
   /** What changed since the last call, as an update for the coordinator; null if nothing. */
   dev.spc.proto.JobUpdate takeUpdate() {
-    java.util.concurrent.ConcurrentLinkedQueue<String> ls = lines;
-    if (!progressDirty && dropped == 0 && (ls == null || ls.isEmpty())) {
-      return null; // the common case: nothing reported
-    }
-    dev.spc.proto.JobUpdate.Builder b = null;
-    if (progressDirty) {
-      progressDirty = false;
-      b = dev.spc.proto.JobUpdate.newBuilder().setLeaseId(leaseId())
-          .setProgress(progress).setProgressMessage(progressMessage);
-    }
-    long d;
-    synchronized (this) {
-      d = dropped;
-      dropped = 0;
-    }
-    for (String l; ls != null && (l = ls.poll()) != null; ) {
-      if (b == null) {
-        b = dev.spc.proto.JobUpdate.newBuilder().setLeaseId(leaseId());
-      }
-      b.addLogLines(l);
-    }
-    if (d > 0) {
-      if (b == null) {
-        b = dev.spc.proto.JobUpdate.newBuilder().setLeaseId(leaseId());
-      }
-      b.setDroppedLines(d);
-    }
-    return b == null ? null : b.build();
+    return updates.take();
   }
 }
