@@ -4,7 +4,7 @@ import dev.spc.cli.local.ProcessCluster;
 import dev.spc.client.JobSpec;
 import dev.spc.client.SpcClient;
 import dev.spc.common.JavaLauncher;
-import dev.spc.common.LogSetup;
+import dev.spc.logging.LogSetup;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

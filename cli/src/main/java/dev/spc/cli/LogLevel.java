@@ -1,6 +1,6 @@
 package dev.spc.cli;
 
-import dev.spc.common.LogSetup;
+import dev.spc.logging.LogSetup;
 import picocli.CommandLine.Option;
 
 /** {@code --log-level}, for the long-running commands. */

@@ -1,7 +1,7 @@
 package dev.spc.cli;
 
 import dev.spc.client.SpcException;
-import dev.spc.common.LogSetup;
+import dev.spc.logging.LogSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

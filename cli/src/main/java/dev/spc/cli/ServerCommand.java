@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = "Run a coordinator.")
 final class ServerCommand implements Callable<Integer> {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(dev.spc.server.CoordinatorServer.class);
 
   @Option(names = "--port", description = "Port to listen on, 0 for any free one (default ${DEFAULT-VALUE}).")
   int port = 7070;

@@ -1,90 +1,72 @@
 package dev.spc.common;
 
-import java.io.PrintStream;
-import java.util.logging.Level;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
- * Structured logging in logfmt: {@code ts=... level=info component=coordinator msg="..." key=value}.
+ * Structured logging through SLF4J, so that an application embedding SPC's libraries routes and
+ * formats their lines with its own configuration: a message and key-value pairs, passed as
+ * alternating arguments ({@code log.info("worker registered", "worker", name, "slots", slots)}),
+ * sent with SLF4J's fluent API as key-value pairs. Name the job and the worker in every line
+ * about one ("job", "worker").
  *
- * <p>Key/value pairs are passed as alternating arguments: {@code log.info("worker registered",
- * "worker", name, "slots", slots)}. A throwable is printed as its class and message; its stack
- * trace only at debug level.
- *
- * <p>SPC's own lines go straight to the sink (stderr by default), not through
- * java.util.logging, whose shutdown hook would silence what is logged while the process stops.
- * Third-party records (gRPC) reach the same sink through {@link LogSetup}.
+ * <p>The spc command line binds a backend that writes logfmt lines on stderr (spc-logging).
  */
 public final class Log {
-  private static volatile Level level = initialLevel();
-  private static volatile PrintStream sink = System.err;
+  private final Logger logger;
 
-  private final String component;
-
-  private Log(String component) {
-    this.component = component;
+  private Log(Logger logger) {
+    this.logger = logger;
   }
 
-  /** A logger for one component ("coordinator", "agent", ...). */
-  public static Log get(String component) {
-    return new Log(component);
-  }
-
-  static void configure(Level newLevel, PrintStream newSink) {
-    level = newLevel;
-    sink = newSink;
-  }
-
-  static Level level() {
-    return level;
-  }
-
-  private static Level initialLevel() {
-    String s = System.getProperty("spc.log.level", System.getenv("SPC_LOG_LEVEL"));
-    try {
-      return s == null ? Level.INFO : LogSetup.parseLevel(s);
-    } catch (IllegalArgumentException e) {
-      return Level.INFO;
-    }
+  /** The logger of a class. */
+  public static Log get(Class<?> owner) {
+    return new Log(LoggerFactory.getLogger(owner));
   }
 
   public boolean isDebug() {
-    return enabled(Level.FINE);
+    return logger.isDebugEnabled();
   }
 
   public void debug(String msg, Object... kv) {
-    log(Level.FINE, msg, null, kv);
+    if (logger.isDebugEnabled()) {
+      log(logger.atDebug(), msg, null, kv);
+    }
   }
 
   public void info(String msg, Object... kv) {
-    log(Level.INFO, msg, null, kv);
+    if (logger.isInfoEnabled()) {
+      log(logger.atInfo(), msg, null, kv);
+    }
   }
 
   public void warn(String msg, Object... kv) {
-    log(Level.WARNING, msg, null, kv);
+    if (logger.isWarnEnabled()) {
+      log(logger.atWarn(), msg, null, kv);
+    }
   }
 
   public void warn(String msg, Throwable t, Object... kv) {
-    log(Level.WARNING, msg, t, kv);
+    if (logger.isWarnEnabled()) {
+      log(logger.atWarn(), msg, t, kv);
+    }
   }
 
   public void error(String msg, Throwable t, Object... kv) {
-    log(Level.SEVERE, msg, t, kv);
+    if (logger.isErrorEnabled()) {
+      log(logger.atError(), msg, t, kv);
+    }
   }
 
-  private static boolean enabled(Level l) {
-    return l.intValue() >= level.intValue() && level != Level.OFF;
-  }
-
-  private void log(Level l, String msg, Throwable t, Object[] kv) {
-    if (!enabled(l)) {
-      return;
+  private static void log(LoggingEventBuilder b, String msg, Throwable t, Object[] kv) {
+    b.setMessage(msg);
+    for (int i = 0; i + 1 < kv.length; i += 2) {
+      b.addKeyValue(String.valueOf(kv[i]), kv[i + 1]);
     }
-    String line = LogfmtFormatter.line(System.currentTimeMillis(), l, component, msg, kv, t,
-        enabled(Level.FINE));
-    PrintStream out = sink;
-    synchronized (out) {
-      out.print(line);
-      out.flush();
+    if (t != null) {
+      b.setCause(t);
     }
+    b.log();
   }
 }

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * AdminService, WorkerService, health, reflection v1 and v1alpha).
  */
 public final class CoordinatorServer implements AutoCloseable {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(CoordinatorServer.class);
 
   private final EventLoop loop;
   private final Server server;

@@ -64,7 +64,7 @@ import java.util.regex.Pattern;
  * reports; when every slot is stuck the agent ends with {@link AgentExit.Reason#ALL_SLOTS_STUCK}.
  */
 public final class WorkerAgent implements AutoCloseable {
-  private static final Log log = Log.get("agent");
+  private static final Log log = Log.get(WorkerAgent.class);
   private static final Pattern NAME = dev.spc.common.Limits.WORKER_NAME;
   private static final Pattern TYPE = dev.spc.common.Limits.JOB_TYPE;
   /** How often running jobs are checked against their max_seconds. */

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * answered with INTERNAL.
  */
 public final class EventLoop implements AutoCloseable {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(EventLoop.class);
   private static final int MAX_BATCH = 4096;
   private static final Msg STOP = new Msg.Tick();
 

@@ -20,7 +20,7 @@ import java.util.Set;
  * (rule 4), listing, the workers list and the counters.
  */
 final class JobRequests {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(JobRequests.class);
   static final int MAX_PAGE_SIZE = 1000;
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int LIST_SCAN_LIMIT = 100_000;
@@ -166,7 +166,7 @@ final class JobRequests {
         // Running before a restart and not reported yet: no lease to stop now. When its agent
         // reports the lease, the job is done here, so the agent is told to stop it (reconcile)
         // and what it reports about it is ignored.
-        log.info("cancelled a job awaiting re-adoption", "job", job.id);
+        log.info("cancelled a job awaiting re-adoption", "job", job.id, "worker", job.worker);
       }
     }
     jobs.finish(job, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);

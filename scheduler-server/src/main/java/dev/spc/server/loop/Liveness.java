@@ -10,7 +10,7 @@ import java.util.List;
  * timeout rather than being declared lost for a silence that was ours.
  */
 final class Liveness {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(Liveness.class);
   /** Liveness is judged every 50ms: timeouts are seconds, and a scan touches every worker. */
   static final long SCAN_NANOS = 50_000_000L;
 

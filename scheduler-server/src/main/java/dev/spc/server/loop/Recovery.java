@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * time) or the reconnect grace ends (then they end CRASHED, "coordinator restarted").
  */
 final class Recovery {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(Recovery.class);
 
   private record Orphan(JobRecord job, long leaseId, int maxSeconds) {}
 

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * is otherwise ignored. Results are confirmed to the agent once stored.
  */
 final class ResultIntake {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(ResultIntake.class);
 
   private final Clock clock;
   private final JobTable jobs;

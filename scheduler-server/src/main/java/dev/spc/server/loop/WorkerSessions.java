@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * stuck slots, draining, an operator's stop, and a worker's loss.
  */
 final class WorkerSessions {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(WorkerSessions.class);
   static final Pattern WORKER_NAME = dev.spc.common.Limits.WORKER_NAME;
   static final int MAX_SLOTS = dev.spc.common.Limits.MAX_SLOTS;
   static final int MAX_WORKER_TYPES = 256;

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * since, so nothing handed over is dropped.
  */
 public final class StoreWriter implements Persistence, AutoCloseable {
-  private static final Log log = Log.get("coordinator");
+  private static final Log log = Log.get(StoreWriter.class);
   private static final long RETRY_MS = 500;
 
   /** Told, on the writer thread, how commits went. */

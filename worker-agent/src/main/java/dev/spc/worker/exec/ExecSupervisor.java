@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
  * a status in 129..192 is read as that signal.
  */
 public final class ExecSupervisor {
-  private static final Log log = Log.get("agent");
+  private static final Log log = Log.get(ExecSupervisor.class);
   private static final String TINI = findOnPath("tini");
   private static final String SETSID = findOnPath("setsid");
 

@@ -26,7 +26,7 @@ import java.util.random.RandomGenerator;
  * coordinator nothing.
  */
 public final class AgentSession {
-  private static final Log log = Log.get("agent");
+  private static final Log log = Log.get(AgentSession.class);
   /** Reconnect backoff: 100 ms doubling to 5 s, jittered. */
   static final Backoff BACKOFF = new Backoff(100, 5000);
 

@@ -31,7 +31,7 @@ import java.util.function.Predicate;
  * message. While the agent is disconnected they wait, and go out once it has registered again.
  */
 public final class AgentState implements AgentSession.Jobs {
-  private static final Log log = Log.get("agent");
+  private static final Log log = Log.get(AgentState.class);
   private static final int MAX_ERROR_CHARS = 4096;
 
   private final String worker;
@@ -136,7 +136,8 @@ public final class AgentState implements AgentSession.Jobs {
       } else {
         JobRun run = new JobRun(lease);
         running.put(id, run);
-        log.debug("job started", "job", lease.getJobId(), "lease", id, "type", lease.getSpec().getType());
+        log.debug("job started", "job", lease.getJobId(), "lease", id, "type", lease.getSpec().getType(),
+            "worker", worker);
         try {
           slotThreads.execute(() -> runOnSlot(run, handler));
         } catch (RejectedExecutionException e) {
@@ -196,9 +197,11 @@ public final class AgentState implements AgentSession.Jobs {
     }
     if (run.stuck) {
       stuck--;
-      log.info("stuck job finally ended; slot free again", "job", run.jobId(), "lease", run.leaseId());
+      log.info("stuck job finally ended; slot free again", "job", run.jobId(), "lease", run.leaseId(),
+          "worker", worker);
     }
-    log.debug("job finished", "job", run.jobId(), "lease", run.leaseId(), "outcome", r.getOutcome());
+    log.debug("job finished", "job", run.jobId(), "lease", run.leaseId(), "outcome", r.getOutcome(),
+        "worker", worker);
     report(r);
     changed.run();
   }
@@ -244,7 +247,7 @@ public final class AgentState implements AgentSession.Jobs {
       if (run.stopRequestedNanos == 0 && now - run.deadlineNanos >= 0) {
         run.timedOut = true;
         log.info("job ran past max_seconds; stopping it", "job", run.jobId(), "lease", run.leaseId(),
-            "max_seconds", run.lease().getMaxSeconds());
+            "max_seconds", run.lease().getMaxSeconds(), "worker", worker);
         stop(run, "exceeded max_seconds=" + run.lease().getMaxSeconds());
       }
     }
@@ -260,7 +263,8 @@ public final class AgentState implements AgentSession.Jobs {
       return;
     }
     run.stopRequestedNanos = System.nanoTime();
-    log.debug("stopping job", "job", run.jobId(), "lease", run.leaseId(), "reason", reason);
+    log.debug("stopping job", "job", run.jobId(), "lease", run.leaseId(), "reason", reason,
+        "worker", worker);
     run.requestStop(reason);
     try {
       agentThread.schedule(() -> checkStopped(run), stopGrace.toNanos(), TimeUnit.NANOSECONDS);
@@ -279,7 +283,7 @@ public final class AgentState implements AgentSession.Jobs {
       // A process: SIGKILL to its group, then a last second for the handler to see it end.
       run.forced = true;
       log.info("job ignored the stop request; killing its process group", "job", run.jobId(),
-          "lease", run.leaseId());
+          "lease", run.leaseId(), "worker", worker);
       force.run();
       agentThread.schedule(() -> checkStopped(run), 1, TimeUnit.SECONDS);
       return;
@@ -289,7 +293,7 @@ public final class AgentState implements AgentSession.Jobs {
     String detail = "job " + run.jobId() + " ignored the stop request for "
         + stopGrace.toMillis() + "ms; its slot is stuck";
     log.warn("slot stuck", "job", run.jobId(), "lease", run.leaseId(), "stuck_slots", stuck,
-        "slots", slots);
+        "slots", slots, "worker", worker);
     sender.test(WorkerMessage.newBuilder().setStuck(
         SlotStuck.newBuilder().setLeaseId(run.leaseId()).setDetail(detail)).build());
     if (stuck >= slots) {

@@ -1,4 +1,4 @@
-package dev.spc.common;
+package dev.spc.logging;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,4 +1,4 @@
-package dev.spc.common;
+package dev.spc.logging;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

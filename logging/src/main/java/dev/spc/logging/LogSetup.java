@@ -1,4 +1,4 @@
-package dev.spc.common;
+package dev.spc.logging;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -42,7 +42,7 @@ public final class LogSetup {
   }
 
   static void configure(Level level, PrintStream out) {
-    Log.configure(level, out);
+    LogfmtLogger.configure(level, out);
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
     Handler handler = new Handler() {
@@ -59,7 +59,7 @@ public final class LogSetup {
           // keep the raw message
         }
         String line = LogfmtFormatter.line(r.getMillis(), r.getLevel(), component, msg, null,
-            r.getThrown(), Log.level().intValue() <= Level.FINE.intValue());
+            r.getThrown(), LogfmtLogger.level().intValue() <= Level.FINE.intValue());
         synchronized (out) {
           out.print(line);
           out.flush();
