@@ -199,7 +199,10 @@ class ChaosIT {
           int code = node.waitForExit(Cluster.PATIENCE);
           assertTrue(code != -1, victim + " did not exit:\n" + node.output());
           if (fault != 0) {
-            assertTrue(code == 0 || code == 7, victim + " exited " + code + ":\n" + node.output());
+            // 0: drained; 7: could not deliver its results in time; 143: SIGTERM reached a JVM
+            // still starting, before the agent handled signals (it had not registered).
+            boolean early = code == 143 && !node.output().contains("msg=registered");
+            assertTrue(code == 0 || code == 7 || early, victim + " exited " + code + ":\n" + node.output());
           }
           c.poll("the name is free", () -> answers(() -> c.client.workers().stream()
               .noneMatch(w -> w.name().equals(victim)), serverFaults));
