@@ -64,9 +64,12 @@ final class Latency {
     do {
       JobPage page = spc.list(JobState.DONE, 1000, token);
       for (JobStatus s : page.jobs()) {
-        if (ids.contains(s.id().value()) && s.startedAt() != null) {
-          startMs[n] = nanosBetween(s.submittedAt(), s.startedAt()) / 1e6;
-          doneMs[n] = nanosBetween(s.submittedAt(), s.finishedAt()) / 1e6;
+        java.time.Instant submittedAt = s.submittedAt();
+        java.time.Instant started = s.startedAt();
+        java.time.Instant finished = s.finishedAt();
+        if (ids.contains(s.id().value()) && submittedAt != null && started != null && finished != null) {
+          startMs[n] = nanosBetween(submittedAt, started) / 1e6;
+          doneMs[n] = nanosBetween(submittedAt, finished) / 1e6;
           n++;
         }
       }

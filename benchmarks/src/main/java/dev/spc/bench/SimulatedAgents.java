@@ -44,7 +44,7 @@ final class SimulatedAgents implements AutoCloseable {
             long interval = m.getRegistered().getHeartbeatIntervalMs();
             timer.scheduleAtFixedRate(() -> {
               synchronized (lock) {
-                out.get().onNext(WorkerMessage.newBuilder()
+                java.util.Objects.requireNonNull(out.get()).onNext(WorkerMessage.newBuilder()
                     .setHeartbeat(Heartbeat.getDefaultInstance()).build());
               }
             }, (long) (Math.random() * interval), interval, TimeUnit.MILLISECONDS);
@@ -60,7 +60,7 @@ final class SimulatedAgents implements AutoCloseable {
         public void onCompleted() {}
       }));
       synchronized (lock) {
-        out.get().onNext(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
+        java.util.Objects.requireNonNull(out.get()).onNext(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
             .setName(name).addJobTypes("sim.idle").setSlots(1).setHost("bench")).build());
       }
     }

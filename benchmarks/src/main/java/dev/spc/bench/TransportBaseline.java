@@ -44,7 +44,7 @@ final class TransportBaseline {
               }
               if (now - end < 0) {
                 synchronized (out) {
-                  out.get().onNext(msg);
+                  java.util.Objects.requireNonNull(out.get()).onNext(msg);
                 }
               } else if (done.getCount() > 0) {
                 done.countDown();
@@ -61,14 +61,14 @@ final class TransportBaseline {
           }));
       synchronized (out) {
         for (int i = 0; i < window; i++) {
-          out.get().onNext(msg);
+          java.util.Objects.requireNonNull(out.get()).onNext(msg);
         }
       }
       done.await(duration.toSeconds() + 30, TimeUnit.SECONDS);
       long measured = count.get() - warmCount[0];
       double secs = (System.nanoTime() - startNanos[0]) / 1e9;
       synchronized (out) {
-        out.get().onCompleted();
+        java.util.Objects.requireNonNull(out.get()).onCompleted();
       }
       return measured / secs;
     } finally {

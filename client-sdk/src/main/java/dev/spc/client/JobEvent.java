@@ -1,5 +1,6 @@
 package dev.spc.client;
 
+import org.jspecify.annotations.Nullable;
 import java.time.Instant;
 
 /**
@@ -12,7 +13,7 @@ import java.time.Instant;
  * @param text the progress message, or the log line
  * @param skipped for {@link Kind#SKIPPED}: how many events this watcher missed by reading slowly
  */
-public record JobEvent(Instant at, Kind kind, JobStatus status, double progress, String text,
+public record JobEvent(@Nullable Instant at, Kind kind, @Nullable JobStatus status, double progress, String text,
     long skipped) {
   /** The kinds of events. */
   public enum Kind {

@@ -1,5 +1,6 @@
 package dev.spc.client;
 
+import org.jspecify.annotations.Nullable;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -19,7 +20,7 @@ public final class JobSpec {
   private final java.util.Map<String, String> env;
   private final String cwd;
   /** The wire form, built once: one spec is often submitted many times. */
-  private volatile dev.spc.proto.JobSpec wire;
+  private volatile dev.spc.proto.@Nullable JobSpec wire;
 
   private JobSpec(Builder b) {
     this.type = b.type;

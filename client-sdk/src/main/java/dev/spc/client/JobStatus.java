@@ -1,5 +1,6 @@
 package dev.spc.client;
 
+import org.jspecify.annotations.Nullable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
@@ -24,9 +25,9 @@ import java.util.OptionalInt;
  * @param progress the latest progress the job reported (0.0 to 1.0), if any
  * @param progressMessage the message that came with it
  */
-public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, JobSpec spec,
-    String worker, String error, byte[] result, OptionalInt exitCode, Instant submittedAt,
-    Instant startedAt, Instant finishedAt, String pendingReason, byte[] outputTail,
+public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, @Nullable JobSpec spec,
+    String worker, String error, byte[] result, OptionalInt exitCode, @Nullable Instant submittedAt,
+    @Nullable Instant startedAt, @Nullable Instant finishedAt, String pendingReason, byte[] outputTail,
     java.util.OptionalDouble progress, String progressMessage) {
 
   public boolean isDone() {

@@ -1,5 +1,6 @@
 package dev.spc.client;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.client.internal.Calls;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -47,14 +48,14 @@ import java.util.function.Function;
  * client.
  */
 public final class SpcClient implements AutoCloseable {
-  private final ManagedChannel owned;
+  private final @Nullable ManagedChannel owned;
   private final Channel channel;
   private final JobServiceGrpc.JobServiceFutureStub jobs;
   private final AdminServiceGrpc.AdminServiceFutureStub admin;
   private final Duration callTimeout;
   private final Duration submitRetryTimeout;
 
-  private SpcClient(Channel channel, ManagedChannel owned, Duration callTimeout,
+  private SpcClient(Channel channel, @Nullable ManagedChannel owned, Duration callTimeout,
       Duration submitRetryTimeout) {
     this.owned = owned;
     this.channel = channel;
@@ -154,11 +155,12 @@ public final class SpcClient implements AutoCloseable {
   }
 
   /** Lists jobs in submission order, one page; {@code state} null for every state. */
-  public JobPage list(JobState state, int pageSize, String pageToken) {
+  public JobPage list(@Nullable JobState state, int pageSize, @Nullable String pageToken) {
     return join(listAsync(state, pageSize, pageToken));
   }
 
-  public CompletableFuture<JobPage> listAsync(JobState state, int pageSize, String pageToken) {
+  public CompletableFuture<JobPage> listAsync(@Nullable JobState state, int pageSize,
+      @Nullable String pageToken) {
     ListJobsRequest.Builder req = ListJobsRequest.newBuilder()
         .setPageSize(pageSize)
         .setPageToken(pageToken == null ? "" : pageToken);
@@ -177,7 +179,7 @@ public final class SpcClient implements AutoCloseable {
   }
 
   /** Every job in {@code state} (null: all), fetched page by page as the iteration goes. */
-  public Iterable<JobStatus> listAll(JobState state) {
+  public Iterable<JobStatus> listAll(@Nullable JobState state) {
     return () -> new Iterator<>() {
       private Iterator<JobStatus> page = List.<JobStatus>of().iterator();
       private String token = "";
@@ -212,11 +214,11 @@ public final class SpcClient implements AutoCloseable {
   }
 
   /** Like {@link #await(JobId)}, giving up with {@link SpcException.DeadlineExceeded}. */
-  public JobStatus await(JobId id, Duration timeout) {
+  public JobStatus await(JobId id, @Nullable Duration timeout) {
     return join(awaitAsync(id, timeout));
   }
 
-  public CompletableFuture<JobStatus> awaitAsync(JobId id, Duration timeout) {
+  public CompletableFuture<JobStatus> awaitAsync(JobId id, @Nullable Duration timeout) {
     WaitJobRequest req = WaitJobRequest.newBuilder().setJobId(id.value()).build();
     io.grpc.Deadline deadline = timeout == null ? null
         : io.grpc.Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -229,11 +231,11 @@ public final class SpcClient implements AutoCloseable {
     return join(awaitAnyAsync(ids, null));
   }
 
-  public JobStatus awaitAny(Collection<JobId> ids, Duration timeout) {
+  public JobStatus awaitAny(Collection<JobId> ids, @Nullable Duration timeout) {
     return join(awaitAnyAsync(ids, timeout));
   }
 
-  public CompletableFuture<JobStatus> awaitAnyAsync(Collection<JobId> ids, Duration timeout) {
+  public CompletableFuture<JobStatus> awaitAnyAsync(Collection<JobId> ids, @Nullable Duration timeout) {
     WaitAnyJobRequest.Builder b = WaitAnyJobRequest.newBuilder();
     ids.forEach(i -> b.addJobIds(i.value()));
     WaitAnyJobRequest req = b.build();
@@ -379,7 +381,7 @@ public final class SpcClient implements AutoCloseable {
     return stub.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private static <S extends AbstractStub<S>> S withDeadline(S stub, io.grpc.Deadline deadline) {
+  private static <S extends AbstractStub<S>> S withDeadline(S stub, io.grpc.@Nullable Deadline deadline) {
     return deadline == null ? stub : stub.withDeadline(deadline);
   }
 
@@ -393,8 +395,8 @@ public final class SpcClient implements AutoCloseable {
 
   /** Builder for {@link SpcClient}. */
   public static final class Builder {
-    private String target;
-    private Channel channel;
+    private @Nullable String target;
+    private @Nullable Channel channel;
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration submitRetryTimeout = Duration.ofSeconds(30);
 

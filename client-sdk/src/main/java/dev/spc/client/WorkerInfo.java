@@ -1,5 +1,6 @@
 package dev.spc.client;
 
+import org.jspecify.annotations.Nullable;
 import java.time.Instant;
 import java.util.List;
 
@@ -19,5 +20,5 @@ import java.util.List;
  *     its stream (flow control); non-zero for long means a slow or stuck agent
  */
 public record WorkerInfo(String name, List<String> jobTypes, int slots, List<JobId> runningJobIds,
-    int stuckSlots, String host, Instant connectedAt, Instant lastHeartbeatAt, boolean draining,
+    int stuckSlots, String host, @Nullable Instant connectedAt, @Nullable Instant lastHeartbeatAt, boolean draining,
     int unsentLeases) {}

@@ -1,5 +1,6 @@
 package dev.spc.common;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
@@ -59,14 +60,14 @@ public final class Log {
     }
   }
 
-  private static void log(LoggingEventBuilder b, String msg, Throwable t, Object[] kv) {
-    b.setMessage(msg);
+  private static void log(LoggingEventBuilder b, String msg, @Nullable Throwable t, Object[] kv) {
+    LoggingEventBuilder e = b.setMessage(msg);
     for (int i = 0; i + 1 < kv.length; i += 2) {
-      b.addKeyValue(String.valueOf(kv[i]), kv[i + 1]);
+      e = e.addKeyValue(String.valueOf(kv[i]), kv[i + 1]);
     }
     if (t != null) {
-      b.setCause(t);
+      e = e.setCause(t);
     }
-    b.log();
+    e.log();
   }
 }

@@ -14,6 +14,7 @@ public final class Signals {
   private Signals() {}
 
   /** Calls {@code action} (once, on a new thread) at the first SIGTERM or SIGINT. */
+  @SuppressWarnings("ReferenceEquality") // a proxy's equals is its identity
   public static boolean onTerminate(Runnable action) {
     try {
       Class<?> signal = Class.forName("sun.misc.Signal");

@@ -1,5 +1,6 @@
 package dev.spc.logging;
 
+import org.jspecify.annotations.Nullable;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -10,8 +11,8 @@ import java.util.logging.Level;
 final class LogfmtFormatter {
   private LogfmtFormatter() {}
 
-  static String line(long millis, Level level, String component, String msg, Object[] kv,
-      Throwable t, boolean stackTraces) {
+  static String line(long millis, Level level, String component, @Nullable String msg,
+      Object @Nullable [] kv, @Nullable Throwable t, boolean stackTraces) {
     StringBuilder sb = new StringBuilder(128);
     sb.append("ts=").append(Instant.ofEpochMilli(millis));
     sb.append(" level=").append(levelName(level));

@@ -1,5 +1,6 @@
 package dev.spc.logging;
 
+import org.jspecify.annotations.Nullable;
 import java.io.PrintStream;
 import java.util.List;
 import org.slf4j.Marker;
@@ -73,7 +74,7 @@ final class LogfmtLogger extends LegacyAbstractLogger implements LoggingEventAwa
 
   private static boolean enabled(Level l) {
     java.util.logging.Level threshold = level;
-    return threshold != java.util.logging.Level.OFF && jul(l).intValue() >= threshold.intValue();
+    return !threshold.equals(java.util.logging.Level.OFF) && jul(l).intValue() >= threshold.intValue();
   }
 
   @Override
@@ -102,13 +103,13 @@ final class LogfmtLogger extends LegacyAbstractLogger implements LoggingEventAwa
   }
 
   @Override
-  protected String getFullyQualifiedCallerName() {
+  protected @Nullable String getFullyQualifiedCallerName() {
     return null;
   }
 
   @Override
-  protected void handleNormalizedLoggingCall(Level l, Marker marker, String pattern, Object[] args,
-      Throwable t) {
+  protected void handleNormalizedLoggingCall(Level l, @Nullable Marker marker, String pattern,
+      Object @Nullable [] args, @Nullable Throwable t) {
     write(l, MessageFormatter.basicArrayFormat(pattern, args), null, t);
   }
 
@@ -119,7 +120,7 @@ final class LogfmtLogger extends LegacyAbstractLogger implements LoggingEventAwa
       return;
     }
     List<KeyValuePair> pairs = e.getKeyValuePairs();
-    Object[] kv = null;
+    Object @Nullable [] kv = null;
     if (pairs != null && !pairs.isEmpty()) {
       kv = new Object[pairs.size() * 2];
       for (int i = 0; i < pairs.size(); i++) {
@@ -132,7 +133,7 @@ final class LogfmtLogger extends LegacyAbstractLogger implements LoggingEventAwa
     write(e.getLevel(), msg, kv, e.getThrowable());
   }
 
-  private void write(Level l, String msg, Object[] kv, Throwable t) {
+  private void write(Level l, @Nullable String msg, Object @Nullable [] kv, @Nullable Throwable t) {
     String line = LogfmtFormatter.line(System.currentTimeMillis(), jul(l), component, msg, kv, t,
         enabled(Level.DEBUG));
     PrintStream out = sink;

@@ -1,5 +1,6 @@
 package dev.spc.server;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.server.grpc.AdminServiceImpl;
 import dev.spc.server.grpc.JobServiceImpl;
@@ -39,8 +40,8 @@ public final class CoordinatorServer implements AutoCloseable {
 
   private final EventLoop loop;
   private final Server server;
-  private final JobStore store;
-  private final StoreWriter writer;
+  private final @Nullable JobStore store;
+  private final @Nullable StoreWriter writer;
   private final HealthStatusManager health = new HealthStatusManager();
   private volatile boolean stopped;
 
@@ -133,7 +134,7 @@ public final class CoordinatorServer implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.post(new Msg.Shutdown(new Reply<>() {
       @Override
-      public void ok(Void value) {
+      public void ok(Boolean value) {
         done.complete(null);
       }
 
@@ -153,12 +154,13 @@ public final class CoordinatorServer implements AutoCloseable {
       server.awaitTermination(1, TimeUnit.SECONDS);
     }
     loop.close();
-    if (writer != null) {
+    JobStore s = store;
+    if (writer != null && s != null) {
       writer.close();
       try {
-        store.close();
+        s.close();
       } catch (JobStore.StoreException e) {
-        log.warn("closing the store failed", "error", e.getMessage());
+        log.warn("closing the store failed", "error", String.valueOf(e.getMessage()));
       }
     }
   }
@@ -179,13 +181,13 @@ public final class CoordinatorServer implements AutoCloseable {
     private String bind = "127.0.0.1";
     private int port = 7070;
     private Duration tickInterval = Duration.ofMillis(10);
-    private ServerBuilder<?> serverBuilder;
-    private java.nio.file.Path dataDir;
+    private @Nullable ServerBuilder<?> serverBuilder;
+    private java.nio.file.@Nullable Path dataDir;
 
     private Builder() {}
 
     /** Keep jobs durably in this directory (SQLite); null (the default) keeps them in memory. */
-    public Builder dataDir(java.nio.file.Path dir) {
+    public Builder dataDir(java.nio.file.@Nullable Path dir) {
       this.dataDir = dir;
       return this;
     }

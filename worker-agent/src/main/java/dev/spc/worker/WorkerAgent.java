@@ -1,5 +1,6 @@
 package dev.spc.worker;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.Durations;
 import dev.spc.common.Log;
 import dev.spc.proto.CoordinatorMessage;
@@ -76,15 +77,18 @@ public final class WorkerAgent implements AutoCloseable {
   private final Map<String, JobHandler> handlers;
   private final Duration stopGrace;
   private final Duration drainTimeout;
-  private final AgentTransport transport;
+  private final @Nullable AgentTransport transport;
   private final ScheduledExecutorService agentThread;
   private final ExecutorService slotThreads;
   private final CompletableFuture<AgentExit> exit = new CompletableFuture<>();
   private final AgentState state;
   private final AgentSession session;
+  /** The agent thread's periodic tasks (updates, deadlines); they end with it. */
+  private final List<java.util.concurrent.ScheduledFuture<?>> periodic =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private WorkerAgent(Builder b) {
-    this.name = b.name;
+    this.name = Objects.requireNonNull(b.name, "worker name is required");
     this.handlers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.handlers));
     this.stopGrace = b.stopGrace;
     this.drainTimeout = b.drainTimeout;
@@ -131,9 +135,10 @@ public final class WorkerAgent implements AutoCloseable {
   /** Connects and registers in the background. */
   public WorkerAgent start() {
     agentThread.execute(session::start);
-    agentThread.scheduleAtFixedRate(state::flushUpdates, UPDATES_MS, UPDATES_MS, TimeUnit.MILLISECONDS);
-    agentThread.scheduleAtFixedRate(state::enforceDeadlines, DEADLINE_SCAN_MS, DEADLINE_SCAN_MS,
-        TimeUnit.MILLISECONDS);
+    periodic.add(agentThread.scheduleAtFixedRate(state::flushUpdates, UPDATES_MS, UPDATES_MS,
+        TimeUnit.MILLISECONDS));
+    periodic.add(agentThread.scheduleAtFixedRate(state::enforceDeadlines, DEADLINE_SCAN_MS,
+        DEADLINE_SCAN_MS, TimeUnit.MILLISECONDS));
     return this;
   }
 
@@ -208,7 +213,7 @@ public final class WorkerAgent implements AutoCloseable {
 
   /** The session's streams over gRPC; callbacks are posted to the agent thread. */
   private record GrpcDialer(WorkerServiceGrpc.WorkerServiceStub stub, AgentClock clock,
-      AgentTransport transport) implements Dialer {
+      @Nullable AgentTransport transport) implements Dialer {
     @Override
     public Stream open(Listener listener) {
       StreamObserver<WorkerMessage> out = stub.connect(new StreamObserver<>() {
@@ -260,8 +265,8 @@ public final class WorkerAgent implements AutoCloseable {
   /** Builder for {@link WorkerAgent}. */
   public static final class Builder {
     private String target = "127.0.0.1:7070";
-    private Channel channel;
-    private String name;
+    private @Nullable Channel channel;
+    private @Nullable String name;
     private int slots = 1;
     private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
     private boolean builtins = true;

@@ -1,5 +1,6 @@
 package dev.spc.bench.jmh;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.JobResult;
 import dev.spc.proto.JobResults;
@@ -54,7 +55,7 @@ public class LoopBenchmark {
     }
 
     @Override
-    public void close(Failure failure) {}
+    public void close(@Nullable Failure failure) {}
 
     @Override
     public String peer() {

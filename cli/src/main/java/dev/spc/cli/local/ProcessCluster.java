@@ -1,5 +1,6 @@
 package dev.spc.cli.local;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.JavaLauncher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final Path dir;
   private final List<String> jvmFlags;
   private final List<Node> nodes = new ArrayList<>();
-  private Node coordinator;
+  private @Nullable Node coordinator;
   private int port;
   private String host = "127.0.0.1";
 
@@ -103,8 +104,9 @@ public final class ProcessCluster implements AutoCloseable {
     return port;
   }
 
+  /** The coordinator; it must have been started. */
   public Node coordinator() {
-    return coordinator;
+    return java.util.Objects.requireNonNull(coordinator, "the coordinator was not started");
   }
 
   /** Every process started so far. */

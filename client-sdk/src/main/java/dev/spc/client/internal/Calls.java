@@ -1,5 +1,6 @@
 package dev.spc.client.internal;
 
+import org.jspecify.annotations.Nullable;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -34,9 +35,9 @@ public final class Calls {
     };
     Futures.addCallback(f, new FutureCallback<R>() {
       @Override
-      public void onSuccess(R r) {
+      public void onSuccess(@Nullable R r) {
         try {
-          out.complete(map.apply(r));
+          out.complete(map.apply(java.util.Objects.requireNonNull(r, "a call answered nothing")));
         } catch (RuntimeException e) {
           out.completeExceptionally(e);
         }
@@ -64,7 +65,7 @@ public final class Calls {
       if (c instanceof RuntimeException r) {
         throw r;
       }
-      throw SpcException.from(c);
+      throw SpcException.from(c == null ? e : c);
     } catch (CancellationException e) {
       throw SpcException.from(io.grpc.Status.CANCELLED.withDescription("cancelled")
           .asRuntimeException());

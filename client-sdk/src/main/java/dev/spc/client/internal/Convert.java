@@ -1,5 +1,6 @@
 package dev.spc.client.internal;
 
+import org.jspecify.annotations.Nullable;
 import com.google.protobuf.Timestamp;
 import dev.spc.client.DoneReason;
 import dev.spc.client.JobId;
@@ -65,7 +66,7 @@ public final class Convert {
         instant(w.hasLastHeartbeatAt(), w.getLastHeartbeatAt()), w.getDraining(), w.getUnsentLeases());
   }
 
-  private static Instant instant(boolean has, Timestamp t) {
+  private static @Nullable Instant instant(boolean has, Timestamp t) {
     return has ? Instant.ofEpochSecond(t.getSeconds(), t.getNanos()) : null;
   }
 }

@@ -1,5 +1,6 @@
 package dev.spc.server.grpc;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobEvent;
 import dev.spc.server.loop.EventLoop;
 import dev.spc.server.loop.Failure;
@@ -21,7 +22,7 @@ final class WatchStream implements WatchSink {
   private final ArrayDeque<JobEvent> queue = new ArrayDeque<>();
   private long skipped;
   private boolean ending;
-  private Failure endWith;
+  private @Nullable Failure endWith;
   private volatile boolean closed;
 
   WatchStream(EventLoop loop, long watcherId, ServerCallStreamObserver<JobEvent> out) {
@@ -66,7 +67,7 @@ final class WatchStream implements WatchSink {
   }
 
   @Override
-  public void end(Failure failure) {
+  public void end(@Nullable Failure failure) {
     if (closed || ending) {
       return;
     }

@@ -1,5 +1,6 @@
 package dev.spc.server.grpc;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.WorkerMessage;
 import dev.spc.server.loop.Clock;
@@ -27,7 +28,7 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
   private boolean registered;
   private volatile boolean closed;
   private volatile long lastHeardNanos = Long.MIN_VALUE;
-  private volatile Instant lastHeardAt;
+  private volatile @Nullable Instant lastHeardAt;
 
   WorkerStream(EventLoop loop, Clock clock, ServerCallStreamObserver<CoordinatorMessage> out) {
     this.loop = loop;
@@ -107,7 +108,7 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
   }
 
   @Override
-  public void close(Failure failure) {
+  public void close(@Nullable Failure failure) {
     if (closed) {
       return;
     }
@@ -139,7 +140,7 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
   }
 
   @Override
-  public Instant lastHeardAt() {
+  public @Nullable Instant lastHeardAt() {
     return lastHeardAt;
   }
 }

@@ -235,7 +235,7 @@ public final class Coordinator {
     leases.expire(now, lease -> {
       leases.stop(lease);
       outbox.stop(lease.worker, lease.id, "timed out");
-      jobs.finish(lease.job, DoneReason.DONE_REASON_TIMEOUT, timedOut(lease.maxSeconds), null);
+      jobs.finish(lease.job(), DoneReason.DONE_REASON_TIMEOUT, timedOut(lease.maxSeconds), null);
     });
     if (!shutdown.inProgress()) { // stopping: the restart's reconnect grace judges the workers
       liveness.scan(now);

@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.Lease;
 import dev.spc.proto.StopJob;
 import dev.spc.proto.store.StoredJob;
@@ -34,7 +35,7 @@ final class Durability {
 
     record Fail(Reply<?> reply, Failure failure) implements Effect {}
 
-    record Send(WorkerRecord worker, List<Lease> leases, List<StopJob> stops, String confirmDrain,
+    record Send(WorkerRecord worker, List<Lease> leases, List<StopJob> stops, @Nullable String confirmDrain,
         long resultsTaken)
         implements Effect {}
 
@@ -111,7 +112,7 @@ final class Durability {
   }
 
   /** Sends these to the worker once everything changed so far is stored. */
-  void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops, String confirmDrain,
+  void send(WorkerRecord w, List<Lease> leases, List<StopJob> stops, @Nullable String confirmDrain,
       long resultsTaken) {
     effect(new Effect.Send(w, leases, stops, confirmDrain, resultsTaken));
   }

@@ -59,6 +59,7 @@ public final class EventLoop implements AutoCloseable {
     return waiterIds.incrementAndGet();
   }
 
+  @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: the very object, not an equal Tick
   private void run() {
     long nextTick = clock.nanos() + tickNanos;
     try {

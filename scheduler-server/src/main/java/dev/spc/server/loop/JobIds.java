@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import java.util.regex.Pattern;
 
 /**
@@ -33,7 +34,7 @@ final class JobIds {
    * The sequence of an id this coordinator issued, -1 for a well-formed id of another
    * incarnation; {@code null} when the id is malformed.
    */
-  Long parse(String id) {
+  @Nullable Long parse(String id) {
     if (id.length() > MAX_LENGTH || !FORMAT.matcher(id).matches()) {
       return null;
     }

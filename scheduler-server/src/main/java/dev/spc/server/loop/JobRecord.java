@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import com.google.protobuf.ByteString;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.JobSpec;
@@ -28,26 +29,31 @@ final class JobRecord {
   String error = "";
   ByteString result = ByteString.EMPTY;
   ByteString outputTail = ByteString.EMPTY;
-  Integer exitCode;
-  Instant startedAt;
-  Instant finishedAt;
+  @Nullable Integer exitCode;
+  @Nullable Instant startedAt;
+  @Nullable Instant finishedAt;
   /** The current (or last) lease; null while pending. */
-  LeaseRecord lease;
+  @Nullable LeaseRecord lease;
   /** The idempotency key of its batch ("" if none) and its index there, for recovery. */
   String batchKey = "";
   int batchIndex;
-  Double progress;
+  @Nullable Double progress;
   String progressMessage = "";
   /** Recent events and watchers; null until there are some. */
-  JobLog log;
+  @Nullable JobLog log;
   /** Callers waiting for this job to be done; null when there are none. */
-  List<Waiter> waiters;
+  @Nullable List<Waiter> waiters;
 
   JobRecord(long seq, String id, JobSpec spec, Instant submittedAt) {
     this.seq = seq;
     this.id = id;
     this.spec = spec;
     this.submittedAt = submittedAt;
+  }
+
+  /** When a done job finished (every done job has a finish time). */
+  Instant doneAt() {
+    return java.util.Objects.requireNonNull(finishedAt, "a done job has a finish time");
   }
 
   boolean isDone() {

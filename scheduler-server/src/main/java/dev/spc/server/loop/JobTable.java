@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import com.google.protobuf.ByteString;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.JobSpec;
@@ -89,7 +90,7 @@ final class JobTable {
 
   // ------------------------------------------------------------------ reading
 
-  JobRecord get(long seq) {
+  @Nullable JobRecord get(long seq) {
     return jobs.get(seq);
   }
 
@@ -98,12 +99,12 @@ final class JobTable {
   }
 
   /** The job of an existing idempotency key, or null. */
-  String idOfKey(String key) {
+  @Nullable String idOfKey(String key) {
     return idempotency.get(key);
   }
 
   /** The ids of an earlier batch with this key, or null. */
-  List<String> batch(String key) {
+  @Nullable List<String> batch(String key) {
     BatchEntry e = batchKeys.get(key);
     return e == null ? null : e.ids();
   }
@@ -114,7 +115,7 @@ final class JobTable {
   }
 
   /** The best pending queue of these types for a worker: the one whose head runs first. */
-  PendingQueue bestQueue(List<String> types) {
+  @Nullable PendingQueue bestQueue(List<String> types) {
     PendingQueue best = null;
     JobRecord bestHead = null;
     for (String type : types) {
@@ -181,7 +182,7 @@ final class JobTable {
 
   /** Takes the head of {@code queue} to lease it: it is RUNNING on {@code worker} from now. */
   JobRecord lease(PendingQueue queue, String worker) {
-    JobRecord job = queue.poll();
+    JobRecord job = java.util.Objects.requireNonNull(queue.poll(), "the best queue is not empty");
     started(job, worker);
     return job;
   }
@@ -209,7 +210,7 @@ final class JobTable {
    * Decides the job's outcome; false (and nothing changes) if it already has one: rule 12, the
    * first terminal outcome is final.
    */
-  boolean finish(JobRecord job, DoneReason reason, String error, ByteString result) {
+  boolean finish(JobRecord job, DoneReason reason, String error, @Nullable ByteString result) {
     if (job.isDone()) {
       return false;
     }
@@ -268,7 +269,7 @@ final class JobTable {
   }
 
   /** The state {@code event} takes a job in {@code from} to, or null if it is not allowed. */
-  static JobState next(JobState from, Event event) {
+  static @Nullable JobState next(JobState from, Event event) {
     Map<Event, JobState> row = TABLE.get(from);
     return row == null ? null : row.get(event);
   }
@@ -282,7 +283,7 @@ final class JobTable {
 
   /** Forgets done jobs and batch keys older than the retention age. */
   void expireOlderThan(Instant oldest) {
-    while (!doneOrder.isEmpty() && doneOrder.peekFirst().finishedAt.isBefore(oldest)) {
+    while (!doneOrder.isEmpty() && doneOrder.peekFirst().doneAt().isBefore(oldest)) {
       forget(doneOrder.pollFirst());
     }
     while (!batchKeys.isEmpty() && batchKeys.firstEntry().getValue().at().isBefore(oldest)) {

@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 /**
  * One lease: the right of one worker to run one job once. Every lease holds a slot of its worker
  * from the moment it exists until the worker reports the job finished (or the lease is dropped
@@ -24,13 +25,13 @@ final class LeaseRecord {
 
   final long id;
   /** Null exactly when {@link #state} is FOREIGN. */
-  final JobRecord job;
+  private final @Nullable JobRecord job;
   final WorkerRecord worker;
   final int maxSeconds;
   final long deadlineNanos;
   private State state;
 
-  private LeaseRecord(long id, JobRecord job, WorkerRecord worker, int maxSeconds,
+  private LeaseRecord(long id, @Nullable JobRecord job, WorkerRecord worker, int maxSeconds,
       long deadlineNanos, State state) {
     this.id = id;
     this.job = job;
@@ -47,6 +48,14 @@ final class LeaseRecord {
 
   static LeaseRecord foreign(long id, WorkerRecord worker) {
     return new LeaseRecord(id, null, worker, 0, Long.MAX_VALUE, State.FOREIGN);
+  }
+
+  /** The job this lease was granted for; a foreign lease has none (check its state first). */
+  JobRecord job() {
+    if (job == null) {
+      throw new IllegalStateException("foreign lease " + id + " has no job");
+    }
+    return job;
   }
 
   State state() {

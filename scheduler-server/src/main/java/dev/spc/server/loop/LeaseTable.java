@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -43,12 +44,12 @@ final class LeaseTable {
   private LeaseRecord add(LeaseRecord l) {
     byId.put(l.id, l);
     l.worker.occupied.put(l.id, l);
-    l.job.lease = l;
+    l.job().lease = l;
     deadlines.add(l);
     return l;
   }
 
-  LeaseRecord get(long id) {
+  @Nullable LeaseRecord get(long id) {
     return byId.get(id);
   }
 

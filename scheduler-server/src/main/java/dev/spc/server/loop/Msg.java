@@ -88,5 +88,5 @@ public sealed interface Msg {
   record Tick() implements Msg {}
 
   /** Stop accepting work: refuse submits, release waiters, tell agents. */
-  record Shutdown(Reply<Void> reply) implements Request {}
+  record Shutdown(Reply<Boolean> reply) implements Request {}
 }

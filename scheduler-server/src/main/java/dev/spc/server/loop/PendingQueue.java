@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobState;
 import java.util.ArrayDeque;
 import java.util.Comparator;
@@ -30,7 +31,7 @@ final class PendingQueue {
   }
 
   /** The next job to run, without taking it; null when empty. */
-  JobRecord peek() {
+  @Nullable JobRecord peek() {
     while (!byPriority.isEmpty()) {
       Map.Entry<Integer, ArrayDeque<JobRecord>> first = byPriority.firstEntry();
       ArrayDeque<JobRecord> q = first.getValue();
@@ -47,7 +48,7 @@ final class PendingQueue {
   }
 
   /** Takes the next job to run; null when empty. */
-  JobRecord poll() {
+  @Nullable JobRecord poll() {
     JobRecord job = peek();
     if (job != null) {
       byPriority.firstEntry().getValue().pollFirst();

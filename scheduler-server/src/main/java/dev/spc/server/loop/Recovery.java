@@ -81,7 +81,7 @@ final class Recovery {
       e.getValue().values().forEach(j -> batchIds.add(j.id));
       jobs.restoreBatch(e.getKey(), batchIds, e.getValue().firstEntry().getValue().submittedAt);
     }
-    done.sort((a, b) -> a.finishedAt.compareTo(b.finishedAt));
+    done.sort((a, b) -> a.doneAt().compareTo(b.doneAt()));
     jobs.restoreDone(done);
     graceEndsNanos = clock.nanos() + cfg.reconnectGrace().toNanos();
     log.info("recovered", "pending", jobs.pendingCount(), "running", jobs.runningCount(),

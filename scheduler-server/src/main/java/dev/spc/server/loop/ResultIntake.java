@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.JobResult;
@@ -71,17 +72,19 @@ final class ResultIntake {
   /** A job stopped at the coordinator's word (cancel, timeout): its outcome is decided already. */
   private void stopped(WorkerRecord w, LeaseRecord lease, JobResult r) {
     log.debug("stopped job confirmed", "worker", w.name, "lease", lease.id);
-    if (lease.job.lease == lease && (r.hasExitCode() || !r.getOutputTail().isEmpty())) {
+    if (lease.job().lease == lease && (r.hasExitCode() || !r.getOutputTail().isEmpty())) {
       // The process's last words still belong to the job's detail.
-      lease.job.outputTail = r.getOutputTail();
-      lease.job.exitCode = r.hasExitCode() ? r.getExitCode() : lease.job.exitCode;
-      jobs.touched(lease.job);
+      lease.job().outputTail = r.getOutputTail();
+      if (r.hasExitCode()) {
+        lease.job().exitCode = r.getExitCode();
+      }
+      jobs.touched(lease.job());
     }
   }
 
   private void outcome(LeaseRecord lease, JobResult r, boolean adopted) {
     leases.stop(lease);
-    JobRecord job = lease.job;
+    JobRecord job = lease.job();
     job.outputTail = r.getOutputTail();
     job.exitCode = r.hasExitCode() ? r.getExitCode() : null;
     if (clock.nanos() - lease.deadlineNanos >= 0) {
@@ -112,7 +115,7 @@ final class ResultIntake {
     }
   }
 
-  private static List<Long> addTo(List<Long> list, long id) {
+  private static List<Long> addTo(@Nullable List<Long> list, long id) {
     List<Long> l = list == null ? new ArrayList<>() : list;
     l.add(id);
     return l;

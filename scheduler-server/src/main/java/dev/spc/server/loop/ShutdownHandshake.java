@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.CoordinatorMessage;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,7 @@ final class ShutdownHandshake {
   private final WorkerOutbox outbox;
   private final WorkerSessions sessions;
   private boolean stopping;
-  private Reply<Void> reply;
+  private @Nullable Reply<Boolean> reply;
   private long deadlineNanos;
 
   ShutdownHandshake(Clock clock, Durability commits, WorkerRegistry workers, WorkerOutbox outbox,
@@ -38,7 +39,7 @@ final class ShutdownHandshake {
     return stopping;
   }
 
-  void begin(Reply<Void> r, Waiters waiters) {
+  void begin(Reply<Boolean> r, Waiters waiters) {
     stopping = true;
     reply = r;
     waiters.failAll(Failure.unavailable(STOPPING));
@@ -85,8 +86,8 @@ final class ShutdownHandshake {
       sessions.remove(w); // its jobs keep running on the agent, which reports them after the restart
       w.link.close(Failure.unavailable(STOPPING));
     }
-    Reply<Void> r = reply;
+    Reply<Boolean> r = reply;
     reply = null;
-    commits.later(() -> r.ok(null)); // after the results taken meanwhile are committed
+    commits.later(() -> r.ok(Boolean.TRUE)); // after the results taken meanwhile are committed
   }
 }

@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
@@ -20,7 +21,7 @@ final class SpecValidator {
   }
 
   /** The problem with {@code spec}, prefixed by {@code field} ("job", "jobs[3]"), or null. */
-  String check(String field, JobSpec spec) {
+  @Nullable String check(String field, JobSpec spec) {
     String type = spec.getType();
     if (type.isEmpty()) {
       return field + ".type must not be empty";

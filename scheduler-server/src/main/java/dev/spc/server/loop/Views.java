@@ -69,7 +69,7 @@ final class Views {
         .setHost(w.host);
     for (LeaseRecord l : w.occupied.values()) {
       if (l.isLive()) {
-        b.addRunningJobIds(l.job.id);
+        b.addRunningJobIds(l.job().id);
       }
     }
     return b.build();

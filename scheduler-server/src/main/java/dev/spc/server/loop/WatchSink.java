@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobEvent;
 
 /**
@@ -10,7 +11,7 @@ public interface WatchSink {
   void offer(JobEvent event);
 
   /** Ends the watch after what was offered: normally if {@code failure} is null. */
-  void end(Failure failure);
+  void end(@Nullable Failure failure);
 
   /** The transport can take more: send what is queued. */
   default void drain() {}

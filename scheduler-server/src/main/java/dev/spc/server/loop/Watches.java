@@ -101,7 +101,7 @@ final class Watches {
       if (lease == null || !lease.isLive()) {
         continue;
       }
-      JobRecord job = lease.job;
+      JobRecord job = lease.job();
       JobLog jl = log(job);
       if (u.hasProgress()) {
         job.progress = Math.max(0.0, Math.min(1.0, u.getProgress()));

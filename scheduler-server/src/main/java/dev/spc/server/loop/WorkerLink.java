@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.CoordinatorMessage;
 
 /**
@@ -11,7 +12,7 @@ public interface WorkerLink {
   void send(CoordinatorMessage message);
 
   /** Ends the stream: normally when {@code failure} is null, with that status otherwise. */
-  void close(Failure failure);
+  void close(@Nullable Failure failure);
 
   /** A short description of the peer for logs. */
   String peer();
@@ -34,7 +35,7 @@ public interface WorkerLink {
   }
 
   /** Wall-clock time of {@link #lastHeardNanos()}, or null. */
-  default java.time.Instant lastHeardAt() {
+  default java.time.@Nullable Instant lastHeardAt() {
     return null;
   }
 }

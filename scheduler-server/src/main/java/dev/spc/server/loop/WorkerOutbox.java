@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.Chunks;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.Lease;
@@ -107,7 +108,7 @@ final class WorkerOutbox {
    * Sends a worker its leases and stop orders, leaving out those no longer live (the effect of
    * {@link #flush}, once stored).
    */
-  void send(WorkerRecord w, List<Lease> leasesOut, List<StopJob> stopsOut, String confirmDrain,
+  void send(WorkerRecord w, List<Lease> leasesOut, List<StopJob> stopsOut, @Nullable String confirmDrain,
       long resultsTaken) {
     if (!workers.isCurrent(w)) {
       return; // gone meanwhile
@@ -168,7 +169,7 @@ final class WorkerOutbox {
       if (lease != null && lease.isLive()) {
         leases.stop(lease);
         leases.release(lease);
-        jobs.returnToPending(lease.job);
+        jobs.returnToPending(lease.job());
         wakeDispatch.run();
       }
     }

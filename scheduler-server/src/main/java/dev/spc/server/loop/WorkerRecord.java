@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.Lease;
 import dev.spc.proto.StopJob;
 import java.time.Instant;
@@ -37,7 +38,7 @@ final class WorkerRecord {
    * The reason to send with the drain confirmation at the next flush, after every lease granted
    * before the drain: an agent that has it knows no more leases are on their way. Null if none.
    */
-  String confirmDrain;
+  @Nullable String confirmDrain;
   /** The highest JobResults seq taken from this worker, and whether it still needs confirming. */
   long resultsSeq;
   boolean resultsToConfirm;

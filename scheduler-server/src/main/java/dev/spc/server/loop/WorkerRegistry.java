@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,11 +27,11 @@ final class WorkerRegistry {
     this.slotFreed = slotFreed;
   }
 
-  WorkerRecord byLink(WorkerLink link) {
+  @Nullable WorkerRecord byLink(WorkerLink link) {
     return byLink.get(link);
   }
 
-  WorkerRecord byName(String name) {
+  @Nullable WorkerRecord byName(String name) {
     return byName.get(name);
   }
 

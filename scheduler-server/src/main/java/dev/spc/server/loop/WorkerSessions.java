@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.DoneReason;
@@ -82,7 +83,7 @@ final class WorkerSessions {
     workers.offer(w);
   }
 
-  static String checkRegistration(Register reg) {
+  static @Nullable String checkRegistration(Register reg) {
     if (!WORKER_NAME.matcher(reg.getName()).matches()) {
       return "register.name must be 1-128 characters of [A-Za-z0-9._:-], got '"
           + SpecValidator.shorten(reg.getName()) + "'";
@@ -190,8 +191,8 @@ final class WorkerSessions {
     for (LeaseRecord lease : w.occupied.values()) {
       if (lease.isLive()) {
         leases.stop(lease);
-        jobs.finish(lease.job, DoneReason.DONE_REASON_CANCELLED, "worker stopped", null);
-        out.addCancelledJobIds(lease.job.id);
+        jobs.finish(lease.job(), DoneReason.DONE_REASON_CANCELLED, "worker stopped", null);
+        out.addCancelledJobIds(lease.job().id);
       }
     }
     remove(w);
@@ -218,7 +219,7 @@ final class WorkerSessions {
     for (LeaseRecord lease : w.occupied.values()) {
       if (lease.isLive()) {
         leases.stop(lease);
-        jobs.finish(lease.job, DoneReason.DONE_REASON_CRASHED, "worker lost", null);
+        jobs.finish(lease.job(), DoneReason.DONE_REASON_CRASHED, "worker lost", null);
         crashed++;
       }
     }

@@ -1,5 +1,6 @@
 package dev.spc.server.store;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.store.StoredJob;
 import java.util.Collection;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.List;
  */
 public interface JobStore extends AutoCloseable {
   /** What the store held at open: the coordinator's id prefix (null on first open) and the jobs. */
-  record Recovered(String incarnation, List<StoredJob> jobs) {}
+  record Recovered(@Nullable String incarnation, List<StoredJob> jobs) {}
 
   /** Reads everything back, in job sequence order. */
   Recovered load() throws StoreException;

@@ -1,5 +1,6 @@
 package dev.spc.server.store;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.proto.store.StoredJob;
 import dev.spc.server.loop.Persistence;
@@ -36,7 +37,7 @@ public final class StoreWriter implements Persistence, AutoCloseable {
   private final JobStore store;
   private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
-  private volatile Listener listener;
+  private volatile @Nullable Listener listener;
   private volatile boolean closed;
 
   public StoreWriter(JobStore store) {
@@ -55,6 +56,11 @@ public final class StoreWriter implements Persistence, AutoCloseable {
     queue.add(new Batch(batchNo, upserts, deletes));
   }
 
+  private Listener listener() {
+    return java.util.Objects.requireNonNull(listener, "started with a listener");
+  }
+
+  @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: the very object, not an equal one
   private void run() {
     Map<Long, StoredJob> upserts = new LinkedHashMap<>();
     Set<Long> deletes = new LinkedHashSet<>();
@@ -90,13 +96,13 @@ public final class StoreWriter implements Persistence, AutoCloseable {
               log.info("storage is writable again");
             }
             failing = false;
-            listener.committed(upTo);
+            listener().committed(upTo);
           } catch (JobStore.StoreException e) {
             if (!failing) {
-              log.warn("storage failed; refusing writes until it recovers", "error", e.getMessage());
+              log.warn("storage failed; refusing writes until it recovers", "error", String.valueOf(e.getMessage()));
             }
             failing = true;
-            listener.failed(upTo, e.getMessage());
+            listener().failed(upTo, String.valueOf(e.getMessage()));
           }
         }
         if (stop) {

@@ -339,7 +339,7 @@ class DurableCoordinatorTest {
       public void end(Failure failure) {}
     }));
     commit();
-    Captured<Void> stopped = new Captured<>();
+    Captured<Boolean> stopped = new Captured<>();
     // Handing the held-back lease back changes the job and tells its watcher, from inside the
     // effects of the batch that began the stop.
     feed(new Msg.Shutdown(stopped));

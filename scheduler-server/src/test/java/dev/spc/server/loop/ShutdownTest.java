@@ -23,7 +23,7 @@ class ShutdownTest {
   void agentsAreAskedToHalfClose_andTheStopIsDoneWhenAllHave() {
     RecordingLink a = h.register("a", 1, "t");
     RecordingLink b = h.register("b", 1, "t");
-    Captured<Void> stopped = new Captured<>();
+    Captured<Boolean> stopped = new Captured<>();
     h.feed(new Msg.Shutdown(stopped));
     assertTrue(toldStopping(a) && toldStopping(b));
     assertFalse(a.closed || b.closed, "streams stay open for the agents' last results");
@@ -50,7 +50,7 @@ class ShutdownTest {
   void anAgentThatNeverHalfCloses_isCutOffAfterTheHandshakeTime_withoutCrashingItsJobs() {
     RecordingLink w = h.register("w", 1, "t");
     String id = h.submit("t");
-    Captured<Void> stopped = new Captured<>();
+    Captured<Boolean> stopped = new Captured<>();
     h.feed(new Msg.Shutdown(stopped));
     h.advance(Duration.ofSeconds(1));
     assertFalse(stopped.answered());

@@ -1,5 +1,6 @@
 package dev.spc.worker.exec;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import java.io.File;
 import java.io.IOException;
@@ -29,8 +30,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class ExecSupervisor {
   private static final Log log = Log.get(ExecSupervisor.class);
-  private static final String TINI = findOnPath("tini");
-  private static final String SETSID = findOnPath("setsid");
+  private static final @Nullable String TINI = findOnPath("tini");
+  private static final @Nullable String SETSID = findOnPath("setsid");
 
   /** How a run ended. */
   public record Outcome(int exitStatus, byte[] outputTail, long outputBytes, boolean stoppedByUs) {
@@ -255,7 +256,7 @@ public final class ExecSupervisor {
     }
   }
 
-  static String findOnPath(String name) {
+  static @Nullable String findOnPath(String name) {
     String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
     for (String dir : (path + ":/usr/bin:/bin:/usr/sbin:/sbin").split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {

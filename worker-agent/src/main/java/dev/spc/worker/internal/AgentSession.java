@@ -1,5 +1,6 @@
 package dev.spc.worker.internal;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.Backoff;
 import dev.spc.common.Durations;
 import dev.spc.common.Log;
@@ -94,9 +95,9 @@ public final class AgentSession {
   private long cutOffSinceNanos;
   private long reconnectGraceMs = 10_000;
   private long heartbeatTimeoutMs = 3_000;
-  private AgentClock.Timer heartbeats;
-  private AgentClock.Timer drainTimer;
-  private Drain drain;
+  private AgentClock.@Nullable Timer heartbeats;
+  private AgentClock.@Nullable Timer drainTimer;
+  private @Nullable Drain drain;
   private boolean drainConfirmed;
   /** Closing (the owner's close): no reconnect, jobs stopped, leave once they end. */
   private long closeDeadlineNanos;
@@ -166,7 +167,8 @@ public final class AgentSession {
         .addAllHeldLeaseIds(jobs.heldLeases())).build());
   }
 
-  private boolean isCurrent(Object stream) {
+  @SuppressWarnings("ReferenceEquality") // which stream: the very object
+  private boolean isCurrent(@Nullable Object stream) {
     return switch (phase) {
       case Phase.Connecting c -> c.stream() == stream;
       case Phase.Connected c -> c.stream() == stream;
@@ -175,13 +177,18 @@ public final class AgentSession {
     };
   }
 
-  private Dialer.Stream stream() {
+  private Dialer.@Nullable Stream stream() {
     return switch (phase) {
       case Phase.Connecting c -> c.stream();
       case Phase.Connected c -> c.stream();
       case Phase.Disconnected d -> null;
       case Phase.Exited e -> null;
     };
+  }
+
+  /** The stream a message came on: there is one while messages arrive. */
+  private Dialer.Stream currentStream() {
+    return java.util.Objects.requireNonNull(stream(), "a message without a stream");
   }
 
   private void onMessage(CoordinatorMessage m) {
@@ -202,7 +209,7 @@ public final class AgentSession {
   }
 
   private void onRegistered(Registered r) {
-    Dialer.Stream stream = stream();
+    Dialer.Stream stream = currentStream();
     phase = new Phase.Connected(stream, false);
     attempt = 0;
     cutOffSinceNanos = 0;
@@ -261,7 +268,7 @@ public final class AgentSession {
     jobs.flushResults();
     log.info("coordinator stopping; will reconnect", "worker", id.name(), "coordinator", id.target(),
         "running_jobs", jobs.heldLeases().size());
-    Dialer.Stream stream = stream();
+    Dialer.Stream stream = currentStream();
     phase = new Phase.Connected(stream, true);
     stream.halfClose();
   }
@@ -381,12 +388,13 @@ public final class AgentSession {
     if (isExited() || drain != null) {
       return;
     }
-    drain = new Drain(clock.nanos() + timing.drainTimeout().toNanos(), false, reason, message);
+    Drain d = new Drain(clock.nanos() + timing.drainTimeout().toNanos(), false, reason, message);
+    drain = d;
     send(WorkerMessage.newBuilder().setDraining(dev.spc.proto.Draining.getDefaultInstance()).build());
     log.info("draining", "worker", id.name(), "running_jobs", jobs.heldLeases().size(),
         "undelivered_results", jobs.undeliveredResults(),
         "drain_timeout", Durations.format(timing.drainTimeout()));
-    armDrainTimer();
+    armDrainTimer(d);
     jobsChanged();
   }
 
@@ -406,11 +414,11 @@ public final class AgentSession {
     jobsChanged();
   }
 
-  private void armDrainTimer() {
+  private void armDrainTimer(Drain d) {
     if (drainTimer != null) {
       drainTimer.cancel();
     }
-    long ms = Math.max(0, (drain.deadlineNanos() - clock.nanos()) / 1_000_000) + 1;
+    long ms = Math.max(0, (d.deadlineNanos() - clock.nanos()) / 1_000_000) + 1;
     drainTimer = clock.schedule(this::jobsChanged, ms);
   }
 
@@ -447,9 +455,10 @@ public final class AgentSession {
       log.info("drain timeout: stopping the remaining jobs", "worker", id.name(),
           "running_jobs", jobs.heldLeases().size());
       jobs.stopAll("worker shutting down");
-      drain = new Drain(clock.nanos() + timing.stopGrace().toNanos() + 1_000_000_000L, true,
-          drain.reason(), drain.message());
-      armDrainTimer();
+      Drain stopping = new Drain(clock.nanos() + timing.stopGrace().toNanos() + 1_000_000_000L,
+          true, drain.reason(), drain.message());
+      drain = stopping;
+      armDrainTimer(stopping);
     }
   }
 

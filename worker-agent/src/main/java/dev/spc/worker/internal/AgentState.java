@@ -1,5 +1,6 @@
 package dev.spc.worker.internal;
 
+import org.jspecify.annotations.Nullable;
 import com.google.protobuf.ByteString;
 import dev.spc.common.Log;
 import dev.spc.proto.Chunks;
@@ -294,7 +295,8 @@ public final class AgentState implements AgentSession.Jobs {
         + stopGrace.toMillis() + "ms; its slot is stuck";
     log.warn("slot stuck", "job", run.jobId(), "lease", run.leaseId(), "stuck_slots", stuck,
         "slots", slots, "worker", worker);
-    sender.test(WorkerMessage.newBuilder().setStuck(
+    // Not sent while cut off: the agent reports its stuck leases' ids with every heartbeat.
+    boolean unused = sender.test(WorkerMessage.newBuilder().setStuck(
         SlotStuck.newBuilder().setLeaseId(run.leaseId()).setDetail(detail)).build());
     if (stuck >= slots) {
       onAllStuck.run();
@@ -406,7 +408,8 @@ public final class AgentState implements AgentSession.Jobs {
   private record SentResults(long seq, List<JobResult> results) {}
 
   /** The outcome of a run, with its process's exit code and output tail when it had a process. */
-  private static JobResult result(JobRun run, Outcome outcome, String error, byte[] result) {
+  private static JobResult result(JobRun run, Outcome outcome, @Nullable String error,
+      byte @Nullable [] result) {
     JobResult.Builder b = builder(run.leaseId(), outcome, error, result);
     if (run.exitCode() != null) {
       b.setExitCode(run.exitCode());
@@ -418,11 +421,13 @@ public final class AgentState implements AgentSession.Jobs {
   }
 
   /** The outcome of a lease this agent did not run. */
-  private static JobResult result(long leaseId, Outcome outcome, String error, byte[] result) {
+  private static JobResult result(long leaseId, Outcome outcome, @Nullable String error,
+      byte @Nullable [] result) {
     return builder(leaseId, outcome, error, result).build();
   }
 
-  private static JobResult.Builder builder(long leaseId, Outcome outcome, String error, byte[] result) {
+  private static JobResult.Builder builder(long leaseId, Outcome outcome, @Nullable String error,
+      byte @Nullable [] result) {
     JobResult.Builder b = JobResult.newBuilder().setLeaseId(leaseId).setOutcome(outcome);
     if (error != null) {
       b.setError(error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS) : error);

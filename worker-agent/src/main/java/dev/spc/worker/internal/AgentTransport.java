@@ -1,5 +1,6 @@
 package dev.spc.worker.internal;
 
+import org.jspecify.annotations.Nullable;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -25,9 +26,9 @@ public final class AgentTransport implements AutoCloseable {
   private static final int MAX_INBOUND = 8 << 20;
 
   private final ManagedChannel channel;
-  private final EventLoopGroup group;
+  private final @Nullable EventLoopGroup group;
   private volatile int userTimeoutMs;
-  private volatile EpollSocketChannel socket;
+  private volatile @Nullable EpollSocketChannel socket;
 
   /** A channel to {@code target} whose sockets give up after {@code userTimeout} of silence. */
   public AgentTransport(String target, Duration userTimeout) {

@@ -1,5 +1,6 @@
 package dev.spc.worker.internal;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.Lease;
 import dev.spc.worker.JobCancelledException;
 import dev.spc.worker.JobContext;
@@ -19,13 +20,13 @@ public final class JobRun implements JobContext {
 
   private final Lease lease;
   private final CountDownLatch cancelled = new CountDownLatch(1);
-  private volatile String cancelReason;
-  private volatile byte[] result;
-  private volatile Thread thread;
+  private volatile @Nullable String cancelReason;
+  private volatile byte @Nullable [] result;
+  private volatile @Nullable Thread thread;
   private final UpdateBuffer updates;
-  private volatile byte[] outputTail;
-  private volatile Integer exitCode;
-  private volatile Runnable forceStop;
+  private volatile byte @Nullable [] outputTail;
+  private volatile @Nullable Integer exitCode;
+  private volatile @Nullable Runnable forceStop;
   /** Agent-thread state. */
   boolean stuck;
   boolean forced;
@@ -46,7 +47,7 @@ public final class JobRun implements JobContext {
     return lease;
   }
 
-  void bindThread(Thread t) {
+  void bindThread(@Nullable Thread t) {
     this.thread = t;
   }
 
@@ -65,7 +66,7 @@ public final class JobRun implements JobContext {
     }
   }
 
-  String cancelReason() {
+  @Nullable String cancelReason() {
     return cancelReason;
   }
 
@@ -90,19 +91,19 @@ public final class JobRun implements JobContext {
     return lease.getSpec().getCwd();
   }
 
-  Runnable forceStop() {
+  @Nullable Runnable forceStop() {
     return forceStop;
   }
 
-  byte[] outputTail() {
+  byte @Nullable [] outputTail() {
     return outputTail;
   }
 
-  Integer exitCode() {
+  @Nullable Integer exitCode() {
     return exitCode;
   }
 
-  byte[] result() {
+  byte @Nullable [] result() {
     return result;
   }
 
@@ -179,7 +180,7 @@ public final class JobRun implements JobContext {
   }
 
   /** What changed since the last call, as an update for the coordinator; null if nothing. */
-  dev.spc.proto.JobUpdate takeUpdate() {
+  dev.spc.proto.@Nullable JobUpdate takeUpdate() {
     return updates.take();
   }
 }

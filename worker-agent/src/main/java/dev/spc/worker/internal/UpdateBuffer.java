@@ -1,5 +1,6 @@
 package dev.spc.worker.internal;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobUpdate;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -15,11 +16,11 @@ final class UpdateBuffer {
 
   private final long leaseId;
   private final LogRateLimiter limiter = new LogRateLimiter(LINES_PER_SECOND, LINE_BURST);
-  private volatile Double progress;
+  private volatile @Nullable Double progress;
   private volatile String progressMessage = "";
   private volatile boolean progressDirty;
   /** Created by the first line (most jobs log nothing). */
-  private volatile ConcurrentLinkedQueue<String> lines;
+  private volatile @Nullable ConcurrentLinkedQueue<String> lines;
   private volatile long dropped;
 
   UpdateBuffer(long leaseId) {
@@ -44,15 +45,16 @@ final class UpdateBuffer {
   }
 
   /** What changed since the last call, as an update for the coordinator; null if nothing. */
-  JobUpdate take() {
+  @Nullable JobUpdate take() {
     ConcurrentLinkedQueue<String> ls = lines;
     if (!progressDirty && dropped == 0 && (ls == null || ls.isEmpty())) {
       return null; // the common case: nothing reported
     }
     JobUpdate.Builder b = null;
-    if (progressDirty) {
+    Double p = progress;
+    if (progressDirty && p != null) {
       progressDirty = false;
-      b = JobUpdate.newBuilder().setLeaseId(leaseId).setProgress(progress)
+      b = JobUpdate.newBuilder().setLeaseId(leaseId).setProgress(p)
           .setProgressMessage(progressMessage);
     }
     long d;
