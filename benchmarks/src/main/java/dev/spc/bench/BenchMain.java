@@ -277,7 +277,7 @@ public final class BenchMain implements Callable<Integer> {
     // Sum the heap's generations ("PSYoungGen ... used NK", "ParOldGen ... used NK", or one G1
     // "garbage-first heap ... used NK"); Metaspace is not heap.
     long used = 0;
-    for (String line : info.split("\n")) {
+    for (String line : info.split("\n", -1)) {
       Matcher m = Pattern.compile("used (\\d+)K").matcher(line);
       if (!line.contains("Metaspace") && !line.contains("class space") && m.find()) {
         used += Long.parseLong(m.group(1)) * 1024;
@@ -288,7 +288,7 @@ public final class BenchMain implements Callable<Integer> {
 
   private static String run(String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String s = new String(p.getInputStream().readAllBytes());
+    String s = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     p.waitFor(60, TimeUnit.SECONDS);
     return s;
   }
@@ -332,7 +332,7 @@ public final class BenchMain implements Callable<Integer> {
     for (String[] r : rows) {
       sb.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
     }
-    sb.append("\n").append(LocalDate.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
+    sb.append("\n").append(LocalDate.now(java.time.ZoneId.systemDefault())).append(", ").append(Runtime.getRuntime().availableProcessors())
         .append(" cores, ").append(Runtime.version()).append('\n');
     Files.writeString(markdown, sb.toString());
   }

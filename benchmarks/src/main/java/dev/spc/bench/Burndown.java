@@ -35,16 +35,16 @@ final class Burndown {
       List<JobSpec> specs = sent + batch <= jobs ? one : one.subList(0, jobs - sent);
       window.acquire();
       CompletableFuture<List<JobId>> f = spc.submitAllAsync(specs);
-      f.whenComplete((ids, e) -> window.release());
-      submits.add(f);
+      submits.add(f.whenComplete((ids, e) -> window.release()));
     }
     for (CompletableFuture<List<JobId>> f : submits) {
       f.join();
     }
     long target = before.done() + jobs;
-    CoordinatorStats s;
-    while ((s = spc.stats()).done() < target) {
+    CoordinatorStats s = spc.stats();
+    while (s.done() < target) {
       Thread.sleep(1);
+      s = spc.stats();
     }
     double secs = (System.nanoTime() - start) / 1e9;
     long ok = s.doneDone() - before.doneDone();

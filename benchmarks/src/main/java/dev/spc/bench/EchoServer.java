@@ -62,7 +62,8 @@ public final class EchoServer {
           }
         }))
         .build();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(
+            java.net.InetAddress.getLoopbackAddress(), 0))
         .directExecutor()
         .addService(service)
         .build()

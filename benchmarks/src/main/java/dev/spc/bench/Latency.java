@@ -1,5 +1,6 @@
 package dev.spc.bench;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.client.JobId;
 import dev.spc.client.JobPage;
 import dev.spc.client.JobSpec;
@@ -22,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 final class Latency {
   private Latency() {}
 
+  @SuppressWarnings("ArrayRecordComponent") // samples, read once; results are not compared
   record Result(int rate, int jobs, double[] startMs, double[] doneMs, double achievedRate) {
     double pct(double[] sorted, double p) {
       if (sorted.length == 0) {

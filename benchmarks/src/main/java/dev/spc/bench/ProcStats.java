@@ -11,7 +11,7 @@ record ProcStats(double cpuSeconds, long peakRssBytes, long rssBytes) {
   static ProcStats of(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
       // fields after the command: state(0) ... utime(11) stime(12)
       double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
       long hwm = 0;

@@ -42,7 +42,7 @@ final class SimulatedAgents implements AutoCloseable {
           if (m.hasRegistered()) {
             registered.incrementAndGet();
             long interval = m.getRegistered().getHeartbeatIntervalMs();
-            timer.scheduleAtFixedRate(() -> {
+            var unused = timer.scheduleAtFixedRate(() -> {
               synchronized (lock) {
                 java.util.Objects.requireNonNull(out.get()).onNext(WorkerMessage.newBuilder()
                     .setHeartbeat(Heartbeat.getDefaultInstance()).build());

@@ -109,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
     JobId program = add(rows, spc, "exec: a shell loop, output live",
         JobSpec.newBuilder("exec").args("sh", "-c",
             "for i in 1 2 3 4 5 6; do echo \"step $i of 6 on $(hostname)\"; sleep 0.5; done").build());
-    spc.watch(program, e -> {
+    java.util.concurrent.CompletableFuture<?> unused = spc.watch(program, e -> {
       if (e.kind() == dev.spc.client.JobEvent.Kind.LOG) {
         lastLine.put(program, e.text());
       }
@@ -206,7 +206,7 @@ final class DemoCommand implements Callable<Integer> {
 
     Live(PrintStream out) {
       this.out = out;
-      this.ansi = isTerminal() && !"dumb".equals(System.getenv("TERM"));
+      this.ansi = Terminal.isInteractive() && !"dumb".equals(System.getenv("TERM"));
     }
 
     void frame(List<String[]> table, String caption) {
@@ -239,16 +239,5 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
 
-    private static boolean isTerminal() {
-      java.io.Console c = System.console();
-      if (c == null) {
-        return false;
-      }
-      try {
-        return (boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
-      } catch (ReflectiveOperationException e) {
-        return true; // JDK 21: a console exists only on a terminal
-      }
-    }
   }
 }

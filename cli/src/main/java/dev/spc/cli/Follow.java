@@ -23,7 +23,7 @@ final class Follow {
   /** Returns the done job, or throws {@link SpcException} (DeadlineExceeded after {@code timeout}). */
   static JobStatus job(SpcClient spc, JobId id, Duration timeout, boolean logs) {
     PrintStream err = System.err;
-    boolean tty = System.console() != null;
+    boolean tty = Terminal.isInteractive();
     JobStatus last = null;
     int lastPct = -100;
     boolean barShown = false;
@@ -32,7 +32,7 @@ final class Follow {
     try (JobWatch watch = spc.watch(id)) {
       if (timeout != null) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true).unstarted(r));
-        timer.schedule(() -> {
+        var unused = timer.schedule(() -> {
           timedOut[0] = true;
           watch.close();
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);

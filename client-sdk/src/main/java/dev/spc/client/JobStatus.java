@@ -25,6 +25,7 @@ import java.util.OptionalInt;
  * @param progress the latest progress the job reported (0.0 to 1.0), if any
  * @param progressMessage the message that came with it
  */
+@SuppressWarnings("ArrayRecordComponent") // result bytes as given; a status is not compared
 public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, @Nullable JobSpec spec,
     String worker, String error, byte[] result, OptionalInt exitCode, @Nullable Instant submittedAt,
     @Nullable Instant startedAt, @Nullable Instant finishedAt, String pendingReason, byte[] outputTail,

@@ -280,7 +280,7 @@ public final class SpcClient implements AutoCloseable {
         new io.grpc.stub.ClientResponseObserver<dev.spc.proto.WatchJobRequest, dev.spc.proto.JobEvent>() {
           @Override
           public void beforeStart(io.grpc.stub.ClientCallStreamObserver<dev.spc.proto.WatchJobRequest> call) {
-            done.whenComplete((v, e) -> {
+            var unused = done.whenComplete((v, e) -> {
               if (done.isCancelled()) {
                 call.cancel("watch cancelled", null);
               }

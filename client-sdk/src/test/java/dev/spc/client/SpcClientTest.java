@@ -75,8 +75,8 @@ class SpcClientTest {
   @Test
   void customHandlers_getArgsPayloadAndSetResults() {
     cluster.agent("w1", 1, b -> b.handler("upper",
-        ctx -> ctx.setResult(new String(ctx.payload()).toUpperCase())));
-    JobId id = spc.submit(JobSpec.newBuilder("upper").payload("abc".getBytes()).build());
+        ctx -> ctx.setResult(new String(ctx.payload(), java.nio.charset.StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT))));
+    JobId id = spc.submit(JobSpec.newBuilder("upper").payload("abc".getBytes(java.nio.charset.StandardCharsets.UTF_8)).build());
     assertEquals("ABC", spc.await(id, Duration.ofSeconds(10)).resultText());
   }
 

@@ -82,7 +82,7 @@ class CliIT {
     Run r = spc("submit", "sleep", "0.6", "--wait");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("progress 100% slept 0.6s"), r.err());
-    String id = r.out().split(" ")[0];
+    String id = r.out().split(" ", -1)[0];
     Run logs = spc("logs", id);
     assertEquals(0, logs.code(), logs.err());
     Run status = spc("status", id);

@@ -212,7 +212,7 @@ class DurabilityIT {
         .redirectErrorStream(true).start();
     boolean mounted = mount.waitFor() == 0;
     Assumptions.assumeTrue(mounted, "skipped: cannot mount a small tmpfs here (needs root): "
-        + new String(mount.getInputStream().readAllBytes()).trim());
+        + new String(mount.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim());
     try (Cluster c = cluster(List.of("--data-dir", mnt.resolve("data").toString()))) {
       JobId before = c.client.submit(JobSpec.of("nobody-runs-this"));
       Path filler = mnt.resolve("filler");

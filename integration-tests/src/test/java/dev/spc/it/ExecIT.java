@@ -60,7 +60,7 @@ class ExecIT {
   @Test
   void payloadIsStdin_envAndCwdApply_andExitZeroIsDone() {
     JobSpec spec = JobSpec.newBuilder("exec").args("sh", "-c", "cat; echo \" $COLOR\"; pwd")
-        .payload("from the payload".getBytes()).env(Map.of("COLOR", "blue")).cwd("/tmp").build();
+        .payload("from the payload".getBytes(java.nio.charset.StandardCharsets.UTF_8)).env(Map.of("COLOR", "blue")).cwd("/tmp").build();
     JobStatus s = c.client.await(c.client.submit(spec), Cluster.PATIENCE);
     assertEquals(Optional.of(DoneReason.DONE), s.reason(), s.error());
     assertEquals(OptionalInt.of(0), s.exitCode());

@@ -74,7 +74,7 @@ class PartitionIT {
       List<JobId> ids = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         ids.add(c.client.submit(i % 3 == 0
-            ? JobSpec.newBuilder("echo").payload(payload.getBytes()).build()
+            ? JobSpec.newBuilder("echo").payload(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()
             : JobSpec.of("sleep", "0.2")));
       }
       c.assertAllDone(ids, agent);

@@ -26,7 +26,7 @@ class ReadmeGrpcurlIT {
     String section = text.substring(text.indexOf("## grpcurl"), text.indexOf("## Java SDK"));
     List<String> lines = new ArrayList<>();
     boolean inCode = false;
-    for (String line : section.split("\n")) {
+    for (String line : section.split("\n", -1)) {
       if (line.startsWith("```")) {
         inCode = !inCode;
       } else if (inCode && (line.startsWith("grpcurl ") || CAPTURE.matcher(line).matches())) {
@@ -76,7 +76,7 @@ class ReadmeGrpcurlIT {
         assertTrue(t.contains("\"name\": \"w1\""), t);
         assertTrue(t.contains("\"progress\": {"), "WatchJob streamed the sleep's progress: " + t);
         assertTrue(t.contains("\"outputTail\": \"" + java.util.Base64.getEncoder().encodeToString(
-            "hello from exec\n".getBytes()) + "\""), "the exec job ran: " + t);
+            "hello from exec\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\""), "the exec job ran: " + t);
         Files.writeString(c.processes.dir().resolve("grpcurl-transcript.txt"), t);
       } finally {
         ch.shutdownNow();

@@ -167,7 +167,8 @@ public final class ProcessCluster implements AutoCloseable {
     Path log = dir.resolve(name + ".log");
     int n = 1;
     while (Files.exists(log)) {
-      log = dir.resolve(name + "." + (++n) + ".log");
+      n++;
+      log = dir.resolve(name + "." + n + ".log");
     }
     List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(JavaLauncher.command(jvmFlags, mainClass, args));

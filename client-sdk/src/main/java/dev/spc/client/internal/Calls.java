@@ -88,7 +88,7 @@ public final class Calls {
     if (out.isDone()) {
       return;
     }
-    attempt.get().whenComplete((v, e) -> {
+    var unused = attempt.get().whenComplete((v, e) -> {
       if (e == null) {
         out.complete(v);
         return;

@@ -194,7 +194,10 @@ class CoordinatorRulesTest {
       assertEquals("a b", job.getResult().toStringUtf8());
       assertEquals("w", job.getWorker());
       assertTrue(job.hasSubmittedAt() && job.hasStartedAt() && job.hasFinishedAt());
-      assertEquals(250_000_000, job.getFinishedAt().getNanos() - job.getStartedAt().getNanos());
+      com.google.protobuf.Timestamp started = job.getStartedAt();
+      com.google.protobuf.Timestamp finished = job.getFinishedAt();
+      assertEquals(250_000_000L, (finished.getSeconds() - started.getSeconds()) * 1_000_000_000L
+          + finished.getNanos() - started.getNanos());
     }
   }
 

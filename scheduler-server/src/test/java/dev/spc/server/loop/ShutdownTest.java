@@ -77,7 +77,7 @@ class ShutdownTest {
 
   @Test
   void aFrozenAgentIsNotDeclaredLostWhileStopping() {
-    RecordingLink w = h.register("w", 1, "t");
+    h.register("w", 1, "t");
     String id = h.submit("t");
     h.feed(new Msg.Shutdown(new Captured<>()));
     h.advance(Duration.ofSeconds(10));

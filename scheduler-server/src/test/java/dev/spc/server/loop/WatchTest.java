@@ -1,6 +1,7 @@
 package dev.spc.server.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spc.proto.JobEvent;
@@ -81,7 +82,7 @@ class WatchTest {
     h.feed(new Msg.Watch(1, id, true, a));
     h.feed(new Msg.Watch(2, id, true, b));
     update(w, w.leaseFor(id), null, "x");
-    assertTrue(a.events.get(1) == b.events.get(1), "one copy of each event");
+    assertSame(a.events.get(1), b.events.get(1), "one copy of each event");
     h.feed(new Msg.UnwatchJob(1));
     update(w, w.leaseFor(id), null, "y");
     assertEquals(2, a.events.size());

@@ -34,6 +34,7 @@ public final class ExecSupervisor {
   private static final @Nullable String SETSID = findOnPath("setsid");
 
   /** How a run ended. */
+  @SuppressWarnings("ArrayRecordComponent") // the output tail as read; outcomes are not compared
   public record Outcome(int exitStatus, byte[] outputTail, long outputBytes, boolean stoppedByUs) {
     public boolean succeeded() {
       return exitStatus == 0;
@@ -258,7 +259,7 @@ public final class ExecSupervisor {
 
   static @Nullable String findOnPath(String name) {
     String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-    for (String dir : (path + ":/usr/bin:/bin:/usr/sbin:/sbin").split(":")) {
+    for (String dir : (path + ":/usr/bin:/bin:/usr/sbin:/sbin").split(":", -1)) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
         return Path.of(dir, name).toString();
       }

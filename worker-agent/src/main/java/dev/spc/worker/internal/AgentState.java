@@ -268,7 +268,8 @@ public final class AgentState implements AgentSession.Jobs {
         "worker", worker);
     run.requestStop(reason);
     try {
-      agentThread.schedule(() -> checkStopped(run), stopGrace.toNanos(), TimeUnit.NANOSECONDS);
+      var unused = agentThread.schedule(() -> checkStopped(run), stopGrace.toNanos(),
+          TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       // agent is gone
     }
@@ -286,7 +287,7 @@ public final class AgentState implements AgentSession.Jobs {
       log.info("job ignored the stop request; killing its process group", "job", run.jobId(),
           "lease", run.leaseId(), "worker", worker);
       force.run();
-      agentThread.schedule(() -> checkStopped(run), 1, TimeUnit.SECONDS);
+      var unused = agentThread.schedule(() -> checkStopped(run), 1, TimeUnit.SECONDS);
       return;
     }
     run.stuck = true;

@@ -31,6 +31,7 @@ public final class AgentTransport implements AutoCloseable {
   private volatile @Nullable EpollSocketChannel socket;
 
   /** A channel to {@code target} whose sockets give up after {@code userTimeout} of silence. */
+  @SuppressWarnings("deprecation") // EpollEventLoopGroup: what grpc-netty-shaded's channel builder takes
   public AgentTransport(String target, Duration userTimeout) {
     this.userTimeoutMs = (int) userTimeout.toMillis();
     if (Epoll.isAvailable()) {
@@ -92,7 +93,7 @@ public final class AgentTransport implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (group != null) {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      var unused = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 

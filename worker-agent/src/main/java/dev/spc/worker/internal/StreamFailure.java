@@ -1,5 +1,6 @@
 package dev.spc.worker.internal;
 
+import org.jspecify.annotations.Nullable;
 import io.grpc.Status;
 import java.net.ConnectException;
 
@@ -25,15 +26,14 @@ public enum StreamFailure {
   NAME_TAKEN;
 
   public static StreamFailure classify(Status status) {
-    switch (status.getCode()) {
-      case INVALID_ARGUMENT:
-        return INVALID;
-      case ALREADY_EXISTS:
-        return NAME_TAKEN;
-      case UNAVAILABLE:
-        break;
-      default:
-        return CLOSED;
+    StreamFailure byCode = switch (status.getCode()) {
+      case INVALID_ARGUMENT -> INVALID;
+      case ALREADY_EXISTS -> NAME_TAKEN;
+      case UNAVAILABLE -> null; // the causes tell
+      default -> CLOSED;
+    };
+    if (byCode != null) {
+      return byCode;
     }
     String d = status.getDescription();
     if (d != null && d.startsWith("Keepalive failed")) { // grpc-java's keepalive watchdog

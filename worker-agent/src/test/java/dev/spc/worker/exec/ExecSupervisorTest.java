@@ -45,7 +45,7 @@ class ExecSupervisorTest {
   @Test
   void thePayloadIsTheProgramsStdin_andEnvAndCwdApply() throws Exception {
     ExecSupervisor.Outcome o = sup.start(List.of("sh", "-c", "cat; echo \" $GREETING\"; pwd"),
-        Map.of("GREETING", "hi"), "/tmp", "from stdin".getBytes()).await(() -> false);
+        Map.of("GREETING", "hi"), "/tmp", "from stdin".getBytes(java.nio.charset.StandardCharsets.UTF_8)).await(() -> false);
     assertEquals("from stdin hi\n/tmp\n", new String(o.outputTail(), StandardCharsets.UTF_8));
   }
 
@@ -120,7 +120,7 @@ class ExecSupervisorTest {
   /** Zombie processes whose parent is init (nobody left to reap them). */
   static long zombies() throws Exception {
     Process ps = new ProcessBuilder("ps", "-eo", "ppid=,stat=,comm=").start();
-    String out = new String(ps.getInputStream().readAllBytes());
+    String out = new String(ps.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     ps.waitFor();
     return out.lines().filter(l -> l.trim().startsWith("1 ") && l.contains(" Z") && l.contains("sleep")).count();
   }

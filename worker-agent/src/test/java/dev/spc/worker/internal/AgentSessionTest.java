@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class AgentSessionTest {
   /** Time that moves only when told; tasks run in time order as it does. */
   static final class ManualClock implements AgentClock {
-    private record Task(long at, long seq, Runnable r, boolean[] cancelled) {}
+    private record Task(long at, long seq, Runnable r, AtomicBoolean cancelled) {}
 
     long now = 1_000_000_000L;
     private long seq;
@@ -45,9 +46,9 @@ class AgentSessionTest {
 
     @Override
     public Timer schedule(Runnable r, long delayMillis) {
-      boolean[] cancelled = new boolean[1];
+      AtomicBoolean cancelled = new AtomicBoolean();
       tasks.add(new Task(now + delayMillis * 1_000_000L, seq++, r, cancelled));
-      return () -> cancelled[0] = true;
+      return () -> cancelled.set(true);
     }
 
     void advance(long millis) {
@@ -55,7 +56,7 @@ class AgentSessionTest {
       while (!tasks.isEmpty() && tasks.peek().at() <= target) {
         Task t = tasks.poll();
         now = Math.max(now, t.at());
-        if (!t.cancelled()[0]) {
+        if (!t.cancelled().get()) {
           t.r().run();
         }
       }

@@ -100,7 +100,7 @@ class AgentStateTest {
         m -> sent.add(m), () -> { });
     agentThread.submit(() -> state.connected(true)).get();
     // Nobody tells this agent to stop the job (its coordinator is away): it must do so itself.
-    agentThread.scheduleAtFixedRate(state::enforceDeadlines, 20, 20, TimeUnit.MILLISECONDS);
+    var unused = agentThread.scheduleAtFixedRate(state::enforceDeadlines, 20, 20, TimeUnit.MILLISECONDS);
     JobHandler slow = ctx -> {
       if (!ctx.awaitCancellation(Duration.ofSeconds(30))) {
         ctx.setResult("ran to its end");
