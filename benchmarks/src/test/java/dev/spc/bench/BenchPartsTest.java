@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spc.client.SpcClient;
-import dev.spc.server.CoordinatorServer;
+import dev.spc.server.loop.CoordinatorConfig;
+import dev.spc.server.testing.InProcessCoordinator;
 import dev.spc.worker.WorkerAgent;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -16,11 +15,9 @@ import org.junit.jupiter.api.Test;
 class BenchPartsTest {
   @Test
   void burndownAndLatencyCountEveryJob() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    CoordinatorServer server = CoordinatorServer.newBuilder()
-        .serverBuilder(InProcessServerBuilder.forName(name)).build().start();
-    ManagedChannel agentCh = InProcessChannelBuilder.forName(name).build();
-    ManagedChannel clientCh = InProcessChannelBuilder.forName(name).build();
+    InProcessCoordinator coordinator = InProcessCoordinator.start(CoordinatorConfig.defaults());
+    ManagedChannel agentCh = coordinator.channel();
+    ManagedChannel clientCh = coordinator.channel();
     WorkerAgent agent = WorkerAgent.newBuilder().channel(agentCh).name("w").slots(16).build().start();
     try (SpcClient spc = SpcClient.create(clientCh)) {
       Burndown.Result r = Burndown.run(spc, 3000, 700, 2);
@@ -33,9 +30,7 @@ class BenchPartsTest {
       assertTrue(l.pct(l.doneMs(), 99) >= l.pct(l.startMs(), 99));
     } finally {
       agent.close();
-      server.shutdown(Duration.ofSeconds(2));
-      agentCh.shutdownNow();
-      clientCh.shutdownNow();
+      coordinator.close();
     }
   }
 

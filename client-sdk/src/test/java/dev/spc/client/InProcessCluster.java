@@ -1,11 +1,9 @@
 package dev.spc.client;
 
-import dev.spc.server.CoordinatorServer;
 import dev.spc.server.loop.CoordinatorConfig;
+import dev.spc.server.testing.InProcessCoordinator;
 import dev.spc.worker.WorkerAgent;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,26 +11,17 @@ import java.util.function.UnaryOperator;
 
 /** A coordinator, agents and a client in one JVM over the in-process transport. */
 final class InProcessCluster implements AutoCloseable {
-  final String name = InProcessServerBuilder.generateName();
-  final CoordinatorServer server;
-  final List<ManagedChannel> channels = new ArrayList<>();
+  final InProcessCoordinator coordinator;
   final List<WorkerAgent> agents = new ArrayList<>();
   final SpcClient client;
 
   InProcessCluster(CoordinatorConfig cfg) throws Exception {
-    server = CoordinatorServer.newBuilder()
-        .config(cfg)
-        .serverBuilder(InProcessServerBuilder.forName(name))
-        .tickInterval(Duration.ofMillis(5))
-        .build()
-        .start();
+    coordinator = InProcessCoordinator.start(cfg, Duration.ofMillis(5));
     client = SpcClient.create(channel());
   }
 
   ManagedChannel channel() {
-    ManagedChannel ch = InProcessChannelBuilder.forName(name).build();
-    channels.add(ch);
-    return ch;
+    return coordinator.channel();
   }
 
   WorkerAgent agent(String workerName, int slots, UnaryOperator<WorkerAgent.Builder> extra) {
@@ -59,9 +48,6 @@ final class InProcessCluster implements AutoCloseable {
       a.close();
     }
     client.close();
-    server.shutdown(Duration.ofSeconds(2));
-    for (ManagedChannel ch : channels) {
-      ch.shutdownNow();
-    }
+    coordinator.close();
   }
 }

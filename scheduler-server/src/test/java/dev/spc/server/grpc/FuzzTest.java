@@ -26,7 +26,7 @@ import dev.spc.proto.WaitAnyJobRequest;
 import dev.spc.proto.WaitJobRequest;
 import dev.spc.proto.WorkerMessage;
 import dev.spc.proto.WorkerServiceGrpc;
-import dev.spc.server.CoordinatorServer;
+import dev.spc.server.testing.InProcessCoordinator;
 import dev.spc.server.loop.CoordinatorConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -34,10 +34,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -57,7 +54,7 @@ class FuzzTest {
   static final Set<Status.Code> CLEAR = EnumSet.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT,
       Status.Code.NOT_FOUND, Status.Code.RESOURCE_EXHAUSTED, Status.Code.DEADLINE_EXCEEDED);
 
-  CoordinatorServer server;
+  InProcessCoordinator coordinator;
   ManagedChannel channel;
   final List<String> ids = new ArrayList<>();
   Random rnd;
@@ -67,17 +64,13 @@ class FuzzTest {
     long seed = Long.getLong("spc.fuzz.seed", System.nanoTime());
     System.out.println("FuzzTest seed " + seed);
     rnd = new Random(seed);
-    String name = InProcessServerBuilder.generateName();
-    server = CoordinatorServer.newBuilder()
-        .config(CoordinatorConfig.newBuilder().maxPendingJobs(500).build())
-        .serverBuilder(InProcessServerBuilder.forName(name)).build().start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    coordinator = InProcessCoordinator.start(CoordinatorConfig.newBuilder().maxPendingJobs(500).build());
+    channel = coordinator.channel();
   }
 
   @AfterEach
   void stop() throws Exception {
-    channel.shutdownNow();
-    server.shutdown(Duration.ofSeconds(2));
+    coordinator.close();
   }
 
   String text() {

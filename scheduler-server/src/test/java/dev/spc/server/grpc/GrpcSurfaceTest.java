@@ -8,17 +8,14 @@ import dev.spc.proto.Heartbeat;
 import dev.spc.proto.Register;
 import dev.spc.proto.WorkerMessage;
 import dev.spc.proto.WorkerServiceGrpc;
-import dev.spc.server.CoordinatorServer;
+import dev.spc.server.testing.InProcessCoordinator;
 import dev.spc.server.loop.CoordinatorConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -29,21 +26,18 @@ import org.junit.jupiter.api.Test;
 
 /** The served surface: health, reflection v1 and v1alpha, worker-stream violations. */
 class GrpcSurfaceTest {
-  CoordinatorServer server;
+  InProcessCoordinator coordinator;
   ManagedChannel channel;
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    server = CoordinatorServer.newBuilder().config(CoordinatorConfig.defaults())
-        .serverBuilder(InProcessServerBuilder.forName(name)).build().start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    coordinator = InProcessCoordinator.start(CoordinatorConfig.defaults());
+    channel = coordinator.channel();
   }
 
   @AfterEach
   void stop() throws Exception {
-    channel.shutdownNow();
-    server.shutdown(Duration.ofSeconds(2));
+    coordinator.close();
   }
 
   @Test
