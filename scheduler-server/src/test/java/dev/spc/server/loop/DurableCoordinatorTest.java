@@ -55,26 +55,26 @@ class DurableCoordinatorTest {
     }
   }
 
-  final FakeClock clock = new FakeClock();
   final FakeStore store = new FakeStore();
-  Coordinator c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", List.of());
+  Harness h = new Harness(CoordinatorConfig.defaults(), store);
+  final FakeClock clock = h.clock;
 
   void feed(Msg m) {
-    c.handle(m);
-    c.afterBatch();
+    h.feed(m);
   }
 
+  /** The store commits everything handed to it so far. */
   void commit() {
     store.applyQueued();
     feed(new Msg.Committed(store.lastBatch));
   }
 
+  /** A submit, not acknowledged until committed. */
   Captured<List<String>> submit(JobSpec spec) {
-    Captured<List<String>> r = new Captured<>();
-    feed(new Msg.Submit(List.of(spec), false, r));
-    return r;
+    return h.trySubmit(spec);
   }
 
+  /** A job's view (reads wait behind unstored changes, so this commits). */
   Job job(String id) {
     Captured<Job> r = new Captured<>();
     feed(new Msg.GetJob(id, r));
@@ -83,10 +83,7 @@ class DurableCoordinatorTest {
   }
 
   RecordingLink register(String name, Long... held) {
-    RecordingLink link = new RecordingLink(name);
-    feed(new Msg.WorkerRegister(link, Register.newBuilder().setName(name).addJobTypes("t")
-        .setSlots(2).addAllHeldLeaseIds(List.of(held)).build()));
-    return link;
+    return h.registerHolding(name, 2, held);
   }
 
   @Test
@@ -116,9 +113,7 @@ class DurableCoordinatorTest {
   }
 
   void result(RecordingLink w, long seq, long leaseId) {
-    feed(new Msg.WorkerResults(w, dev.spc.proto.JobResults.newBuilder().setSeq(seq)
-        .addResults(dev.spc.proto.JobResult.newBuilder().setLeaseId(leaseId)
-            .setOutcome(Outcome.OUTCOME_SUCCEEDED)).build()));
+    h.succeeded(w, seq, leaseId);
   }
 
   @Test
@@ -144,7 +139,7 @@ class DurableCoordinatorTest {
     result(w, 1, lease); // the coordinator dies before this is stored
     store.queued.clear();
 
-    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    h.restart(store.sorted());
     RecordingLink again = register("w"); // the job finished: no lease held any more
     result(again, 2, lease); // unconfirmed, so sent again on the new stream
     commit();
@@ -197,8 +192,7 @@ class DurableCoordinatorTest {
     feed(new Msg.Cancel(ids.get(2), cancel));
     commit();
 
-    Coordinator restarted = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
-    c = restarted;
+    h.restart(store.sorted());
     assertEquals(DONE_REASON_CANCELLED, job(ids.get(2)).getDoneReason());
     Job lost = job(lostJob);
     assertEquals(DONE_REASON_CRASHED, lost.getDoneReason(), "ran on the worker that was lost");
@@ -217,7 +211,7 @@ class DurableCoordinatorTest {
     feed(new Msg.Submit(List.of(JobSpec.newBuilder().setType("t").build(),
         JobSpec.newBuilder().setType("t").build()), true, "batch-9", first));
     commit();
-    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    h.restart(store.sorted());
     Captured<List<String>> retry = new Captured<>();
     feed(new Msg.Submit(List.of(JobSpec.newBuilder().setType("t").build(),
         JobSpec.newBuilder().setType("t").build()), true, "batch-9", retry));
@@ -234,7 +228,7 @@ class DurableCoordinatorTest {
     long lease = w.leases().get(0).getLeaseId();
     String id = w.leases().get(0).getJobId();
 
-    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    h.restart(store.sorted());
     clock.advance(Duration.ofSeconds(2));
     RecordingLink again = register("w", lease);
     commit();
@@ -252,7 +246,7 @@ class DurableCoordinatorTest {
     commit();
     long lease = w.leases().get(0).getLeaseId();
     String id = w.leases().get(0).getJobId();
-    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    h.restart(store.sorted());
     RecordingLink again = register("w");
     feed(new Msg.WorkerResults(again, dev.spc.proto.JobResults.newBuilder().addResults(
         dev.spc.proto.JobResult.newBuilder().setLeaseId(lease).setOutcome(Outcome.OUTCOME_FAILED)
@@ -270,7 +264,7 @@ class DurableCoordinatorTest {
     commit();
     long lease = w.leases().get(0).getLeaseId();
     String id = w.leases().get(0).getJobId();
-    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    h.restart(store.sorted());
     Captured<dev.spc.proto.CancelJobResponse> cancel = new Captured<>();
     feed(new Msg.Cancel(id, cancel)); // running, but no lease until its agent reports it
     commit();
@@ -298,7 +292,7 @@ class DurableCoordinatorTest {
     commit();
     long lease = w.leases().get(0).getLeaseId();
     String id = w.leases().get(0).getJobId();
-    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    h.restart(store.sorted());
     clock.advance(Duration.ofSeconds(3)); // it ran on while the coordinator was away
     RecordingLink again = register("w");
     result(again, 1, lease);
@@ -359,7 +353,7 @@ class DurableCoordinatorTest {
     submit(JobSpec.newBuilder().setType("t").build());
     commit();
     String id = w.leases().get(0).getJobId();
-    c = new Coordinator(CoordinatorConfig.defaults(), clock, store, "inc", store.sorted());
+    h.restart(store.sorted());
     for (int i = 0; i < 105; i++) {
       clock.advance(Duration.ofMillis(100));
       feed(new Msg.Tick());
@@ -372,15 +366,14 @@ class DurableCoordinatorTest {
 
   @Test
   void doneJobsOlderThanTheRetention_areForgottenAndDeleted() {
-    c = new Coordinator(CoordinatorConfig.newBuilder().maxDoneAge(Duration.ofMinutes(1)).build(),
-        clock, store, "inc", List.of());
+    h = new Harness(CoordinatorConfig.newBuilder().maxDoneAge(Duration.ofMinutes(1)).build(), store);
     Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
     commit();
     String id = r.get().get(0);
     feed(new Msg.Cancel(id, new Captured<>()));
     commit();
     for (int i = 0; i < 70; i++) {
-      clock.advance(Duration.ofSeconds(1));
+      h.clock.advance(Duration.ofSeconds(1));
       feed(new Msg.Tick());
     }
     commit();

@@ -11,10 +11,15 @@ import dev.spc.proto.Register;
 import java.time.Duration;
 import java.util.List;
 
-/** Drives a {@link Coordinator} the way the event loop does, one message per batch. */
+/**
+ * Drives a {@link Coordinator} the way the event loop does, one message per batch: the shared
+ * fixture of the state-machine tests (in memory, or over a {@link Persistence} they control).
+ */
 final class Harness {
   final FakeClock clock = new FakeClock();
-  final Coordinator c;
+  private final CoordinatorConfig cfg;
+  private final Persistence persistence;
+  Coordinator c;
   private long waiterIds;
 
   Harness() {
@@ -22,7 +27,19 @@ final class Harness {
   }
 
   Harness(CoordinatorConfig cfg) {
-    c = new Coordinator(cfg, clock);
+    this(cfg, Persistence.IN_MEMORY);
+  }
+
+  /** A coordinator whose changes go to {@code persistence} (commits are the test's to send). */
+  Harness(CoordinatorConfig cfg, Persistence persistence) {
+    this.cfg = cfg;
+    this.persistence = persistence;
+    c = new Coordinator(cfg, clock, persistence, "inc", List.of());
+  }
+
+  /** A restart: a new coordinator recovering {@code rows}, on the same clock and persistence. */
+  void restart(List<dev.spc.proto.store.StoredJob> rows) {
+    c = new Coordinator(cfg, clock, persistence, "inc", rows);
   }
 
   void feed(Msg m) {
@@ -85,6 +102,20 @@ final class Harness {
     feed(new Msg.WorkerRegister(link, Register.newBuilder().setName(name).setSlots(slots)
         .addAllJobTypes(List.of(types)).build()));
     return link;
+  }
+
+  /** A worker of type "t" with {@code slots} that says it still runs {@code held}. */
+  RecordingLink registerHolding(String name, int slots, Long... held) {
+    RecordingLink link = new RecordingLink(name);
+    feed(new Msg.WorkerRegister(link, Register.newBuilder().setName(name).addJobTypes("t")
+        .setSlots(slots).addAllHeldLeaseIds(List.of(held)).build()));
+    return link;
+  }
+
+  /** A numbered results message: the lease succeeded. */
+  void succeeded(RecordingLink link, long seq, long leaseId) {
+    feed(new Msg.WorkerResults(link, JobResults.newBuilder().setSeq(seq).addResults(
+        JobResult.newBuilder().setLeaseId(leaseId).setOutcome(Outcome.OUTCOME_SUCCEEDED)).build()));
   }
 
   void heartbeat(RecordingLink link, Long... running) {
