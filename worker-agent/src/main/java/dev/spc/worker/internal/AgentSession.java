@@ -20,7 +20,7 @@ import java.util.random.RandomGenerator;
  * The agent's session with the coordinator, as a state machine on the agent thread: it dials,
  * registers, heartbeats, reconnects with backoff, stops its jobs itself when cut off for too long
  * (self-fencing), drains and ends. Time, scheduling, the transport and the job table are injected
- * ({@link AgentClock}, {@link Dialer}, {@link Jobs}), so every rule here is a unit test.
+ * ({@link AgentClock}, {@link Dialer}, {@link SessionJobs}), so every rule here is a unit test.
  *
  * <p>The connection is always in one {@link Phase}. Draining and closing are modes on top of it:
  * a draining agent keeps reconnecting (saying it drains, so it gets no lease) until it owes the
@@ -30,28 +30,6 @@ public final class AgentSession {
   private static final Log log = Log.get(AgentSession.class);
   /** Reconnect backoff: 100 ms doubling to 5 s, jittered. */
   static final Backoff BACKOFF = new Backoff(100, 5000);
-
-  /** What the session needs of the agent's jobs (implemented by {@link AgentState}). */
-  public interface Jobs {
-    List<Long> heldLeases();
-
-    /** Results the coordinator has not confirmed storing. */
-    int undeliveredResults();
-
-    void connected(boolean connected);
-
-    void start(List<dev.spc.proto.Lease> leases, boolean closing);
-
-    void stop(List<dev.spc.proto.StopJob> stops);
-
-    void resultsTaken(long upToSeq);
-
-    void flushResults();
-
-    void fenceAll(String reason);
-
-    void stopAll(String reason);
-  }
 
   /** Who the agent is. */
   public record Identity(String name, String target, List<String> types, int slots, String host) {}
@@ -81,7 +59,7 @@ public final class AgentSession {
   private final Timing timing;
   private final AgentClock clock;
   private final Dialer dialer;
-  private final Jobs jobs;
+  private final SessionJobs jobs;
   private final RandomGenerator random;
   private final Consumer<AgentExit> onExit;
 
@@ -103,7 +81,7 @@ public final class AgentSession {
   private long closeDeadlineNanos;
   private boolean closing;
 
-  public AgentSession(Identity id, Timing timing, AgentClock clock, Dialer dialer, Jobs jobs,
+  public AgentSession(Identity id, Timing timing, AgentClock clock, Dialer dialer, SessionJobs jobs,
       RandomGenerator random, Consumer<AgentExit> onExit) {
     this.id = id;
     this.timing = timing;

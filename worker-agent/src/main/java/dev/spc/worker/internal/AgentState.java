@@ -31,7 +31,7 @@ import java.util.function.Predicate;
  * <p>Results are batched: every outcome that arrives while a flush is queued goes out in the same
  * message. While the agent is disconnected they wait, and go out once it has registered again.
  */
-public final class AgentState implements AgentSession.Jobs {
+public final class AgentState implements SessionJobs {
   private static final Log log = Log.get(AgentState.class);
   private static final int MAX_ERROR_CHARS = 4096;
 

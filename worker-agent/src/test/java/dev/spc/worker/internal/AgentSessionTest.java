@@ -116,7 +116,7 @@ class AgentSessionTest {
     }
   }
 
-  static final class FakeJobs implements AgentSession.Jobs {
+  static final class FakeJobs implements SessionJobs {
     final List<Long> held = new ArrayList<>();
     int undelivered;
     boolean connected;
