@@ -1,5 +1,6 @@
 package dev.spc.cli;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.client.JobId;
 import dev.spc.client.JobPage;
 import dev.spc.client.JobSpec;
@@ -31,8 +32,12 @@ final class ClientCommands {
     @Option(names = "--coordinator", description = "HOST:PORT of the coordinator (default ${DEFAULT-VALUE}).")
     String coordinator = "127.0.0.1:7070";
 
+    @Option(names = "--token", defaultValue = "${env:SPC_TOKEN}",
+        description = "Bearer token, for a coordinator that asks for one (default: $SPC_TOKEN).")
+    @Nullable String token;
+
     SpcClient connect() {
-      return SpcClient.connect(coordinator);
+      return SpcClient.newBuilder().target(coordinator).token(token).build();
     }
   }
 

@@ -11,6 +11,7 @@ final class ExitCodes {
   static final int USAGE = 2;
   static final int NOT_FOUND = 3;
   static final int TIMED_OUT = 4;
+  static final int DENIED = 5;
   static final int JOB_CRASHED = 10;
   static final int JOB_TIMEOUT = 11;
   static final int JOB_CANCELLED = 12;
@@ -22,6 +23,7 @@ final class ExitCodes {
       case SpcException.InvalidArgument x -> USAGE;
       case SpcException.NotFound x -> NOT_FOUND;
       case SpcException.DeadlineExceeded x -> TIMED_OUT;
+      case SpcException.PermissionDenied x -> DENIED;
       default -> FAILED;
     };
   }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         ClientCommands.Jobs.class,
         ClientCommands.Workers.class,
         ClientCommands.StopWorker.class,
+        TokenCommand.class,
     },
     footerHeading = "%nExit codes:%n",
     footer = {
@@ -30,6 +31,7 @@ import picocli.CommandLine.Command;
         "  2   bad usage or input refused (INVALID_ARGUMENT)",
         "  3   unknown job or worker",
         "  4   a wait ran out of time",
+        "  5   credentials missing or refused (UNAUTHENTICATED, PERMISSION_DENIED)",
         "  10  job CRASHED, 11 job TIMEOUT, 12 job CANCELLED",
     })
 public final class Main {

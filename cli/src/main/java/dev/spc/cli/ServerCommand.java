@@ -1,5 +1,6 @@
 package dev.spc.cli;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.server.CoordinatorServer;
 import dev.spc.server.loop.CoordinatorConfig;
@@ -38,6 +39,10 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Where jobs are kept durably (default ${DEFAULT-VALUE}).")
   Path dataDir = Path.of("spc-data");
 
+  @Option(names = "--tokens-file", description = "Accept only calls with a bearer token listed here"
+      + " (spc token create), each as its role allows; the file is re-read when it changes.")
+  @Nullable Path tokensFile;
+
   @Option(names = "--in-memory", description = "Keep jobs in memory only: a restart forgets them.")
   boolean inMemory;
 
@@ -71,7 +76,9 @@ final class ServerCommand implements Callable<Integer> {
     CoordinatorServer server;
     try {
       server = CoordinatorServer.newBuilder().config(cfg).bind(bind).port(port)
-          .dataDir(inMemory ? null : dataDir).build();
+          .dataDir(inMemory ? null : dataDir)
+          .tokens(tokensFile == null ? null : dev.spc.server.auth.TokenFile.load(tokensFile))
+          .build();
     } catch (java.io.IOException e) {
       System.err.println("spc server: " + e.getMessage());
       return ExitCodes.FAILED;

@@ -1,5 +1,6 @@
 package dev.spc.cli;
 
+import org.jspecify.annotations.Nullable;
 import dev.spc.worker.AgentExit;
 import dev.spc.worker.WorkerAgent;
 import java.io.IOException;
@@ -23,6 +24,10 @@ import picocli.CommandLine.Option;
 final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--coordinator", description = "HOST:PORT of the coordinator (default ${DEFAULT-VALUE}).")
   String coordinator = "127.0.0.1:7070";
+
+  @Option(names = "--token", defaultValue = "${env:SPC_TOKEN}",
+      description = "Bearer token of role worker, for a coordinator that asks for one (default: $SPC_TOKEN).")
+  @Nullable String token;
 
   @Option(names = "--name", required = true, description = "Unique worker name.")
   String name;
@@ -57,6 +62,7 @@ final class WorkerCommand implements Callable<Integer> {
     WorkerAgent agent = WorkerAgent.newBuilder()
         .coordinator(coordinator)
         .name(name)
+        .token(token)
         .slots(slots)
         .stopGrace(stopGrace)
         .drainTimeout(drainTimeout)

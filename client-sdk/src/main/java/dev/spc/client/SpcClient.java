@@ -54,13 +54,17 @@ public final class SpcClient implements AutoCloseable {
   private final AdminServiceGrpc.AdminServiceFutureStub admin;
   private final Duration callTimeout;
   private final Duration submitRetryTimeout;
+  private final io.grpc.@Nullable CallCredentials credentials;
 
   private SpcClient(Channel channel, @Nullable ManagedChannel owned, Duration callTimeout,
-      Duration submitRetryTimeout) {
+      Duration submitRetryTimeout, io.grpc.@Nullable CallCredentials credentials) {
     this.owned = owned;
     this.channel = channel;
-    this.jobs = JobServiceGrpc.newFutureStub(channel);
-    this.admin = AdminServiceGrpc.newFutureStub(channel);
+    this.jobs = credentials == null ? JobServiceGrpc.newFutureStub(channel)
+        : JobServiceGrpc.newFutureStub(channel).withCallCredentials(credentials);
+    this.admin = credentials == null ? AdminServiceGrpc.newFutureStub(channel)
+        : AdminServiceGrpc.newFutureStub(channel).withCallCredentials(credentials);
+    this.credentials = credentials;
     this.callTimeout = callTimeout;
     this.submitRetryTimeout = submitRetryTimeout;
   }
@@ -260,7 +264,7 @@ public final class SpcClient implements AutoCloseable {
     Iterator<dev.spc.proto.JobEvent> it;
     io.grpc.Context previous = ctx.attach();
     try {
-      it = JobServiceGrpc.newBlockingStub(channel).watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
+      it = withCredentials(JobServiceGrpc.newBlockingStub(channel)).watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
           .setJobId(id.value()).setFollow(follow).build());
     } finally {
       ctx.detach(previous);
@@ -275,7 +279,7 @@ public final class SpcClient implements AutoCloseable {
   public CompletableFuture<JobStatus> watch(JobId id, java.util.function.Consumer<JobEvent> listener) {
     CompletableFuture<JobStatus> done = new CompletableFuture<>();
     JobStatus[] last = new JobStatus[1];
-    JobServiceGrpc.newStub(channel).watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
+    withCredentials(JobServiceGrpc.newStub(channel)).watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
         .setJobId(id.value()).setFollow(true).build(),
         new io.grpc.stub.ClientResponseObserver<dev.spc.proto.WatchJobRequest, dev.spc.proto.JobEvent>() {
           @Override
@@ -377,6 +381,10 @@ public final class SpcClient implements AutoCloseable {
 
   // ------------------------------------------------------------------ plumbing
 
+  private <S extends AbstractStub<S>> S withCredentials(S stub) {
+    return credentials == null ? stub : stub.withCallCredentials(credentials);
+  }
+
   private <S extends AbstractStub<S>> S unary(S stub) {
     return stub.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -399,8 +407,25 @@ public final class SpcClient implements AutoCloseable {
     private @Nullable Channel channel;
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration submitRetryTimeout = Duration.ofSeconds(30);
+    private io.grpc.@Nullable CallCredentials credentials;
 
     private Builder() {}
+
+    /**
+     * Sends this bearer token with every call (a coordinator started with --tokens-file asks
+     * for one). {@code null} or empty: none.
+     */
+    public Builder token(@Nullable String token) {
+      this.credentials = token == null || token.isEmpty()
+          ? null : new dev.spc.proto.BearerToken(token);
+      return this;
+    }
+
+    /** Any call credentials, instead of {@link #token}. */
+    public Builder callCredentials(io.grpc.CallCredentials credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
 
     /**
      * How long submits are retried while the coordinator is UNAVAILABLE (default 30s; zero turns
@@ -440,7 +465,7 @@ public final class SpcClient implements AutoCloseable {
 
     public SpcClient build() {
       if (channel != null) {
-        return new SpcClient(channel, null, callTimeout, submitRetryTimeout);
+        return new SpcClient(channel, null, callTimeout, submitRetryTimeout, credentials);
       }
       if (target == null) {
         throw new IllegalArgumentException("a target or a channel is required");
@@ -448,7 +473,7 @@ public final class SpcClient implements AutoCloseable {
       ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
           .maxInboundMessageSize(16 << 20)
           .build();
-      return new SpcClient(ch, ch, callTimeout, submitRetryTimeout);
+      return new SpcClient(ch, ch, callTimeout, submitRetryTimeout, credentials);
     }
   }
 }

@@ -34,10 +34,15 @@ final class Cluster implements AutoCloseable {
 
   /** Like {@link #Cluster(List)}, every process started with these JVM flags. */
   Cluster(List<String> coordinatorArgs, List<String> jvmFlags) throws Exception {
+    this(coordinatorArgs, jvmFlags, null);
+  }
+
+  /** Like {@link #Cluster(List, List)}, the cluster's client sending this bearer token. */
+  Cluster(List<String> coordinatorArgs, List<String> jvmFlags, String clientToken) throws Exception {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "spc-it-");
     processes = new ProcessCluster(dir, jvmFlags);
     processes.startCoordinator(coordinatorArgs);
-    client = SpcClient.connect(processes.target());
+    client = SpcClient.newBuilder().target(processes.target()).token(clientToken).build();
   }
 
   ProcessCluster.Node worker(String name, int slots, String... extra) throws Exception {

@@ -81,6 +81,9 @@ public final class CoordinatorServer implements AutoCloseable {
             // Agents that cannot use TCP_USER_TIMEOUT ping instead (see AgentTransport).
             .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true);
+    if (b.tokens != null) {
+      sb.intercept(new dev.spc.server.auth.AuthInterceptor(b.tokens));
+    }
     PeerInterceptor peers = new PeerInterceptor();
     this.server = sb
         // Every handler only posts to the loop and returns: no need for a thread hop.
@@ -183,8 +186,18 @@ public final class CoordinatorServer implements AutoCloseable {
     private Duration tickInterval = Duration.ofMillis(10);
     private @Nullable ServerBuilder<?> serverBuilder;
     private java.nio.file.@Nullable Path dataDir;
+    private dev.spc.server.auth.@Nullable TokenFile tokens;
 
     private Builder() {}
+
+    /**
+     * Accept only calls with a bearer token from this file, each as its role allows (null, the
+     * default: no credentials are asked for).
+     */
+    public Builder tokens(dev.spc.server.auth.@Nullable TokenFile tokens) {
+      this.tokens = tokens;
+      return this;
+    }
 
     /** Keep jobs durably in this directory (SQLite); null (the default) keeps them in memory. */
     public Builder dataDir(java.nio.file.@Nullable Path dir) {

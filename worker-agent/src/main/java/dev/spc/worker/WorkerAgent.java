@@ -114,7 +114,9 @@ public final class WorkerAgent implements AutoCloseable {
     this.session = new AgentSession(
         new AgentSession.Identity(name, b.target, List.copyOf(handlers.keySet()), b.slots, b.host),
         new AgentSession.Timing(stopGrace, drainTimeout, b.connectTimeout),
-        clock, new GrpcDialer(WorkerServiceGrpc.newStub(channel), clock, transport), state,
+        clock, new GrpcDialer(b.token == null ? WorkerServiceGrpc.newStub(channel)
+            : WorkerServiceGrpc.newStub(channel).withCallCredentials(
+                new dev.spc.proto.BearerToken(b.token)), clock, transport), state,
         b.random, exit::complete);
     sessionRef[0] = session;
   }
@@ -267,6 +269,7 @@ public final class WorkerAgent implements AutoCloseable {
     private String target = "127.0.0.1:7070";
     private @Nullable Channel channel;
     private @Nullable String name;
+    private @Nullable String token;
     private int slots = 1;
     private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
     private boolean builtins = true;
@@ -292,6 +295,15 @@ public final class WorkerAgent implements AutoCloseable {
     public Builder channel(Channel channel) {
       this.channel = Objects.requireNonNull(channel, "channel");
       this.target = channel.authority();
+      return this;
+    }
+
+    /**
+     * Sends this bearer token when connecting (a coordinator started with --tokens-file asks for
+     * one, of role worker). {@code null} or empty: none.
+     */
+    public Builder token(@Nullable String token) {
+      this.token = token == null || token.isEmpty() ? null : token;
       return this;
     }
 

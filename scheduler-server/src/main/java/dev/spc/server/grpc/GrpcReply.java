@@ -50,6 +50,7 @@ final class GrpcReply<T, R> implements Reply<T> {
       case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
       case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+      case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
       case INTERNAL -> Status.Code.INTERNAL;
     };
     return Status.fromCode(code).withDescription(failure.message());

@@ -27,14 +27,40 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     this.loop = loop;
   }
 
+  /**
+   * An exec job runs a program on an agent: submitting one needs the exec permission on the
+   * caller's identity (when credentials are checked). Refused whole, creating nothing.
+   */
+  private static boolean refuseExec(List<dev.spc.proto.JobSpec> specs, StreamObserver<?> out) {
+    dev.spc.server.auth.Identity id = dev.spc.server.auth.Identity.CURRENT.get();
+    if (id == null || id.mayExec()) {
+      return false;
+    }
+    for (dev.spc.proto.JobSpec s : specs) {
+      if (s.getType().equals("exec")) {
+        out.onError(io.grpc.Status.PERMISSION_DENIED.withDescription("identity '" + id.label()
+            + "' may not submit exec jobs: they run programs on agents; create its token with"
+            + " --exec").asRuntimeException());
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void submitJob(SubmitJobRequest req, StreamObserver<SubmitJobResponse> out) {
+    if (refuseExec(List.of(req.getJob()), out)) {
+      return;
+    }
     loop.post(new Msg.Submit(List.of(req.getJob()), false, new GrpcReply<>(out,
         ids -> SubmitJobResponse.newBuilder().setJobId(ids.get(0)).build())));
   }
 
   @Override
   public void submitJobs(SubmitJobsRequest req, StreamObserver<SubmitJobsResponse> out) {
+    if (refuseExec(req.getJobsList(), out)) {
+      return;
+    }
     loop.post(new Msg.Submit(req.getJobsList(), true, req.getIdempotencyKey(), new GrpcReply<>(out,
         ids -> SubmitJobsResponse.newBuilder().addAllJobIds(ids).build())));
   }

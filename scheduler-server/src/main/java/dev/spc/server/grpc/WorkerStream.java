@@ -26,6 +26,8 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
   private final String peer;
   private final Clock clock;
   private boolean registered;
+  /** Who opened the stream, when credentials are checked (null when they are not). */
+  private final dev.spc.server.auth.@Nullable Identity identity = dev.spc.server.auth.Identity.CURRENT.get();
   private volatile boolean closed;
   private volatile long lastHeardNanos = Long.MIN_VALUE;
   private volatile @Nullable Instant lastHeardAt;
@@ -65,6 +67,12 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
       case REGISTER -> {
         if (registered) {
           yield new Msg.WorkerProtocolError(this, "a second Register on the same stream");
+        }
+        if (identity != null && !identity.mayRegister(m.getRegister().getName())) {
+          close(new Failure(Failure.Code.PERMISSION_DENIED, "identity '" + identity.label()
+              + "' may not register a worker named '" + m.getRegister().getName() + "' (it may: "
+              + identity.names() + ")"));
+          yield null;
         }
         registered = true;
         yield new Msg.WorkerRegister(this, m.getRegister());

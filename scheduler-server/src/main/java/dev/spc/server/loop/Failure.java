@@ -9,6 +9,7 @@ public record Failure(Code code, String message) {
     ALREADY_EXISTS,
     RESOURCE_EXHAUSTED,
     UNAVAILABLE,
+    PERMISSION_DENIED,
     INTERNAL
   }
 

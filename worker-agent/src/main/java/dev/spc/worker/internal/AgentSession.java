@@ -285,7 +285,7 @@ public final class AgentSession {
           + "' is already taken by a connected worker at " + id.target());
       return;
     }
-    if (failure == StreamFailure.INVALID) {
+    if (failure == StreamFailure.INVALID || failure == StreamFailure.DENIED) {
       finish(AgentExit.Reason.REFUSED, "coordinator at " + id.target() + " refused worker "
           + id.name() + ": " + why);
       return;

@@ -23,12 +23,15 @@ public enum StreamFailure {
   /** The registration was refused as invalid (INVALID_ARGUMENT). */
   INVALID,
   /** Another connected worker has this name (ALREADY_EXISTS). */
-  NAME_TAKEN;
+  NAME_TAKEN,
+  /** The agent's credentials were refused (UNAUTHENTICATED, PERMISSION_DENIED). */
+  DENIED;
 
   public static StreamFailure classify(Status status) {
     StreamFailure byCode = switch (status.getCode()) {
       case INVALID_ARGUMENT -> INVALID;
       case ALREADY_EXISTS -> NAME_TAKEN;
+      case UNAUTHENTICATED, PERMISSION_DENIED -> DENIED;
       case UNAVAILABLE -> null; // the causes tell
       default -> CLOSED;
     };

@@ -271,6 +271,15 @@ class AgentSessionTest {
   }
 
   @Test
+  void refusedCredentials_endTheAgent_asARefusedRegistration() {
+    s.start();
+    dialer.last().listener.onEnd(Status.PERMISSION_DENIED.withDescription(
+        "identity 'gpu pool' may not register a worker named 'w1'"));
+    assertEquals(AgentExit.Reason.REFUSED, exits.get(0).reason());
+    assertTrue(exits.get(0).message().endsWith("may not register a worker named 'w1'"));
+  }
+
+  @Test
   void aRestartingCoordinator_refusingConnections_getsTheFullGrace_thenTheJobsAreFenced() {
     jobs.held.add(7L);
     registered().listener.onEnd(refused());
@@ -424,5 +433,7 @@ class AgentSessionTest {
         .withCause(new ConnectException("Connection refused"))), "only UNAVAILABLE reads causes");
     assertEquals(StreamFailure.INVALID, StreamFailure.classify(Status.INVALID_ARGUMENT));
     assertEquals(StreamFailure.NAME_TAKEN, StreamFailure.classify(Status.ALREADY_EXISTS));
+    assertEquals(StreamFailure.DENIED, StreamFailure.classify(Status.UNAUTHENTICATED));
+    assertEquals(StreamFailure.DENIED, StreamFailure.classify(Status.PERMISSION_DENIED));
   }
 }
