@@ -1,11 +1,11 @@
 package dev.spc.logging;
 
-import org.jspecify.annotations.Nullable;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.logging.Level;
+import org.jspecify.annotations.Nullable;
 
 /** One logfmt line per record. */
 final class LogfmtFormatter {

@@ -1,8 +1,8 @@
 package dev.spc.logging;
 
-import org.jspecify.annotations.Nullable;
 import java.io.PrintStream;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Marker;
 import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
@@ -22,10 +22,16 @@ final class LogfmtLogger extends LegacyAbstractLogger implements LoggingEventAwa
   private static volatile PrintStream sink = System.err;
 
   private final String component;
+  /** gRPC's own lines (and its shaded Netty's): info at debug level, else warnings only. */
+  private final boolean grpc;
+  /** Any other library's lines: warnings only, whatever SPC's level. */
+  private final boolean thirdParty;
 
   LogfmtLogger(String name) {
     this.name = name;
     this.component = component(name);
+    this.grpc = name.startsWith("io.grpc.");
+    this.thirdParty = !name.startsWith("dev.spc.");
   }
 
   /** SPC's classes log under the name of their process; anyone else's under their own name. */
@@ -72,9 +78,23 @@ final class LogfmtLogger extends LegacyAbstractLogger implements LoggingEventAwa
     };
   }
 
-  private static boolean enabled(Level l) {
+  /**
+   * SPC's lines at the configured level; libraries' (which find SLF4J on the classpath and log
+   * through it) as quiet as they were through java.util.logging (see {@link LogSetup}).
+   */
+  private boolean enabled(Level l) {
     java.util.logging.Level threshold = level;
-    return !threshold.equals(java.util.logging.Level.OFF) && jul(l).intValue() >= threshold.intValue();
+    if (threshold.equals(java.util.logging.Level.OFF)) {
+      return false;
+    }
+    int at = jul(l).intValue();
+    if (thirdParty) {
+      boolean debugging = threshold.intValue() <= java.util.logging.Level.FINE.intValue();
+      int floor = grpc && debugging ? java.util.logging.Level.INFO.intValue()
+          : java.util.logging.Level.WARNING.intValue();
+      return at >= Math.max(floor, threshold.intValue());
+    }
+    return at >= threshold.intValue();
   }
 
   @Override
@@ -135,7 +155,7 @@ final class LogfmtLogger extends LegacyAbstractLogger implements LoggingEventAwa
 
   private void write(Level l, @Nullable String msg, Object @Nullable [] kv, @Nullable Throwable t) {
     String line = LogfmtFormatter.line(System.currentTimeMillis(), jul(l), component, msg, kv, t,
-        enabled(Level.DEBUG));
+        level.intValue() <= java.util.logging.Level.FINE.intValue());
     PrintStream out = sink;
     synchronized (out) {
       out.print(line);
