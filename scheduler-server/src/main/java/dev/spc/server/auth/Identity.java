@@ -29,7 +29,8 @@ public record Identity(String label, Role role, boolean exec, @Nullable String n
   /** {@code *} matches any run of characters, {@code ?} one; everything else is literal. */
   static Pattern glob(String g) {
     StringBuilder re = new StringBuilder();
-    for (char c : g.toCharArray()) {
+    for (int i = 0; i < g.length(); i++) {
+      char c = g.charAt(i);
       switch (c) {
         case '*' -> re.append(".*");
         case '?' -> re.append('.');

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,22 +32,31 @@ public final class TokenFile {
   private static final Log log = Log.get(TokenFile.class);
   private static final long CHECK_NANOS = 1_000_000_000L;
 
+  @SuppressWarnings("ArrayRecordComponent") // compared with MessageDigest.isEqual, not equals
   private record Entry(byte[] hash, Identity identity) {}
 
   private record Loaded(List<Entry> entries, FileTime modified, long size) {}
 
   private final Path path;
+  private final LongSupplier nanos;
   private volatile Loaded loaded;
-  private volatile long checkedNanos = System.nanoTime();
+  private volatile long checkedNanos;
 
-  private TokenFile(Path path, Loaded loaded) {
+  private TokenFile(Path path, Loaded loaded, LongSupplier nanos) {
     this.path = path;
     this.loaded = loaded;
+    this.nanos = nanos;
+    this.checkedNanos = nanos.getAsLong();
   }
 
   /** Reads the file; a problem names the file, the line and what is wrong. */
   public static TokenFile load(Path path) throws IOException {
-    return new TokenFile(path, read(path));
+    return load(path, System::nanoTime);
+  }
+
+  /** Like {@link #load(Path)}, judging "once a second" on this monotonic clock (tests). */
+  static TokenFile load(Path path, LongSupplier nanos) throws IOException {
+    return new TokenFile(path, read(path), nanos);
   }
 
   public Path path() {
@@ -67,7 +77,7 @@ public final class TokenFile {
   }
 
   private void refreshIfChanged() {
-    long now = System.nanoTime();
+    long now = nanos.getAsLong();
     if (now - checkedNanos < CHECK_NANOS) {
       return;
     }
