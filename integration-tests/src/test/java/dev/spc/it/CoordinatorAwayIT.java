@@ -132,14 +132,19 @@ class CoordinatorAwayIT {
    */
   static void overLongJobAcross(String agentName, Absence absence) throws Exception {
     try (Cluster c = cluster("10s")) {
-      ProcessCluster.Node agent = c.worker(agentName, 1, "--allow-exec", "--stop-grace", "1s");
+      ProcessCluster.Node agent = c.worker(agentName, 1, "--allow-exec", "--stop-grace", "1s",
+          "--log-level", "debug");
       JobId id = c.client.submit(JobSpec.newBuilder("exec").args("sleep", "3").maxSeconds(1).build());
       c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
       absence.begin(c);
       try {
         c.poll("the agent stops the job at its deadline", () -> agent.output()
             .contains("msg=\"job ran past max_seconds; stopping it\" job=" + id.value()), agent);
-        Thread.sleep(2500); // past the program's own end: it must not have been allowed to finish
+        // The program ends by the agent's hand, not its own: while we are still away.
+        c.poll("the job ended on the agent as timed out", () -> agent.output().contains(
+            "msg=\"job finished\" job=" + id.value() + " lease="), agent);
+        assertTrue(agent.output().matches("(?s).*msg=\"job finished\" job=" + id.value()
+            + " lease=\\d+ outcome=OUTCOME_TIMED_OUT.*"), agent.output());
       } finally {
         absence.end(c);
       }
