@@ -1,5 +1,6 @@
 package dev.spc.it;
 
+import dev.spc.client.SpcException;
 import dev.spc.proto.AdminServiceGrpc;
 import dev.spc.proto.CancelJobRequest;
 import dev.spc.proto.CoordinatorMessage;
@@ -184,16 +185,12 @@ final class EveryCall {
   }
 
   /**
-   * The answer a status stands for. A connection closed under a call being set up is reported by
-   * grpc-java's client transport as UNKNOWN "channel closed" (grpc/grpc-java#10120): that is the
-   * coordinator going away, not an answer from it.
+   * The answer a status stands for, read as the SDK reads it: a connection closed under a call
+   * being set up (grpc-java's UNKNOWN "channel closed") is the coordinator going away, not an
+   * answer from it.
    */
   static Answer answer(String what, Status s) {
-    for (Throwable c = s.getCause(); c != null && s.getCode() == Status.Code.UNKNOWN; c = c.getCause()) {
-      if (c instanceof java.io.IOException) {
-        return new Answer(what, Status.Code.UNAVAILABLE, "connection closed: " + s.getDescription());
-      }
-    }
-    return new Answer(what, s.getCode(), s.getDescription());
+    SpcException e = SpcException.from(s.asRuntimeException());
+    return new Answer(what, e.code(), e.getMessage());
   }
 }
