@@ -107,6 +107,19 @@ class DurableCoordinatorTest {
     assertEquals(w.leases().get(0).getLeaseId(), row.getLeaseId());
   }
 
+  /** A job running on worker "w" under {@code lease}. */
+  record Running(long lease, String id) {}
+
+  /** A job of {@code spec} leased to worker "w" and stored; then the coordinator restarts. */
+  Running runningThenRestart(JobSpec spec) {
+    RecordingLink w = register("w");
+    submit(spec);
+    commit();
+    Running r = new Running(w.leases().get(0).getLeaseId(), w.leases().get(0).getJobId());
+    h.restart(store.sorted());
+    return r;
+  }
+
   static List<Long> confirmations(RecordingLink w) {
     return w.sent.stream().filter(m -> m.hasResultsTaken())
         .map(m -> m.getResultsTaken().getUpToSeq()).toList();
@@ -222,13 +235,9 @@ class DurableCoordinatorTest {
 
   @Test
   void aRunningJobIsReadoptedWithItsLease_whenItsWorkerReportsItInTime() {
-    RecordingLink w = register("w");
-    submit(JobSpec.newBuilder().setType("t").setMaxSeconds(60).build());
-    commit();
-    long lease = w.leases().get(0).getLeaseId();
-    String id = w.leases().get(0).getJobId();
-
-    h.restart(store.sorted());
+    Running r = runningThenRestart(JobSpec.newBuilder().setType("t").setMaxSeconds(60).build());
+    long lease = r.lease();
+    String id = r.id();
     clock.advance(Duration.ofSeconds(2));
     RecordingLink again = register("w", lease);
     commit();
@@ -241,12 +250,9 @@ class DurableCoordinatorTest {
 
   @Test
   void aJobThatFinishedWhileTheCoordinatorWasDown_takesTheResultItsWorkerReports() {
-    RecordingLink w = register("w");
-    submit(JobSpec.newBuilder().setType("t").build());
-    commit();
-    long lease = w.leases().get(0).getLeaseId();
-    String id = w.leases().get(0).getJobId();
-    h.restart(store.sorted());
+    Running r = runningThenRestart(JobSpec.newBuilder().setType("t").build());
+    long lease = r.lease();
+    String id = r.id();
     RecordingLink again = register("w");
     feed(new Msg.WorkerResults(again, dev.spc.proto.JobResults.newBuilder().addResults(
         dev.spc.proto.JobResult.newBuilder().setLeaseId(lease).setOutcome(Outcome.OUTCOME_FAILED)
@@ -259,12 +265,9 @@ class DurableCoordinatorTest {
 
   @Test
   void aCancelBeforeTheAgentReportsARunningJob_endsItCancelled_andTheAgentIsToldToStopIt() {
-    RecordingLink w = register("w");
-    submit(JobSpec.newBuilder().setType("t").build());
-    commit();
-    long lease = w.leases().get(0).getLeaseId();
-    String id = w.leases().get(0).getJobId();
-    h.restart(store.sorted());
+    Running r = runningThenRestart(JobSpec.newBuilder().setType("t").build());
+    long lease = r.lease();
+    String id = r.id();
     Captured<dev.spc.proto.CancelJobResponse> cancel = new Captured<>();
     feed(new Msg.Cancel(id, cancel)); // running, but no lease until its agent reports it
     commit();
@@ -287,12 +290,9 @@ class DurableCoordinatorTest {
 
   @Test
   void aResultReportedAfterARestart_pastTheLeasesDeadline_isTimeout() {
-    RecordingLink w = register("w");
-    submit(JobSpec.newBuilder().setType("t").setMaxSeconds(1).build());
-    commit();
-    long lease = w.leases().get(0).getLeaseId();
-    String id = w.leases().get(0).getJobId();
-    h.restart(store.sorted());
+    Running r = runningThenRestart(JobSpec.newBuilder().setType("t").setMaxSeconds(1).build());
+    long lease = r.lease();
+    String id = r.id();
     clock.advance(Duration.ofSeconds(3)); // it ran on while the coordinator was away
     RecordingLink again = register("w");
     result(again, 1, lease);
