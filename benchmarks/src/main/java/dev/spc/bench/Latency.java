@@ -1,6 +1,5 @@
 package dev.spc.bench;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.client.JobId;
 import dev.spc.client.JobPage;
 import dev.spc.client.JobSpec;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Latency under a steady load: single-job submits at a fixed rate, then submit-to-start and

@@ -1,6 +1,5 @@
 package dev.spc.cli;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.client.JobId;
 import dev.spc.client.JobPage;
 import dev.spc.client.JobSpec;
@@ -18,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

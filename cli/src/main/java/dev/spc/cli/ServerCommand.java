@@ -1,14 +1,15 @@
 package dev.spc.cli;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.server.CoordinatorServer;
+import dev.spc.server.auth.TokenFile;
 import dev.spc.server.loop.CoordinatorConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -77,7 +78,7 @@ final class ServerCommand implements Callable<Integer> {
     try {
       server = CoordinatorServer.newBuilder().config(cfg).bind(bind).port(port)
           .dataDir(inMemory ? null : dataDir)
-          .tokens(tokensFile == null ? null : dev.spc.server.auth.TokenFile.load(tokensFile))
+          .tokens(tokensFile == null ? null : TokenFile.load(tokensFile))
           .build();
     } catch (java.io.IOException e) {
       System.err.println("spc server: " + e.getMessage());

@@ -1,6 +1,5 @@
 package dev.spc.cli;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.worker.AgentExit;
 import dev.spc.worker.WorkerAgent;
 import java.io.IOException;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,7 +1,7 @@
 package dev.spc.client;
 
-import org.jspecify.annotations.Nullable;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One event of a watched job.

@@ -1,10 +1,10 @@
 package dev.spc.client;
 
-import org.jspecify.annotations.Nullable;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to run: a type, string arguments, optional payload bytes, a run-time limit, a priority and

@@ -1,11 +1,10 @@
 package dev.spc.client;
 
-import org.jspecify.annotations.Nullable;
-import dev.spc.client.internal.Calls;
-
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.spc.client.internal.Calls;
 import dev.spc.client.internal.Convert;
 import dev.spc.proto.AdminServiceGrpc;
+import dev.spc.proto.BearerToken;
 import dev.spc.proto.CancelJobRequest;
 import dev.spc.proto.GetJobRequest;
 import dev.spc.proto.JobServiceGrpc;
@@ -16,6 +15,7 @@ import dev.spc.proto.SubmitJobRequest;
 import dev.spc.proto.SubmitJobsRequest;
 import dev.spc.proto.WaitAnyJobRequest;
 import dev.spc.proto.WaitJobRequest;
+import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SPC client: submit, inspect, cancel and wait for jobs; list and stop workers.
@@ -54,17 +55,15 @@ public final class SpcClient implements AutoCloseable {
   private final AdminServiceGrpc.AdminServiceFutureStub admin;
   private final Duration callTimeout;
   private final Duration submitRetryTimeout;
-  private final io.grpc.@Nullable CallCredentials credentials;
+  private final @Nullable CallCredentials credentials;
 
   private SpcClient(Channel channel, @Nullable ManagedChannel owned, Duration callTimeout,
-      Duration submitRetryTimeout, io.grpc.@Nullable CallCredentials credentials) {
+      Duration submitRetryTimeout, @Nullable CallCredentials credentials) {
     this.owned = owned;
     this.channel = channel;
-    this.jobs = credentials == null ? JobServiceGrpc.newFutureStub(channel)
-        : JobServiceGrpc.newFutureStub(channel).withCallCredentials(credentials);
-    this.admin = credentials == null ? AdminServiceGrpc.newFutureStub(channel)
-        : AdminServiceGrpc.newFutureStub(channel).withCallCredentials(credentials);
     this.credentials = credentials;
+    this.jobs = withCredentials(JobServiceGrpc.newFutureStub(channel));
+    this.admin = withCredentials(AdminServiceGrpc.newFutureStub(channel));
     this.callTimeout = callTimeout;
     this.submitRetryTimeout = submitRetryTimeout;
   }
@@ -407,7 +406,7 @@ public final class SpcClient implements AutoCloseable {
     private @Nullable Channel channel;
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration submitRetryTimeout = Duration.ofSeconds(30);
-    private io.grpc.@Nullable CallCredentials credentials;
+    private @Nullable CallCredentials credentials;
 
     private Builder() {}
 
@@ -417,12 +416,12 @@ public final class SpcClient implements AutoCloseable {
      */
     public Builder token(@Nullable String token) {
       this.credentials = token == null || token.isEmpty()
-          ? null : new dev.spc.proto.BearerToken(token);
+          ? null : new BearerToken(token);
       return this;
     }
 
     /** Any call credentials, instead of {@link #token}. */
-    public Builder callCredentials(io.grpc.CallCredentials credentials) {
+    public Builder callCredentials(CallCredentials credentials) {
       this.credentials = Objects.requireNonNull(credentials, "credentials");
       return this;
     }

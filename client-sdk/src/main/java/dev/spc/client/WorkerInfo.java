@@ -1,8 +1,8 @@
 package dev.spc.client;
 
-import org.jspecify.annotations.Nullable;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A connected worker as the coordinator sees it.

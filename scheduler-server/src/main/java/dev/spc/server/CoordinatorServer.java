@@ -1,7 +1,8 @@
 package dev.spc.server;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
+import dev.spc.server.auth.AuthInterceptor;
+import dev.spc.server.auth.TokenFile;
 import dev.spc.server.grpc.AdminServiceImpl;
 import dev.spc.server.grpc.JobServiceImpl;
 import dev.spc.server.grpc.PeerInterceptor;
@@ -10,9 +11,9 @@ import dev.spc.server.loop.Clock;
 import dev.spc.server.loop.Coordinator;
 import dev.spc.server.loop.CoordinatorConfig;
 import dev.spc.server.loop.EventLoop;
+import dev.spc.server.loop.Failure;
 import dev.spc.server.loop.Msg;
 import dev.spc.server.loop.Reply;
-import dev.spc.server.loop.Failure;
 import dev.spc.server.store.JobStore;
 import dev.spc.server.store.SqliteJobStore;
 import dev.spc.server.store.StoreWriter;
@@ -30,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A running coordinator: the event loop plus the gRPC server in front of it (JobService,
@@ -82,7 +84,7 @@ public final class CoordinatorServer implements AutoCloseable {
             .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true);
     if (b.tokens != null) {
-      sb.intercept(new dev.spc.server.auth.AuthInterceptor(b.tokens));
+      sb.intercept(new AuthInterceptor(b.tokens));
     }
     PeerInterceptor peers = new PeerInterceptor();
     this.server = sb
@@ -186,7 +188,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private Duration tickInterval = Duration.ofMillis(10);
     private @Nullable ServerBuilder<?> serverBuilder;
     private java.nio.file.@Nullable Path dataDir;
-    private dev.spc.server.auth.@Nullable TokenFile tokens;
+    private @Nullable TokenFile tokens;
 
     private Builder() {}
 
@@ -194,7 +196,7 @@ public final class CoordinatorServer implements AutoCloseable {
      * Accept only calls with a bearer token from this file, each as its role allows (null, the
      * default: no credentials are asked for).
      */
-    public Builder tokens(dev.spc.server.auth.@Nullable TokenFile tokens) {
+    public Builder tokens(@Nullable TokenFile tokens) {
       this.tokens = tokens;
       return this;
     }

@@ -1,8 +1,8 @@
 package dev.spc.worker;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.Durations;
 import dev.spc.common.Log;
+import dev.spc.proto.BearerToken;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.WorkerMessage;
 import dev.spc.proto.WorkerServiceGrpc;
@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A worker agent: dials the coordinator, registers its name, job types and slots over one
@@ -116,7 +117,7 @@ public final class WorkerAgent implements AutoCloseable {
         new AgentSession.Timing(stopGrace, drainTimeout, b.connectTimeout),
         clock, new GrpcDialer(b.token == null ? WorkerServiceGrpc.newStub(channel)
             : WorkerServiceGrpc.newStub(channel).withCallCredentials(
-                new dev.spc.proto.BearerToken(b.token)), clock, transport), state,
+                new BearerToken(b.token)), clock, transport), state,
         b.random, exit::complete);
     sessionRef[0] = session;
   }

@@ -1,6 +1,5 @@
 package dev.spc.bench.jmh;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.JobResult;
 import dev.spc.proto.JobResults;
@@ -18,6 +17,7 @@ import dev.spc.server.loop.WorkerLink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;

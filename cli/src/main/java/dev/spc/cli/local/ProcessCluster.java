@@ -1,6 +1,5 @@
 package dev.spc.cli.local;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.JavaLauncher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A coordinator and worker agents as separate JVM processes on this machine, each started with

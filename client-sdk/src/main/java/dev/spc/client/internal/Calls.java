@@ -1,6 +1,5 @@
 package dev.spc.client.internal;
 
-import org.jspecify.annotations.Nullable;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -16,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /** The SDK's plumbing: gRPC futures as CompletableFutures, blocking joins, and retries. */
 public final class Calls {

@@ -1,6 +1,5 @@
 package dev.spc.client.internal;
 
-import org.jspecify.annotations.Nullable;
 import com.google.protobuf.Timestamp;
 import dev.spc.client.DoneReason;
 import dev.spc.client.JobId;
@@ -13,6 +12,7 @@ import dev.spc.proto.Worker;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /** Between the SDK's value types and the wire messages. */
 public final class Convert {

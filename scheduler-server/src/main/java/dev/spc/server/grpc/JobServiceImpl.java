@@ -5,6 +5,7 @@ import dev.spc.proto.CancelJobResponse;
 import dev.spc.proto.GetJobRequest;
 import dev.spc.proto.Job;
 import dev.spc.proto.JobServiceGrpc;
+import dev.spc.proto.JobSpec;
 import dev.spc.proto.ListJobsRequest;
 import dev.spc.proto.ListJobsResponse;
 import dev.spc.proto.SubmitJobRequest;
@@ -13,8 +14,10 @@ import dev.spc.proto.SubmitJobsRequest;
 import dev.spc.proto.SubmitJobsResponse;
 import dev.spc.proto.WaitAnyJobRequest;
 import dev.spc.proto.WaitJobRequest;
+import dev.spc.server.auth.Identity;
 import dev.spc.server.loop.EventLoop;
 import dev.spc.server.loop.Msg;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -31,14 +34,14 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
    * An exec job runs a program on an agent: submitting one needs the exec permission on the
    * caller's identity (when credentials are checked). Refused whole, creating nothing.
    */
-  private static boolean refuseExec(List<dev.spc.proto.JobSpec> specs, StreamObserver<?> out) {
-    dev.spc.server.auth.Identity id = dev.spc.server.auth.Identity.CURRENT.get();
+  private static boolean refuseExec(List<JobSpec> specs, StreamObserver<?> out) {
+    Identity id = Identity.CURRENT.get();
     if (id == null || id.mayExec()) {
       return false;
     }
-    for (dev.spc.proto.JobSpec s : specs) {
+    for (JobSpec s : specs) {
       if (s.getType().equals("exec")) {
-        out.onError(io.grpc.Status.PERMISSION_DENIED.withDescription("identity '" + id.label()
+        out.onError(Status.PERMISSION_DENIED.withDescription("identity '" + id.label()
             + "' may not submit exec jobs: they run programs on agents; create its token with"
             + " --exec").asRuntimeException());
         return true;

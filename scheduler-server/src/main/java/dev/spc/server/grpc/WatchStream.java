@@ -1,6 +1,5 @@
 package dev.spc.server.grpc;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobEvent;
 import dev.spc.server.loop.EventLoop;
 import dev.spc.server.loop.Failure;
@@ -8,6 +7,7 @@ import dev.spc.server.loop.Msg;
 import dev.spc.server.loop.WatchSink;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One WatchJob call. The loop offers events; when the client reads slower than they come, up to

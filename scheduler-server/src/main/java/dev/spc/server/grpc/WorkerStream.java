@@ -1,8 +1,8 @@
 package dev.spc.server.grpc;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.WorkerMessage;
+import dev.spc.server.auth.Identity;
 import dev.spc.server.loop.Clock;
 import dev.spc.server.loop.Coordinator;
 import dev.spc.server.loop.EventLoop;
@@ -14,6 +14,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.SocketAddress;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Both directions of one agent's stream. Inbound messages become loop messages (gRPC delivers
@@ -27,7 +28,7 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
   private final Clock clock;
   private boolean registered;
   /** Who opened the stream, when credentials are checked (null when they are not). */
-  private final dev.spc.server.auth.@Nullable Identity identity = dev.spc.server.auth.Identity.CURRENT.get();
+  private final @Nullable Identity identity = Identity.CURRENT.get();
   private volatile boolean closed;
   private volatile long lastHeardNanos = Long.MIN_VALUE;
   private volatile @Nullable Instant lastHeardAt;

@@ -97,7 +97,7 @@ public final class Coordinator {
     this.requests = new JobRequests(cfg, clock, commits, jobs, workers, leases, outbox,
         dispatcher::wake);
     this.liveness = new Liveness(cfg, clock, workers, sessions);
-    this.shutdown = new ShutdownHandshake(clock, commits, workers, outbox, sessions);
+    this.shutdown = new ShutdownHandshake(clock, commits, workers, outbox, sessions, waiters);
     if (recovery.recover(recovered)) {
       dispatcher.wake();
     }
@@ -164,7 +164,7 @@ public final class Coordinator {
       case Msg.Committed(var upTo) -> commits.committed(upTo);
       case Msg.CommitFailed(var upTo, var error) -> commits.failed(upTo, error);
       case Msg.Tick() -> tick();
-      case Msg.Shutdown(var reply) -> shutdown.begin(reply, waiters);
+      case Msg.Shutdown(var reply) -> shutdown.begin(reply);
     }
   }
 

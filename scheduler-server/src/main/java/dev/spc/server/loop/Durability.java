@@ -1,6 +1,5 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.Lease;
 import dev.spc.proto.StopJob;
 import dev.spc.proto.store.StoredJob;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one path every change, reply and send takes: nothing a batch changed is acknowledged until

@@ -1,7 +1,7 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Job ids are {@code <incarnation>-<sequence>}: the incarnation is the coordinator's start time in

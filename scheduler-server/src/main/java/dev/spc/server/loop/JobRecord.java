@@ -1,6 +1,5 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import com.google.protobuf.ByteString;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.JobSpec;
@@ -9,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** One job as the loop holds it. Mutable, loop thread only. */
 final class JobRecord {

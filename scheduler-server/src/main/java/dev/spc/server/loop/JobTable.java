@@ -1,6 +1,5 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import com.google.protobuf.ByteString;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.JobSpec;
@@ -12,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every job the coordinator holds, its pending queues, counters and idempotency keys, and the one

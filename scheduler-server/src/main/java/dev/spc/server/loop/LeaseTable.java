@@ -1,9 +1,9 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every lease that holds a slot, by id, with the deadlines of the live ones. A lease is created

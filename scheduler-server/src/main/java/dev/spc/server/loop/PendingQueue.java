@@ -1,11 +1,11 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobState;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The pending jobs of one type in scheduling order: a FIFO per priority, highest priority first.

@@ -1,12 +1,12 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.JobResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rules 8 and 12 for what agents report: the outcome of a job under a live lease is taken (after

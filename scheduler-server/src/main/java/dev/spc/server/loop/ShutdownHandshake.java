@@ -1,9 +1,9 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.CoordinatorMessage;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A graceful stop: refuses new work and grants no more leases; tells the agents, but only once
@@ -22,24 +22,26 @@ final class ShutdownHandshake {
   private final WorkerRegistry workers;
   private final WorkerOutbox outbox;
   private final WorkerSessions sessions;
+  private final Waiters waiters;
   private boolean stopping;
   private @Nullable Reply<Boolean> reply;
   private long deadlineNanos;
 
   ShutdownHandshake(Clock clock, Durability commits, WorkerRegistry workers, WorkerOutbox outbox,
-      WorkerSessions sessions) {
+      WorkerSessions sessions, Waiters waiters) {
     this.clock = clock;
     this.commits = commits;
     this.workers = workers;
     this.outbox = outbox;
     this.sessions = sessions;
+    this.waiters = waiters;
   }
 
   boolean inProgress() {
     return stopping;
   }
 
-  void begin(Reply<Boolean> r, Waiters waiters) {
+  void begin(Reply<Boolean> r) {
     stopping = true;
     reply = r;
     waiters.failAll(Failure.unavailable(STOPPING));

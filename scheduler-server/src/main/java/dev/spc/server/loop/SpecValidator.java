@@ -1,9 +1,9 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Rule 14 for job specs: every refusal names the field and the limit. */
 final class SpecValidator {

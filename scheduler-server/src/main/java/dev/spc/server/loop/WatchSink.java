@@ -1,7 +1,7 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobEvent;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One watcher of a job. Only the loop calls it; implementations never block: a watcher that

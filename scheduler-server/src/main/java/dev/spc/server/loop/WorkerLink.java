@@ -1,7 +1,7 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.CoordinatorMessage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The coordinator's end of one agent's stream. Only the event loop calls it; implementations

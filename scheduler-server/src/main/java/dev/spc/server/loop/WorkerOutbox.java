@@ -1,6 +1,5 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.Chunks;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.Lease;
@@ -10,6 +9,7 @@ import dev.spc.proto.StopJobs;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What goes to each worker: leases, stop orders, drain and result confirmations, gathered during

@@ -1,6 +1,5 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.Lease;
 import dev.spc.proto.StopJob;
 import java.time.Instant;
@@ -10,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** One connected agent as the loop holds it. Mutable, loop thread only. */
 final class WorkerRecord {

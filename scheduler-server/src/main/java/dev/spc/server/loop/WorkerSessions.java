@@ -1,6 +1,5 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.DoneReason;
@@ -10,6 +9,7 @@ import dev.spc.proto.StopWorkerResponse;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rules 9 to 12 for the workers' streams: registration, heartbeats and the leases they report,

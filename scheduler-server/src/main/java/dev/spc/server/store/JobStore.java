@@ -1,9 +1,9 @@
 package dev.spc.server.store;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.store.StoredJob;
 import java.util.Collection;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a durable coordinator keeps its jobs. One writer thread calls {@link #commit}; a commit

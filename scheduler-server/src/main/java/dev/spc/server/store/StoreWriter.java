@@ -1,6 +1,5 @@
 package dev.spc.server.store;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import dev.spc.proto.store.StoredJob;
 import dev.spc.server.loop.Persistence;
@@ -12,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Group commit: the event loop hands over each batch's changes and goes on; this thread commits

@@ -1,6 +1,5 @@
 package dev.spc.worker.exec;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.Log;
 import java.io.File;
 import java.io.IOException;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs one program as a supervised child: its own process group, stdin fed from the payload and

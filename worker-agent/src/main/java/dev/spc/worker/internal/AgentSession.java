@@ -1,6 +1,5 @@
 package dev.spc.worker.internal;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.common.Backoff;
 import dev.spc.common.Durations;
 import dev.spc.common.Log;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agent's session with the coordinator, as a state machine on the agent thread: it dials,

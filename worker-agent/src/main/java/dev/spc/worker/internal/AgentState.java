@@ -1,6 +1,5 @@
 package dev.spc.worker.internal;
 
-import org.jspecify.annotations.Nullable;
 import com.google.protobuf.ByteString;
 import dev.spc.common.Log;
 import dev.spc.proto.Chunks;
@@ -23,6 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agent's table of running jobs and its unsent results. Agent thread only, except

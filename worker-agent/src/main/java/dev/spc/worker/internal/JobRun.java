@@ -1,6 +1,5 @@
 package dev.spc.worker.internal;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.Lease;
 import dev.spc.worker.JobCancelledException;
 import dev.spc.worker.JobContext;
@@ -9,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One run of one job on one slot: the handler's {@link JobContext} and the run's control (cancel,

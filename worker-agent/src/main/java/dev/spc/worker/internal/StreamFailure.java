@@ -1,8 +1,8 @@
 package dev.spc.worker.internal;
 
-import org.jspecify.annotations.Nullable;
 import io.grpc.Status;
 import java.net.ConnectException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Why the agent's stream ended, as far as the agent must act on it: the one place that reads

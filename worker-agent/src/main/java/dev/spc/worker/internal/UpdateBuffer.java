@@ -1,8 +1,8 @@
 package dev.spc.worker.internal;
 
-import org.jspecify.annotations.Nullable;
 import dev.spc.proto.JobUpdate;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A running job's progress and log lines not yet sent: written by the handler's thread, taken by
