@@ -36,8 +36,11 @@ final class ClientCommands {
         description = "Bearer token, for a coordinator that asks for one (default: $SPC_TOKEN).")
     @Nullable String token;
 
+    @Mixin
+    TlsOptions tls = new TlsOptions();
+
     SpcClient connect() {
-      return SpcClient.newBuilder().target(coordinator).token(token).build();
+      return tls.apply(SpcClient.newBuilder().target(coordinator).token(token)).build();
     }
   }
 

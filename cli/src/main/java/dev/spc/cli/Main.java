@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         ClientCommands.Workers.class,
         ClientCommands.StopWorker.class,
         TokenCommand.class,
+        CertsCommand.class,
     },
     footerHeading = "%nExit codes:%n",
     footer = {

@@ -1,6 +1,7 @@
 package dev.spc.cli;
 
 import dev.spc.common.Log;
+import dev.spc.proto.TlsFiles;
 import dev.spc.server.CoordinatorServer;
 import dev.spc.server.auth.TokenFile;
 import dev.spc.server.loop.CoordinatorConfig;
@@ -44,6 +45,21 @@ final class ServerCommand implements Callable<Integer> {
       + " (spc token create), each as its role allows; the file is re-read when it changes.")
   @Nullable Path tokensFile;
 
+  @Option(names = "--tls-cert", description = "Serve TLS with this PEM certificate (chain);"
+      + " re-read when it changes.")
+  @Nullable Path tlsCert;
+
+  @Option(names = "--tls-key", description = "The PEM (PKCS#8) private key of --tls-cert.")
+  @Nullable Path tlsKey;
+
+  @Option(names = "--client-ca", description = "Require client certificates signed by this PEM CA"
+      + " (mutual TLS); a certificate's OU=spc-<role> grants its role.")
+  @Nullable Path clientCa;
+
+  @Option(names = "--insecure", description = "Allow a non-loopback --bind without TLS and"
+      + " credentials (anyone who reaches the port can run jobs).")
+  boolean insecure;
+
   @Option(names = "--in-memory", description = "Keep jobs in memory only: a restart forgets them.")
   boolean inMemory;
 
@@ -74,11 +90,22 @@ final class ServerCommand implements Callable<Integer> {
         .maxDoneAge(maxDoneAge)
         .reconnectGrace(reconnectGrace)
         .build();
+    if ((tlsCert == null) != (tlsKey == null)) {
+      System.err.println("spc server: --tls-cert and --tls-key go together; give both");
+      return ExitCodes.USAGE;
+    }
+    if (clientCa != null && tlsCert == null) {
+      System.err.println("spc server: --client-ca needs TLS: give --tls-cert and --tls-key too");
+      return ExitCodes.USAGE;
+    }
     CoordinatorServer server;
     try {
       server = CoordinatorServer.newBuilder().config(cfg).bind(bind).port(port)
           .dataDir(inMemory ? null : dataDir)
           .tokens(tokensFile == null ? null : TokenFile.load(tokensFile))
+          .tls(tlsCert == null || tlsKey == null ? null
+              : TlsFiles.forServer(tlsCert, tlsKey, clientCa))
+          .insecure(insecure)
           .build();
     } catch (java.io.IOException e) {
       System.err.println("spc server: " + e.getMessage());
@@ -115,6 +142,10 @@ final class ServerCommand implements Callable<Integer> {
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     log.info("coordinator listening", "address", bind + ":" + server.port(),
+        "tls", tlsCert == null ? "off" : clientCa == null ? "on" : "mutual",
+        "auth", tokensFile == null && clientCa == null ? "off"
+            : tokensFile == null ? "certificates" : clientCa == null ? "tokens"
+            : "tokens+certificates",
         "storage", inMemory ? "in-memory" : dataDir.toAbsolutePath().toString(),
         "heartbeat_interval", dev.spc.common.Durations.format(heartbeatInterval),
         "heartbeat_timeout", dev.spc.common.Durations.format(heartbeatTimeout));

@@ -29,6 +29,9 @@ final class WorkerCommand implements Callable<Integer> {
       description = "Bearer token of role worker, for a coordinator that asks for one (default: $SPC_TOKEN).")
   @Nullable String token;
 
+  @picocli.CommandLine.Mixin
+  TlsOptions tls = new TlsOptions();
+
   @Option(names = "--name", required = true, description = "Unique worker name.")
   String name;
 
@@ -59,7 +62,15 @@ final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     logLevel.apply();
-    WorkerAgent agent = WorkerAgent.newBuilder()
+    tls.check();
+    WorkerAgent.Builder builder = WorkerAgent.newBuilder();
+    if (tls.enabled()) {
+      builder.tlsCa(tls.ca);
+      if (tls.cert != null && tls.key != null) {
+        builder.tlsClientCertificate(tls.cert, tls.key);
+      }
+    }
+    WorkerAgent agent = builder
         .coordinator(coordinator)
         .name(name)
         .token(token)

@@ -3,9 +3,11 @@ package dev.spc.client;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.spc.client.internal.Calls;
 import dev.spc.client.internal.Convert;
+import dev.spc.common.Log;
 import dev.spc.proto.AdminServiceGrpc;
 import dev.spc.proto.BearerToken;
 import dev.spc.proto.CancelJobRequest;
+import dev.spc.proto.ClientTls;
 import dev.spc.proto.GetJobRequest;
 import dev.spc.proto.JobServiceGrpc;
 import dev.spc.proto.ListJobsRequest;
@@ -13,14 +15,16 @@ import dev.spc.proto.ListWorkersRequest;
 import dev.spc.proto.StopWorkerRequest;
 import dev.spc.proto.SubmitJobRequest;
 import dev.spc.proto.SubmitJobsRequest;
+import dev.spc.proto.TlsFiles;
 import dev.spc.proto.WaitAnyJobRequest;
 import dev.spc.proto.WaitJobRequest;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.AbstractStub;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Iterator;
@@ -50,15 +54,25 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SpcClient implements AutoCloseable {
   private final @Nullable ManagedChannel owned;
+  private static final Log log = Log.get(SpcClient.class);
+
   private final Channel channel;
   private final JobServiceGrpc.JobServiceFutureStub jobs;
   private final AdminServiceGrpc.AdminServiceFutureStub admin;
   private final Duration callTimeout;
   private final Duration submitRetryTimeout;
   private final @Nullable CallCredentials credentials;
+  private final @Nullable TlsFiles tlsFiles;
 
   private SpcClient(Channel channel, @Nullable ManagedChannel owned, Duration callTimeout,
       Duration submitRetryTimeout, @Nullable CallCredentials credentials) {
+    this(channel, owned, callTimeout, submitRetryTimeout, credentials, null);
+  }
+
+  private SpcClient(Channel channel, @Nullable ManagedChannel owned, Duration callTimeout,
+      Duration submitRetryTimeout, @Nullable CallCredentials credentials,
+      @Nullable TlsFiles tlsFiles) {
+    this.tlsFiles = tlsFiles;
     this.owned = owned;
     this.channel = channel;
     this.credentials = credentials;
@@ -376,6 +390,9 @@ public final class SpcClient implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    if (tlsFiles != null) {
+      tlsFiles.close();
+    }
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -407,8 +424,42 @@ public final class SpcClient implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration submitRetryTimeout = Duration.ofSeconds(30);
     private @Nullable CallCredentials credentials;
+    private final ClientTls tls = new ClientTls();
 
     private Builder() {}
+
+    /**
+     * Dial with TLS, trusting the CA in this PEM file (re-read when it changes); null: the
+     * system's trusted roots. Implies {@link #tls}.
+     */
+    public Builder tlsCa(@Nullable Path caPem) {
+      tls.ca(caPem);
+      return this;
+    }
+
+    /** Dial with TLS (default: plaintext); the system's roots unless {@link #tlsCa} says. */
+    public Builder tls(boolean on) {
+      tls.enable(on);
+      return this;
+    }
+
+    /**
+     * Present this client certificate (PEM chain and PKCS#8 key, re-read when they change), for
+     * a coordinator that requires mutual TLS. Implies {@link #tls}.
+     */
+    public Builder tlsClientCertificate(Path certPem, Path keyPem) {
+      tls.clientCertificate(certPem, keyPem);
+      return this;
+    }
+
+    /**
+     * Any channel credentials (an {@code SslContext} through grpc-netty's
+     * {@code NettySslContextChannelCredentials}, ALTS, ...), instead of the TLS settings above.
+     */
+    public Builder channelCredentials(ChannelCredentials credentials) {
+      tls.credentials(credentials);
+      return this;
+    }
 
     /**
      * Sends this bearer token with every call (a coordinator started with --tokens-file asks
@@ -438,7 +489,7 @@ public final class SpcClient implements AutoCloseable {
       return this;
     }
 
-    /** {@code host:port} (or any gRPC target) to dial in plaintext. */
+    /** {@code host:port} (or any gRPC target) to dial; plaintext unless TLS is asked for. */
     public Builder target(String target) {
       if (target == null || target.isBlank()) {
         throw new IllegalArgumentException("target must be host:port, got '" + target + "'");
@@ -469,10 +520,12 @@ public final class SpcClient implements AutoCloseable {
       if (target == null) {
         throw new IllegalArgumentException("a target or a channel is required");
       }
-      ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+      ClientTls.Opened opened = tls.open(TlsFiles.logTo(log));
+      ManagedChannel ch = Grpc.newChannelBuilder(target, opened.credentials())
           .maxInboundMessageSize(16 << 20)
+          .intercept(opened.explainer())
           .build();
-      return new SpcClient(ch, ch, callTimeout, submitRetryTimeout, credentials);
+      return new SpcClient(ch, ch, callTimeout, submitRetryTimeout, credentials, opened.files());
     }
   }
 }

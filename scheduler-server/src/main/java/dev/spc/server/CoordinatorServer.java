@@ -1,6 +1,7 @@
 package dev.spc.server;
 
 import dev.spc.common.Log;
+import dev.spc.proto.TlsFiles;
 import dev.spc.server.auth.AuthInterceptor;
 import dev.spc.server.auth.TokenFile;
 import dev.spc.server.grpc.AdminServiceImpl;
@@ -27,7 +28,9 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +48,7 @@ public final class CoordinatorServer implements AutoCloseable {
   private final @Nullable JobStore store;
   private final @Nullable StoreWriter writer;
   private final HealthStatusManager health = new HealthStatusManager();
+  private final @Nullable TlsFiles tls;
   private volatile boolean stopped;
 
   private CoordinatorServer(Builder b) throws JobStore.StoreException {
@@ -78,13 +82,21 @@ public final class CoordinatorServer implements AutoCloseable {
         }
       });
     }
-    ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
-        : NettyServerBuilder.forAddress(new InetSocketAddress(b.bind, b.port))
-            // Agents that cannot use TCP_USER_TIMEOUT ping instead (see AgentTransport).
-            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
-            .permitKeepAliveWithoutCalls(true);
-    if (b.tokens != null) {
-      sb.intercept(new AuthInterceptor(b.tokens));
+    this.tls = b.tls;
+    ServerBuilder<?> sb;
+    if (b.serverBuilder != null) {
+      sb = b.serverBuilder;
+    } else {
+      InetSocketAddress address = new InetSocketAddress(b.bind, b.port);
+      sb = (b.tls == null ? NettyServerBuilder.forAddress(address)
+          : NettyServerBuilder.forAddress(address, b.tls.serverCredentials()))
+          // Agents that cannot use TCP_USER_TIMEOUT ping instead (see AgentTransport).
+          .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
+          .permitKeepAliveWithoutCalls(true);
+    }
+    boolean certificates = b.tls != null && b.tls.mutual();
+    if (b.tokens != null || certificates) {
+      sb.intercept(new AuthInterceptor(b.tokens, certificates));
     }
     PeerInterceptor peers = new PeerInterceptor();
     this.server = sb
@@ -117,9 +129,13 @@ public final class CoordinatorServer implements AutoCloseable {
   public CoordinatorServer start() throws IOException {
     loop.start();
     server.start();
+    if (tls != null) {
+      tls.onEvent(TlsFiles.logTo(log)).watch();
+    }
     health.setStatus("", ServingStatus.SERVING);
     return this;
   }
+
 
   /** The port the server listens on (the real one when started on port 0). */
   public int port() {
@@ -159,6 +175,9 @@ public final class CoordinatorServer implements AutoCloseable {
       server.awaitTermination(1, TimeUnit.SECONDS);
     }
     loop.close();
+    if (tls != null) {
+      tls.close();
+    }
     JobStore s = store;
     if (writer != null && s != null) {
       writer.close();
@@ -179,6 +198,15 @@ public final class CoordinatorServer implements AutoCloseable {
     shutdown(Duration.ofSeconds(5));
   }
 
+  /** Whether {@code host} is (or resolves to) a loopback address. */
+  static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
   /** Builder for {@link CoordinatorServer}. */
   public static final class Builder {
     private CoordinatorConfig config = CoordinatorConfig.defaults();
@@ -189,8 +217,29 @@ public final class CoordinatorServer implements AutoCloseable {
     private @Nullable ServerBuilder<?> serverBuilder;
     private java.nio.file.@Nullable Path dataDir;
     private @Nullable TokenFile tokens;
+    private @Nullable TlsFiles tls;
+    private boolean insecure;
 
     private Builder() {}
+
+    /**
+     * Serve TLS with these files (the server watches them for changes and closes them when it
+     * stops); with a client CA, clients must present a certificate, and its subject names their
+     * role ({@link dev.spc.server.auth.CertificateIdentity}). Null (the default): plaintext.
+     */
+    public Builder tls(@Nullable TlsFiles tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /**
+     * Listen on a non-loopback address without TLS and credentials. Off by default: such a
+     * coordinator lets anyone who reaches the port run jobs.
+     */
+    public Builder insecure(boolean insecure) {
+      this.insecure = insecure;
+      return this;
+    }
 
     /**
      * Accept only calls with a bearer token from this file, each as its role allows (null, the
@@ -243,8 +292,20 @@ public final class CoordinatorServer implements AutoCloseable {
       return this;
     }
 
-    /** Builds the server; in durable mode, opens the store and recovers what it holds. */
+    private boolean secured() {
+      return tls != null && (tokens != null || tls.mutual());
+    }
+
+    /**
+     * Builds the server; in durable mode, opens the store and recovers what it holds. Refuses a
+     * non-loopback address without TLS and credentials unless {@link #insecure} says so.
+     */
     public CoordinatorServer build() throws IOException {
+      if (serverBuilder == null && !insecure && !secured() && !isLoopback(bind)) {
+        throw new IOException("refusing to listen on " + bind + " without security: anyone who"
+            + " reaches it could run jobs. Give --tls-cert and --tls-key with --tokens-file or"
+            + " --client-ca (README: Security), or --insecure on a network you trust");
+      }
       try {
         return new CoordinatorServer(this);
       } catch (JobStore.StoreException e) {

@@ -3,7 +3,9 @@ package dev.spc.worker;
 import dev.spc.common.Durations;
 import dev.spc.common.Log;
 import dev.spc.proto.BearerToken;
+import dev.spc.proto.ClientTls;
 import dev.spc.proto.CoordinatorMessage;
+import dev.spc.proto.TlsFiles;
 import dev.spc.proto.WorkerMessage;
 import dev.spc.proto.WorkerServiceGrpc;
 import dev.spc.worker.builtin.Builtins;
@@ -13,9 +15,11 @@ import dev.spc.worker.internal.AgentState;
 import dev.spc.worker.internal.AgentTransport;
 import dev.spc.worker.internal.Dialer;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,7 +100,8 @@ public final class WorkerAgent implements AutoCloseable {
     Channel channel = b.channel;
     if (channel == null) {
       // Until registration tells the coordinator's heartbeat settings, assume its defaults.
-      transport = new AgentTransport(b.target, AgentSession.silenceAllowed(1000, 3000));
+      transport = new AgentTransport(b.target, AgentSession.silenceAllowed(1000, 3000),
+          b.tls.open(TlsFiles.logTo(log)));
       channel = transport.channel();
     } else {
       transport = null;
@@ -125,6 +130,7 @@ public final class WorkerAgent implements AutoCloseable {
   public static Builder newBuilder() {
     return new Builder();
   }
+
 
   public String name() {
     return name;
@@ -271,6 +277,7 @@ public final class WorkerAgent implements AutoCloseable {
     private @Nullable Channel channel;
     private @Nullable String name;
     private @Nullable String token;
+    private final ClientTls tls = new ClientTls();
     private int slots = 1;
     private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
     private boolean builtins = true;
@@ -296,6 +303,36 @@ public final class WorkerAgent implements AutoCloseable {
     public Builder channel(Channel channel) {
       this.channel = Objects.requireNonNull(channel, "channel");
       this.target = channel.authority();
+      return this;
+    }
+
+    /**
+     * Dial with TLS, trusting the coordinator's certificate if this PEM CA signed it (re-read
+     * when it changes); null: the system's trusted roots.
+     */
+    public Builder tlsCa(@Nullable Path caPem) {
+      tls.ca(caPem);
+      return this;
+    }
+
+    /** Dial with TLS (default: plaintext); the system's roots unless {@link #tlsCa} says. */
+    public Builder tls(boolean on) {
+      tls.enable(on);
+      return this;
+    }
+
+    /**
+     * Present this certificate (PEM chain, PKCS#8 PEM key; re-read when they change) to a
+     * coordinator that requires mutual TLS: it names the worker (its common name or a DNS SAN).
+     */
+    public Builder tlsClientCertificate(Path certPem, Path keyPem) {
+      tls.clientCertificate(certPem, keyPem);
+      return this;
+    }
+
+    /** Any channel credentials, instead of the TLS settings above. */
+    public Builder channelCredentials(ChannelCredentials credentials) {
+      tls.credentials(credentials);
       return this;
     }
 

@@ -9,27 +9,41 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSession;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Who may call what: the bearer token in {@code authorization} names an {@link Identity}, whose
- * role must allow the method. Health checks stay open. A refusal is UNAUTHENTICATED (no or an
- * unknown token) or PERMISSION_DENIED (the role does not allow it), with a message that says
- * what is missing and never repeats a secret; refusals are logged with the peer, at most one line
- * a second (the rest are counted).
+ * Who may call what. A caller is identified by the bearer token in {@code authorization} (when
+ * the coordinator has a tokens file) or else by its client certificate (under mutual TLS); the
+ * identity's role must allow the method. Health checks stay open. A refusal is UNAUTHENTICATED
+ * (no or an unknown credential) or PERMISSION_DENIED (the role does not allow it, or the
+ * certificate grants no role), with a message that says what is missing and never repeats a
+ * secret; refusals are logged with the peer, at most one line a second (the rest are counted).
  */
 public final class AuthInterceptor implements ServerInterceptor {
   private static final Log log = Log.get(AuthInterceptor.class);
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String HEALTH = "grpc.health.v1.Health/";
+  private static final String SESSION_KEY = "spc.identity";
 
-  private final TokenFile tokens;
+  private final @Nullable TokenFile tokens;
+  private final boolean certificates;
   private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - 2_000_000_000L);
   private final AtomicLong unlogged = new AtomicLong();
 
-  public AuthInterceptor(TokenFile tokens) {
+  /**
+   * @param tokens the bearer tokens accepted, or null for none
+   * @param certificates whether client certificates (verified by mutual TLS) identify callers
+   */
+  public AuthInterceptor(@Nullable TokenFile tokens, boolean certificates) {
+    if (tokens == null && !certificates) {
+      throw new IllegalArgumentException("auth needs a tokens file or client certificates");
+    }
     this.tokens = tokens;
+    this.certificates = certificates;
   }
 
   @Override
@@ -39,17 +53,38 @@ public final class AuthInterceptor implements ServerInterceptor {
     if (method.startsWith(HEALTH)) {
       return next.startCall(call, headers);
     }
-    String auth = headers.get(AUTHORIZATION);
-    if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7) || auth.length() == 7) {
-      return refuse(call, Status.UNAUTHENTICATED.withDescription(
-          "missing credentials: send the header 'authorization: Bearer <token>' (--token or"
-              + " SPC_TOKEN); tokens come from 'spc token create'"), method);
-    }
-    Identity id = tokens.identify(auth.substring(7).strip());
-    if (id == null) {
-      return refuse(call, Status.UNAUTHENTICATED.withDescription(
-          "the bearer token is not one this coordinator accepts (revoked, or from another"
-              + " coordinator)"), method);
+    TokenFile tokens = this.tokens;
+    String auth = tokens == null ? null : headers.get(AUTHORIZATION);
+    Identity id;
+    if (auth != null && tokens != null) {
+      if (!auth.regionMatches(true, 0, "Bearer ", 0, 7) || auth.length() == 7) {
+        return refuse(call, Status.UNAUTHENTICATED.withDescription(
+            "the authorization header must be 'Bearer <token>'"), method);
+      }
+      id = tokens.identify(auth.substring(7).strip());
+      if (id == null) {
+        return refuse(call, Status.UNAUTHENTICATED.withDescription(
+            "the bearer token is not one this coordinator accepts (revoked, or from another"
+                + " coordinator)"), method);
+      }
+    } else {
+      X509Certificate cert = certificates
+          ? CertificateIdentity.peer(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
+          : null;
+      if (cert == null) {
+        return refuse(call, Status.UNAUTHENTICATED.withDescription(certificates
+            ? "missing credentials: present a client certificate signed by the coordinator's"
+                + " client CA (--tls-cert, --tls-key)" + (tokens != null
+                    ? " or send 'authorization: Bearer <token>' (--token or SPC_TOKEN)" : "")
+            : "missing credentials: send the header 'authorization: Bearer <token>' (--token or"
+                + " SPC_TOKEN); tokens come from 'spc token create'"), method);
+      }
+      CertificateIdentity.Result r = fromCertificate(cert,
+          call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+      if (r instanceof CertificateIdentity.NoRole(String reason)) {
+        return refuse(call, Status.PERMISSION_DENIED.withDescription(reason), method);
+      }
+      id = ((CertificateIdentity.Found) r).identity();
     }
     if (!id.role().allows(method)) {
       return refuse(call, Status.PERMISSION_DENIED.withDescription("role '" + id.role().label()
@@ -59,12 +94,26 @@ public final class AuthInterceptor implements ServerInterceptor {
         next);
   }
 
+  /** The certificate's identity, read once per TLS session. */
+  private static CertificateIdentity.Result fromCertificate(X509Certificate cert,
+      @Nullable SSLSession session) {
+    if (session != null && session.getValue(SESSION_KEY) instanceof CertificateIdentity.Result r) {
+      return r;
+    }
+    CertificateIdentity.Result r = CertificateIdentity.of(cert);
+    if (session != null) {
+      session.putValue(SESSION_KEY, r);
+    }
+    return r;
+  }
+
   private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, String method) {
     long now = System.nanoTime();
     long last = lastLogNanos.get();
     if (now - last >= 1_000_000_000L && lastLogNanos.compareAndSet(last, now)) {
       log.warn("call refused", "peer", String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)),
-          "method", method, "code", status.getCode(), "also_refused_since", unlogged.getAndSet(0));
+          "method", method, "code", status.getCode(), "reason", status.getDescription(),
+          "also_refused_since", unlogged.getAndSet(0));
     } else {
       unlogged.incrementAndGet();
     }

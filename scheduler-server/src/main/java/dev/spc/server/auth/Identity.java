@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
  * jobs (they run programs on agents), and for agents the worker names it may register.
  *
  * @param label what the credential is called in logs (never the secret)
- * @param names for a worker identity, the names it may register (a glob: {@code gpu-*}); null
- *     for any
+ * @param names for a worker identity, the names it may register: globs separated by commas
+ *     ({@code gpu-*,cpu-7}); null for any
  */
 public record Identity(String label, Role role, boolean exec, @Nullable String names) {
   /** The caller of the current call, when the coordinator checks credentials. */
@@ -26,7 +26,10 @@ public record Identity(String label, Role role, boolean exec, @Nullable String n
     return exec || role == Role.ADMIN;
   }
 
-  /** {@code *} matches any run of characters, {@code ?} one; everything else is literal. */
+  /**
+   * {@code *} matches any run of characters, {@code ?} one, a comma separates alternatives;
+   * everything else is literal.
+   */
   static Pattern glob(String g) {
     StringBuilder re = new StringBuilder();
     for (int i = 0; i < g.length(); i++) {
@@ -34,6 +37,7 @@ public record Identity(String label, Role role, boolean exec, @Nullable String n
       switch (c) {
         case '*' -> re.append(".*");
         case '?' -> re.append('.');
+        case ',' -> re.append('|');
         default -> re.append(Pattern.quote(String.valueOf(c)));
       }
     }

@@ -1,5 +1,7 @@
 package dev.spc.worker.internal;
 
+import dev.spc.proto.ClientTls;
+import dev.spc.proto.TlsFiles;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -20,26 +22,32 @@ import org.jspecify.annotations.Nullable;
  * coordinator that is only paused (GC, {@code SIGSTOP}) keeps it, because its host's TCP stack
  * still acknowledges. The timeout follows the coordinator's heartbeat settings, learnt at
  * registration and applied to the live socket at once. Elsewhere HTTP/2 pings do the job, less
- * precisely: gRPC sends them at most every 10 s.
+ * precisely: gRPC sends them at most every 10 s. TLS changes none of this: it runs over the
+ * same socket, so the same timeout applies to its records.
  */
 public final class AgentTransport implements AutoCloseable {
   private static final int MAX_INBOUND = 8 << 20;
 
   private final ManagedChannel channel;
   private final @Nullable EventLoopGroup group;
+  private final @Nullable TlsFiles tlsFiles;
   private volatile int userTimeoutMs;
   private volatile @Nullable EpollSocketChannel socket;
 
-  /** A channel to {@code target} whose sockets give up after {@code userTimeout} of silence. */
+  /**
+   * A channel to {@code target} whose sockets give up after {@code userTimeout} of silence,
+   * secured as {@code security} says (its TLS files, if any, are closed with the transport).
+   */
   @SuppressWarnings("deprecation") // EpollEventLoopGroup: what grpc-netty-shaded's channel builder takes
-  public AgentTransport(String target, Duration userTimeout) {
+  public AgentTransport(String target, Duration userTimeout, ClientTls.Opened security) {
     this.userTimeoutMs = (int) userTimeout.toMillis();
+    this.tlsFiles = security.files();
     if (Epoll.isAvailable()) {
       group = new EpollEventLoopGroup(1,
           Thread.ofPlatform().name("spc-agent-io").daemon(true).factory());
-      channel = NettyChannelBuilder.forTarget(target)
-          .usePlaintext()
+      channel = NettyChannelBuilder.forTarget(target, security.credentials())
           .eventLoopGroup(group)
+          .intercept(security.explainer())
           .channelFactory(() -> {
             EpollSocketChannel ch = new EpollSocketChannel();
             ch.config().setTcpUserTimeout(userTimeoutMs);
@@ -50,8 +58,8 @@ public final class AgentTransport implements AutoCloseable {
           .build();
     } else {
       group = null;
-      channel = NettyChannelBuilder.forTarget(target)
-          .usePlaintext()
+      channel = NettyChannelBuilder.forTarget(target, security.credentials())
+          .intercept(security.explainer())
           .keepAliveTime(1, TimeUnit.SECONDS) // gRPC raises this to its 10 s minimum
           .keepAliveTimeout(userTimeout.toMillis(), TimeUnit.MILLISECONDS)
           .keepAliveWithoutCalls(true)
@@ -94,6 +102,9 @@ public final class AgentTransport implements AutoCloseable {
     }
     if (group != null) {
       var unused = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+    if (tlsFiles != null) {
+      tlsFiles.close();
     }
   }
 
