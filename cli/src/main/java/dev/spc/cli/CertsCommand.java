@@ -67,16 +67,10 @@ final class CertsCommand implements Callable<Integer> {
           return ExitCodes.USAGE;
         }
       }
-      Set<String> all = new LinkedHashSet<>();
-      for (String h : hosts) {
-        if (h.isBlank() || h.contains(" ") || h.contains("/")) {
-          System.err.println("spc certs init: --hosts: '" + h + "' is not a host name or address");
-          return ExitCodes.USAGE;
-        }
-        all.add(h.strip().toLowerCase(Locale.ROOT));
+      List<String> all = hostList(hosts);
+      if (all == null) {
+        return ExitCodes.USAGE;
       }
-      all.add("localhost");
-      all.add("127.0.0.1");
       if (Files.exists(dir.resolve("ca.pem")) && !force) {
         System.err.println("spc certs init: " + dir + " already holds a CA (ca.pem); use"
             + " 'spc certs issue' to add certificates, or --force to replace it");
@@ -87,7 +81,7 @@ final class CertsCommand implements Callable<Integer> {
       CertificateAuthority ca = CertificateAuthority.create("SPC CA", validity.plusDays(1));
       CertificateAuthority.writeCertificate(dir.resolve("ca.pem"), ca.certificate());
       CertificateAuthority.writeKey(dir.resolve("ca-key.pem"), ca.privateKey());
-      ca.server("spc coordinator", List.copyOf(all), validity).write(dir, "server");
+      ca.server("spc coordinator", all, validity).write(dir, "server");
       ca.client("client", "admin", false, validity).write(dir, "client");
       for (String w : workers) {
         ca.client(w, "worker", false, validity).write(dir, "worker-" + w);
@@ -100,9 +94,26 @@ final class CertsCommand implements Callable<Integer> {
     }
   }
 
+  /** The hosts given, plus localhost and 127.0.0.1; null (having said why) if one is not a host. */
+  static @Nullable List<String> hostList(List<String> hosts) {
+    Set<String> all = new LinkedHashSet<>();
+    for (String h : hosts) {
+      if (h.isBlank() || h.contains(" ") || h.contains("/")) {
+        System.err.println("spc certs: --hosts: '" + h + "' is not a host name or address");
+        return null;
+      }
+      all.add(h.strip().toLowerCase(Locale.ROOT));
+    }
+    all.add("localhost");
+    all.add("127.0.0.1");
+    return List.copyOf(all);
+  }
+
   @Command(name = "issue", mixinStandardHelpOptions = true,
-      description = "Issue one more client or worker certificate, signed by the CA in DIR:"
-          + " DIR/NAME.pem and DIR/NAME-key.pem.")
+      description = {"Issue one more certificate signed by the CA in DIR: DIR/NAME.pem and"
+          + " DIR/NAME-key.pem.",
+          "With --role: a client or worker certificate. With --hosts: a server certificate (to"
+              + " renew the coordinator's, or for another coordinator)."})
   static final class Issue implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "Directory holding ca.pem and ca-key.pem.")
     @Nullable Path dir;
@@ -111,9 +122,12 @@ final class CertsCommand implements Callable<Integer> {
         + " a worker, the worker name it may register.")
     String name = "";
 
-    @Option(names = "--role", required = true,
-        description = "reader, submitter, operator, admin or worker.")
-    String role = "";
+    @Option(names = "--role", description = "reader, submitter, operator, admin or worker.")
+    @Nullable String role;
+
+    @Option(names = "--hosts", split = ",", description = "A server certificate for these names"
+        + " and addresses (localhost and 127.0.0.1 are added).")
+    List<String> hosts = new ArrayList<>();
 
     @Option(names = "--exec", description = "May submit exec jobs.")
     boolean exec;
@@ -126,8 +140,13 @@ final class CertsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      String r = role.toLowerCase(Locale.ROOT);
-      if (!ROLES.contains(r)) {
+      if ((role == null) == hosts.isEmpty()) {
+        System.err.println("spc certs issue: give --role (a client or worker certificate) or"
+            + " --hosts (a server certificate), not both");
+        return ExitCodes.USAGE;
+      }
+      String r = role == null ? "" : role.toLowerCase(Locale.ROOT);
+      if (role != null && !ROLES.contains(r)) {
         System.err.println("spc certs issue: --role must be one of reader, submitter, operator,"
             + " admin, worker; got '" + role + "'");
         return ExitCodes.USAGE;
@@ -149,6 +168,16 @@ final class CertsCommand implements Callable<Integer> {
         return ExitCodes.FAILED;
       }
       String stem = out != null ? out : name;
+      if (role == null) {
+        List<String> all = hostList(hosts);
+        if (all == null) {
+          return ExitCodes.USAGE;
+        }
+        ca.server(name, all, Duration.ofDays(days)).write(dir, stem);
+        System.out.println("wrote " + dir.resolve(stem + ".pem") + " and " + stem + "-key.pem"
+            + " (server certificate for " + String.join(",", all) + ")");
+        return ExitCodes.OK;
+      }
       ca.client(name, r, exec, Duration.ofDays(days)).write(dir, stem);
       System.out.println("wrote " + dir.resolve(stem + ".pem") + " and " + stem + "-key.pem (CN="
           + name + ", role " + r + (exec ? ", exec" : "") + ")");

@@ -65,7 +65,7 @@ class ChaosIT {
     List<String> coordinatorArgs = new ArrayList<>(List.of("--heartbeat-interval", "200ms",
         "--heartbeat-timeout", "1s", "--reconnect-grace", "3s"));
     if (partitions) {
-      coordinatorArgs.addAll(List.of("--bind", "0.0.0.0"));
+      coordinatorArgs.addAll(List.of("--bind", "0.0.0.0", "--insecure"));
     }
     try (Cluster c = new Cluster(coordinatorArgs)) {
       Map<String, ProcessCluster.Node> agents = new HashMap<>();

@@ -34,15 +34,23 @@ final class Cluster implements AutoCloseable {
 
   /** Like {@link #Cluster(List)}, every process started with these JVM flags. */
   Cluster(List<String> coordinatorArgs, List<String> jvmFlags) throws Exception {
-    this(coordinatorArgs, jvmFlags, null);
+    this(coordinatorArgs, jvmFlags, (String) null);
   }
 
   /** Like {@link #Cluster(List, List)}, the cluster's client sending this bearer token. */
   Cluster(List<String> coordinatorArgs, List<String> jvmFlags, String clientToken) throws Exception {
+    this(coordinatorArgs, jvmFlags, b -> b.token(clientToken));
+  }
+
+  /** Like {@link #Cluster(List, List)}, the cluster's client set up by {@code client} (TLS, a token). */
+  Cluster(List<String> coordinatorArgs, List<String> jvmFlags,
+      java.util.function.Consumer<SpcClient.Builder> clientSetup) throws Exception {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "spc-it-");
     processes = new ProcessCluster(dir, jvmFlags);
     processes.startCoordinator(coordinatorArgs);
-    client = SpcClient.newBuilder().target(processes.target()).token(clientToken).build();
+    SpcClient.Builder b = SpcClient.newBuilder().target(processes.target());
+    clientSetup.accept(b);
+    client = b.build();
   }
 
   ProcessCluster.Node worker(String name, int slots, String... extra) throws Exception {

@@ -29,9 +29,12 @@ import java.util.concurrent.TimeUnit;
  * this machine's registries.
  */
 final class Grpcurl {
-  private final ManagedChannel channel;
+  private final ManagedChannel base;
+  /** {@link #base} with the current command's {@code -H} headers. */
+  private io.grpc.Channel channel;
 
   Grpcurl(ManagedChannel channel) {
+    this.base = channel;
     this.channel = channel;
   }
 
@@ -55,7 +58,7 @@ final class Grpcurl {
             cur.append(line.charAt(++i));
           } else if (d == '$') {
             int j = i + 1;
-            while (j < line.length() && Character.isLetterOrDigit(line.charAt(j))) {
+            while (j < line.length() && (Character.isLetterOrDigit(line.charAt(j)) || line.charAt(j) == '_')) {
               j++;
             }
             cur.append(env.getOrDefault(line.substring(i + 1, j), ""));
@@ -82,19 +85,52 @@ final class Grpcurl {
     return out;
   }
 
+  /**
+   * The channel grpcurl opens for these words ({@code args} without "grpcurl"), to {@code target}:
+   * plaintext with {@code -plaintext}, else TLS trusting {@code -cacert} (the system's roots
+   * without it) and presenting {@code -cert} and {@code -key} if given.
+   */
+  static ManagedChannel channel(List<String> args, String target) throws IOException {
+    if (args.contains("-plaintext")) {
+      return io.grpc.Grpc.newChannelBuilder(target, io.grpc.InsecureChannelCredentials.create())
+          .build();
+    }
+    io.grpc.TlsChannelCredentials.Builder tls = io.grpc.TlsChannelCredentials.newBuilder();
+    int ca = args.indexOf("-cacert");
+    if (ca >= 0) {
+      tls.trustManager(new java.io.File(args.get(ca + 1)));
+    }
+    int cert = args.indexOf("-cert");
+    int key = args.indexOf("-key");
+    if (cert >= 0 && key >= 0) {
+      tls.keyManager(new java.io.File(args.get(cert + 1)), new java.io.File(args.get(key + 1)));
+    }
+    return io.grpc.Grpc.newChannelBuilder(target, tls.build()).build();
+  }
+
   /** Runs {@code grpcurl <args>} (the words after "grpcurl"); returns what it would print. */
   String run(List<String> args) throws Exception {
     String data = null;
     long maxTimeMs = 0;
     List<String> positional = new ArrayList<>();
+    io.grpc.Metadata headers = new io.grpc.Metadata();
     for (int i = 0; i < args.size(); i++) {
       switch (args.get(i)) {
         case "-plaintext" -> { }
+        case "-cacert", "-cert", "-key" -> i++; // the channel was opened with them (channel())
+        case "-H" -> {
+          String h = args.get(++i);
+          int colon = h.indexOf(':');
+          headers.put(io.grpc.Metadata.Key.of(h.substring(0, colon).strip(),
+              io.grpc.Metadata.ASCII_STRING_MARSHALLER), h.substring(colon + 1).strip());
+        }
         case "-d" -> data = args.get(++i);
         case "-max-time" -> maxTimeMs = (long) (Double.parseDouble(args.get(++i)) * 1000);
         default -> positional.add(args.get(i));
       }
     }
+    channel = io.grpc.ClientInterceptors.intercept(base,
+        io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
     if (positional.size() == 2 && positional.get(1).equals("list")) {
       return String.join("\n", listServices()) + "\n";
     }

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Faults of the network itself: an agent in its own network namespace, joined to this one by a
- * veth pair, whose link is cut and healed, or made lossy. Needs root and iproute2; skipped,
- * saying so, where they are missing.
+ * veth pair, whose link is cut and healed, or made lossy. Everything runs over mutual TLS, as
+ * it would across hosts: the agent's partition detection must see through TLS. Needs root and
+ * iproute2; skipped, saying so, where they are missing.
  */
 class PartitionIT {
   NetNs net;
@@ -30,12 +31,21 @@ class PartitionIT {
     }
   }
 
+  /** A coordinator on the namespace link's address, with mutual TLS; the client is an admin. */
+  private Cluster tlsCluster(Pki pki, String heartbeatTimeout) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--bind", net.hostIp, "--heartbeat-interval",
+        "200ms", "--heartbeat-timeout", heartbeatTimeout));
+    args.addAll(pki.serverArgs(true));
+    return new Cluster(args, ProcessCluster.SMALL_JVM, pki.client("client"));
+  }
+
   @Test
   void aPartitionedAgent_isLost_fencesItself_andComesBackWhenHealed() throws Exception {
     net = NetNs.create(0);
-    try (Cluster c = new Cluster(List.of("--bind", net.hostIp, "--heartbeat-interval", "200ms",
-        "--heartbeat-timeout", "1s"))) {
-      ProcessCluster.Node agent = c.processes.startWorkerIn(net.name, "island", List.of());
+    Pki pki = Pki.init(net.hostIp, "island");
+    try (Cluster c = tlsCluster(pki, "1s")) {
+      ProcessCluster.Node agent = c.processes.startWorkerIn(net.name, "island",
+          pki.clientArgs("worker-island"));
       c.poll("the agent in the namespace registered",
           () -> c.client.workers().stream().anyMatch(w -> w.name().equals("island")), agent);
       JobId id = c.client.submit(JobSpec.of("sleep", "60"));
@@ -64,9 +74,11 @@ class PartitionIT {
     net = NetNs.create(1);
     String how = net.lossy(5);
     System.out.println("PartitionIT lossy link: " + how);
-    try (Cluster c = new Cluster(List.of("--bind", net.hostIp, "--heartbeat-interval", "200ms",
-        "--heartbeat-timeout", "3s"))) {
-      ProcessCluster.Node agent = c.processes.startWorkerIn(net.name, "lossy", List.of("--slots", "4"));
+    Pki pki = Pki.init(net.hostIp, "lossy");
+    try (Cluster c = tlsCluster(pki, "3s")) {
+      List<String> agentArgs = new ArrayList<>(pki.clientArgs("worker-lossy"));
+      agentArgs.addAll(List.of("--slots", "4"));
+      ProcessCluster.Node agent = c.processes.startWorkerIn(net.name, "lossy", agentArgs);
       c.poll("the agent behind the lossy link registered",
           () -> c.client.workers().stream().anyMatch(w -> w.name().equals("lossy")), agent);
       // About 15 s of traffic both ways: leases with payloads out, results back, heartbeats.

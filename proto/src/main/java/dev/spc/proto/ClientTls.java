@@ -57,15 +57,16 @@ public final class ClientTls {
    */
   public Opened open(Consumer<TlsFiles.Event> events) {
     if (custom != null) {
-      return new Opened(custom, null, TransportProblem.interceptor(true));
+      return new Opened(custom, null, TransportProblem.interceptor(true, false));
     }
     if (!tls) {
       return new Opened(InsecureChannelCredentials.create(), null,
-          TransportProblem.interceptor(false));
+          TransportProblem.interceptor(false, false));
     }
     try {
       TlsFiles files = TlsFiles.forClient(ca, cert, key).onEvent(events).watch();
-      return new Opened(files.channelCredentials(), files, TransportProblem.interceptor(true));
+      return new Opened(files.channelCredentials(), files,
+          TransportProblem.interceptor(true, files.presentsCertificate()));
     } catch (IOException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }

@@ -18,6 +18,8 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.net.Socket;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +29,10 @@ import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,6 +59,13 @@ public final class TlsFiles implements AutoCloseable {
 
     /** The certificate in use expires soon or has expired. */
     record Expiring(String subject, Instant notAfter) implements Event {}
+
+    /**
+     * A server refused a client's certificate during the handshake (at most one a second is
+     * reported; {@code alsoRefused} counts the ones not reported since).
+     */
+    record ClientRefused(String peer, String subject, String reason, long alsoRefused)
+        implements Event {}
   }
 
   private static final Duration EXPIRY_WARNING = Duration.ofDays(14);
@@ -141,6 +153,8 @@ public final class TlsFiles implements AutoCloseable {
         case Event.Rejected r -> log.warn("TLS files not reloaded", "problem", r.problem());
         case Event.Expiring x -> log.warn("TLS certificate expires soon", "subject", x.subject(),
             "not_after", x.notAfter());
+        case Event.ClientRefused c -> log.warn("client certificate refused", "peer", c.peer(),
+            "subject", c.subject(), "reason", c.reason(), "also_refused_since", c.alsoRefused());
       }
     };
   }
@@ -187,7 +201,7 @@ public final class TlsFiles implements AutoCloseable {
     }
     TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(keyManager);
     if (ca != null) {
-      b.trustManager(trustManager).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      b.trustManager(new ReportingTrustManager()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
     }
     return b.build();
   }
@@ -368,6 +382,84 @@ public final class TlsFiles implements AutoCloseable {
       return v.verify(sig);
     } catch (GeneralSecurityException e) {
       return false;
+    }
+  }
+
+  /**
+   * The server's check of client certificates, reporting refusals: the client only learns that
+   * the handshake failed, so the coordinator's log must say why.
+   */
+  private final class ReportingTrustManager extends X509ExtendedTrustManager {
+    private final AtomicLong lastReportNanos = new AtomicLong(System.nanoTime() - 2_000_000_000L);
+    private final AtomicLong unreported = new AtomicLong();
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      try {
+        trustManager.checkClientTrusted(chain, authType, socket);
+      } catch (CertificateException e) {
+        refused(String.valueOf(socket.getRemoteSocketAddress()), chain, e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      try {
+        trustManager.checkClientTrusted(chain, authType, engine);
+      } catch (CertificateException e) {
+        refused(engine.getPeerHost() + ":" + engine.getPeerPort(), chain, e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      try {
+        trustManager.checkClientTrusted(chain, authType);
+      } catch (CertificateException e) {
+        refused("unknown", chain, e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      trustManager.checkServerTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      trustManager.checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      trustManager.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return trustManager.getAcceptedIssuers();
+    }
+
+    private void refused(String peer, X509Certificate[] chain, CertificateException e) {
+      long now = System.nanoTime();
+      long last = lastReportNanos.get();
+      if (now - last >= 1_000_000_000L && lastReportNanos.compareAndSet(last, now)) {
+        String subject = chain.length > 0 ? chain[0].getSubjectX500Principal().getName() : "none";
+        String reason = e.getMessage() != null && e.getMessage().contains("certification path")
+            ? "not signed by the client CA (--client-ca)" : String.valueOf(e.getMessage());
+        events.accept(new Event.ClientRefused(peer, subject, reason, unreported.getAndSet(0)));
+      } else {
+        unreported.incrementAndGet();
+      }
     }
   }
 

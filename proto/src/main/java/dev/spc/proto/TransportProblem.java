@@ -48,6 +48,14 @@ public final class TransportProblem {
    * problem; {@code tls} says whether this side dialled with TLS.
    */
   public static @Nullable Problem of(Status status, boolean tls) {
+    return of(status, tls, false);
+  }
+
+  /**
+   * Like {@link #of(Status, boolean)}; {@code clientCertificate} says whether this side presented
+   * a certificate (a coordinator that refuses one may only say "internal error").
+   */
+  public static @Nullable Problem of(Status status, boolean tls, boolean clientCertificate) {
     if (status.getCode() != Status.Code.UNAVAILABLE && status.getCode() != Status.Code.UNKNOWN) {
       return null;
     }
@@ -91,6 +99,11 @@ public final class TransportProblem {
       return new Problem(Kind.CLIENT_CERTIFICATE_REFUSED, "the coordinator refused this client's"
           + " certificate: it must be signed by the coordinator's client CA (--client-ca)");
     }
+    if (clientCertificate && m.contains("alert_internal_error")) {
+      return new Problem(Kind.CLIENT_CERTIFICATE_REFUSED, "the coordinator ended the TLS"
+          + " handshake: it did not accept this client's certificate (it must be signed by the"
+          + " coordinator's client CA, --client-ca); the coordinator's log says why");
+    }
     if (m.contains("no subject alternative") || m.contains("no name matching")) {
       return new Problem(Kind.WRONG_HOST, "the coordinator's TLS certificate does not name the"
           + " address dialled; dial a name it holds, or reissue it with this one (spc certs init"
@@ -108,7 +121,7 @@ public final class TransportProblem {
    * UNAUTHENTICATED (retrying cannot help; the certificates or options must change), or, for a
    * plaintext call that a TLS port closed, UNAVAILABLE with a hint.
    */
-  public static ClientInterceptor interceptor(boolean tls) {
+  public static ClientInterceptor interceptor(boolean tls, boolean clientCertificate) {
     return new ClientInterceptor() {
       @Override
       public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
@@ -119,7 +132,7 @@ public final class TransportProblem {
             super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
               @Override
               public void onClose(Status status, Metadata trailers) {
-                super.onClose(explained(status, tls), trailers);
+                super.onClose(explained(status, tls, clientCertificate), trailers);
               }
             }, headers);
           }
@@ -129,8 +142,8 @@ public final class TransportProblem {
   }
 
   /** {@code status} with its TLS problem said plainly (itself if it has none). */
-  public static Status explained(Status status, boolean tls) {
-    Problem p = of(status, tls);
+  public static Status explained(Status status, boolean tls, boolean clientCertificate) {
+    Problem p = of(status, tls, clientCertificate);
     if (p == null) {
       return status;
     }
