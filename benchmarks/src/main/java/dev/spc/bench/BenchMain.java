@@ -58,6 +58,10 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--durable", description = "Run the burn-down and latency coordinator in durable mode (SQLite, fsync per group commit) instead of in memory.")
   boolean durable;
 
+  @Option(names = "--tls", description = "Also run the burn-down over TLS with bearer tokens, and"
+      + " report it next to the plaintext one.")
+  boolean tls;
+
   @Option(names = "--rate", description = "Submits per second in the latency run (default ${DEFAULT-VALUE}).")
   int rate = 10_000;
 
@@ -110,20 +114,28 @@ public final class BenchMain implements Callable<Integer> {
         jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + dir);
       }
       try (ProcessCluster cluster = new ProcessCluster(dir, jvm)) {
-        List<String> args = new ArrayList<>(List.of("--log-level", "warn", "--max-done", "2000000"));
-        args.add(durable ? "--data-dir=" + dir.resolve("data") : "--in-memory");
-        cluster.startCoordinator(args);
-        for (int i = 1; i <= workers; i++) {
-          cluster.startWorker("bench-" + i, List.of("--slots", Integer.toString(slots),
-              "--log-level", "warn"));
-        }
+        startCluster(cluster, dir, List.of(), List.of());
         try (SpcClient spc = SpcClient.connect(cluster.target())) {
           awaitWorkers(spc);
           if (!skip.contains("burndown")) {
-            jobsPerSecond = burndown(spc, cluster, transport);
+            jobsPerSecond = burndown(spc, cluster, transport, "");
           }
           if (!skip.contains("latency")) {
             latency = latency(spc);
+          }
+        }
+      }
+      if (tls && !skip.contains("burndown")) {
+        Path tlsDir = Files.createDirectories(dir.resolve("tls"));
+        Secured s = Secured.make(tlsDir);
+        try (ProcessCluster cluster = new ProcessCluster(tlsDir, jvm)) {
+          startCluster(cluster, tlsDir, s.serverArgs(), s.workerArgs());
+          try (SpcClient spc = SpcClient.newBuilder().target(cluster.target())
+              .tlsCa(s.ca()).token(s.clientToken()).build()) {
+            awaitWorkers(spc);
+            double secured = burndown(spc, cluster, transport, " TLS+tokens");
+            row("burn-down", "TLS+tokens / plaintext jobs/s", String.format(Locale.ROOT, "%.3f",
+                secured / jobsPerSecond));
           }
         }
       }
@@ -182,14 +194,28 @@ public final class BenchMain implements Callable<Integer> {
     }
   }
 
-  private double burndown(SpcClient spc, ProcessCluster cluster, double transport) throws Exception {
-    out.printf(Locale.ROOT, "burn-down: %d no-op jobs, %d workers x %d slots, batches of %d...%n",
-        jobs, workers, slots, batch);
+  private void startCluster(ProcessCluster cluster, Path dir, List<String> serverArgs,
+      List<String> workerArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--log-level", "warn", "--max-done", "2000000"));
+    args.add(durable ? "--data-dir=" + dir.resolve("data") : "--in-memory");
+    args.addAll(serverArgs);
+    cluster.startCoordinator(args);
+    for (int i = 1; i <= workers; i++) {
+      List<String> w = new ArrayList<>(List.of("--slots", Integer.toString(slots), "--log-level", "warn"));
+      w.addAll(workerArgs);
+      cluster.startWorker("bench-" + i, w);
+    }
+  }
+
+  private double burndown(SpcClient spc, ProcessCluster cluster, double transport, String how)
+      throws Exception {
+    out.printf(Locale.ROOT, "burn-down%s: %d no-op jobs, %d workers x %d slots, batches of %d...%n",
+        how, jobs, workers, slots, batch);
     Burndown.run(spc, Math.min(jobs, 100_000), batch, inFlight); // warm-up: JIT, pools
     ProcStats before = ProcStats.of(cluster.coordinator().pid());
     Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight);
     ProcStats coord = ProcStats.of(cluster.coordinator().pid());
-    row("burn-down", (durable ? "durable" : "in-memory") + " jobs/s (" + jobs + " no-op, "
+    row("burn-down", (durable ? "durable" : "in-memory") + how + " jobs/s (" + jobs + " no-op, "
         + workers + "x" + slots + " slots)",
         fmt(r.jobsPerSecond()));
     row("burn-down", "exactly N DONE", r.stats().doneDone() >= jobs ? "yes" : "NO");
@@ -198,7 +224,7 @@ public final class BenchMain implements Callable<Integer> {
           r.jobsPerSecond() / transport));
     }
     double coordCpu = coord.cpuSeconds() - before.cpuSeconds();
-    row("cost", "coordinator CPU us per job", String.format(Locale.ROOT, "%.2f", coordCpu * 1e6 / jobs));
+    row("cost", "coordinator CPU us per job" + how, String.format(Locale.ROOT, "%.2f", coordCpu * 1e6 / jobs));
     row("cost", "coordinator CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
         coord.cpuSeconds(), ProcStats.mib(coord.peakRssBytes())));
     for (ProcessCluster.Node n : clusterWorkers(cluster)) {

@@ -54,6 +54,9 @@ class AuthRulesTest {
     assertTrue(new Identity("any", Role.WORKER, false, null).mayRegister("anything"));
     assertTrue(new Identity("w", Role.WORKER, false, "w?.a").mayRegister("w1.a"));
     assertFalse(new Identity("w", Role.WORKER, false, "w?.a").mayRegister("w1xa"), "a dot is a dot");
+    Identity either = new Identity("w", Role.WORKER, false, "gpu-*,cpu-7");
+    assertTrue(either.mayRegister("gpu-3") && either.mayRegister("cpu-7"));
+    assertFalse(either.mayRegister("cpu-8") || either.mayRegister("xgpu-3"));
     assertFalse(new Identity("s", Role.SUBMITTER, false, null).mayExec());
     assertTrue(new Identity("s", Role.SUBMITTER, true, null).mayExec());
     assertTrue(new Identity("a", Role.ADMIN, false, null).mayExec());
