@@ -149,6 +149,10 @@ final class ServerCommand implements Callable<Integer> {
         "storage", inMemory ? "in-memory" : dataDir.toAbsolutePath().toString(),
         "heartbeat_interval", dev.spc.common.Durations.format(heartbeatInterval),
         "heartbeat_timeout", dev.spc.common.Durations.format(heartbeatTimeout));
+    if (insecure && !CoordinatorServer.isLoopback(bind) && (tlsCert == null || (tokensFile == null && clientCa == null))) {
+      log.warn("listening without TLS and credentials (--insecure): anyone who reaches this port"
+          + " can run jobs", "address", bind + ":" + server.port());
+    }
     server.awaitTermination();
     stop.await(30, java.util.concurrent.TimeUnit.SECONDS); // let the shutdown finish its steps
     return ExitCodes.OK;

@@ -199,7 +199,7 @@ public final class CoordinatorServer implements AutoCloseable {
   }
 
   /** Whether {@code host} is (or resolves to) a loopback address. */
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     try {
       return InetAddress.getByName(host).isLoopbackAddress();
     } catch (UnknownHostException e) {
