@@ -296,6 +296,37 @@ class TlsIT {
   }
 
   @Test
+  void theReadmeBufCurlLines_workAsWritten() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(onPath("buf"),
+        "skipped: no buf on PATH (.ci/run installs it: npm install -g @bufbuild/buf)");
+    String section = readme().substring(readme().indexOf("## Security"), readme().indexOf("## grpcurl"));
+    List<String> lines = section.lines().filter(l -> l.startsWith("buf curl ")).toList();
+    assertTrue(lines.size() >= 2, section);
+    String url = "https://localhost:" + tlsTokens.processes.port() + "/";
+    StringBuilder transcript = new StringBuilder();
+    for (String line : lines) {
+      String cmd = line.replace("certs/", pki.dir + "/").replace("https://coord.example.com:7070/", url);
+      ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true);
+      pb.environment().put("SPC_TOKEN", adminToken);
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, p.waitFor(), line + "\n" + out);
+      transcript.append("$ ").append(line).append('\n').append(out);
+    }
+    assertTrue(transcript.toString().contains("\"jobId\"") && transcript.toString().contains("\"submittedTotal\""),
+        transcript.toString());
+  }
+
+  static boolean onPath(String program) {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(d, program))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
   void certificatesMadeByOpenssl_asTheReadmeShows_work() throws Exception {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "openssl-");
     String script = readmeBlockAfter("### Your own PKI: openssl");
