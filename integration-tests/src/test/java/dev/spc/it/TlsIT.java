@@ -318,7 +318,7 @@ class TlsIT {
   }
 
   static boolean onPath(String program) {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator, -1)) {
       if (Files.isExecutable(Path.of(d, program))) {
         return true;
       }
