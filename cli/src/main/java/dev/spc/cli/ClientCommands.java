@@ -29,7 +29,8 @@ final class ClientCommands {
 
   /** {@code --coordinator}, shared by every client command. */
   static final class Target {
-    @Option(names = "--coordinator", description = "HOST:PORT of the coordinator (default ${DEFAULT-VALUE}).")
+    @Option(names = "--coordinator", description = "HOST:PORT of the coordinator, or several"
+        + " comma-separated for a cluster (default ${DEFAULT-VALUE}).")
     String coordinator = "127.0.0.1:7070";
 
     @Option(names = "--token", defaultValue = "${env:SPC_TOKEN}",
@@ -41,6 +42,33 @@ final class ClientCommands {
 
     SpcClient connect() {
       return tls.apply(SpcClient.newBuilder().target(coordinator).token(token)).build();
+    }
+  }
+
+  @Command(name = "cluster", mixinStandardHelpOptions = true,
+      description = "Who leads a cluster of coordinators (--store), as each one given sees it.")
+  static final class ClusterCommand implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Override
+    public Integer call() {
+      int rc = ExitCodes.OK;
+      for (String address : dev.spc.proto.LeaderFollowingChannel.parse(target.coordinator)) {
+        Target one = new Target();
+        one.coordinator = address;
+        one.token = target.token;
+        one.tls = target.tls;
+        try (SpcClient c = one.connect()) {
+          dev.spc.client.ClusterInfo i = c.cluster();
+          System.out.printf("%-24s %-8s epoch %-6d leader %s%n", address, i.role(), i.epoch(),
+              i.leader() == null ? "(none)" : i.leader());
+        } catch (dev.spc.client.SpcException e) {
+          System.out.printf("%-24s %-8s %s%n", address, "-", e.getMessage());
+          rc = ExitCodes.FAILED;
+        }
+      }
+      return rc;
     }
   }
 

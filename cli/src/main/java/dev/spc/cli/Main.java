@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         ClientCommands.Jobs.class,
         ClientCommands.Workers.class,
         ClientCommands.StopWorker.class,
+        ClientCommands.ClusterCommand.class,
         TokenCommand.class,
         CertsCommand.class,
     },

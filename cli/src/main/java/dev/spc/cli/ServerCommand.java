@@ -4,6 +4,7 @@ import dev.spc.common.Log;
 import dev.spc.proto.TlsFiles;
 import dev.spc.server.CoordinatorServer;
 import dev.spc.server.auth.TokenFile;
+import dev.spc.server.ha.HaNode;
 import dev.spc.server.loop.CoordinatorConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,6 +61,19 @@ final class ServerCommand implements Callable<Integer> {
       + " credentials (anyone who reaches the port can run jobs).")
   boolean insecure;
 
+  @Option(names = "--store", description = "Keep jobs in PostgreSQL, shared by several"
+      + " coordinators of which one leads: jdbc:postgresql://HOST:PORT/DB?user=U (password from"
+      + " the URL or PGPASSWORD). Needs --advertise.")
+  @Nullable String store;
+
+  @Option(names = "--advertise", description = "With --store: HOST:PORT that clients and agents"
+      + " are sent to while this coordinator leads.")
+  @Nullable String advertise;
+
+  @Option(names = "--leader-lease", description = "With --store: how long a leader's lease lasts"
+      + " without renewal; a standby takes over after it (default 2s).")
+  Duration leaderLease = Duration.ofSeconds(2);
+
   @Option(names = "--in-memory", description = "Keep jobs in memory only: a restart forgets them.")
   boolean inMemory;
 
@@ -77,6 +91,62 @@ final class ServerCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin
   LogLevel logLevel;
+
+  /** {@code --store}: one coordinator of a cluster, standing by or leading. */
+  private int runInCluster(CoordinatorConfig cfg) throws Exception {
+    if (inMemory) {
+      System.err.println("spc server: --store and --in-memory exclude each other");
+      return ExitCodes.USAGE;
+    }
+    if (advertise == null || !advertise.matches("[^\\s:]+:[0-9]{1,5}")) {
+      System.err.println("spc server: --store needs --advertise HOST:PORT (the address clients"
+          + " and agents reach this coordinator at), got " + (advertise == null ? "none"
+          : "'" + advertise + "'"));
+      return ExitCodes.USAGE;
+    }
+    HaNode node;
+    try {
+      TlsFiles tls = tlsCert == null || tlsKey == null ? null
+          : TlsFiles.forServer(tlsCert, tlsKey, clientCa);
+      TokenFile tokens = tokensFile == null ? null : TokenFile.load(tokensFile);
+      CoordinatorServer.requireSecured(bind, tls, tokens, insecure);
+      node = HaNode.newBuilder().store(java.util.Objects.requireNonNull(store)).bind(bind)
+          .port(port).advertise(advertise).config(cfg).lease(leaderLease).tls(tls).tokens(tokens)
+          .build();
+      node.start();
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      System.err.println("spc server: " + e.getMessage());
+      return ExitCodes.FAILED;
+    }
+    java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+    Runnable shutdown = () -> {
+      try {
+        log.info("shutting down");
+        node.close();
+        log.info("stopped");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        stop.countDown();
+      }
+    };
+    if (!dev.spc.common.Signals.onTerminate(shutdown)) {
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("spc-shutdown").unstarted(shutdown));
+    }
+    writePortFile(node.port());
+    node.awaitTermination();
+    stop.await(30, java.util.concurrent.TimeUnit.SECONDS);
+    return ExitCodes.OK;
+  }
+
+  private void writePortFile(int listening) throws java.io.IOException {
+    if (portFile != null) {
+      Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
+      Files.writeString(tmp, Integer.toString(listening), StandardCharsets.UTF_8);
+      Files.move(tmp, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -97,6 +167,9 @@ final class ServerCommand implements Callable<Integer> {
     if (clientCa != null && tlsCert == null) {
       System.err.println("spc server: --client-ca needs TLS: give --tls-cert and --tls-key too");
       return ExitCodes.USAGE;
+    }
+    if (store != null) {
+      return runInCluster(cfg);
     }
     CoordinatorServer server;
     try {
@@ -135,12 +208,7 @@ final class ServerCommand implements Callable<Integer> {
     if (!graceful) {
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("spc-shutdown").unstarted(shutdown));
     }
-    if (portFile != null) {
-      Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
-      Files.writeString(tmp, Integer.toString(server.port()), StandardCharsets.UTF_8);
-      Files.move(tmp, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
+    writePortFile(server.port());
     log.info("coordinator listening", "address", bind + ":" + server.port(),
         "tls", tlsCert == null ? "off" : clientCa == null ? "on" : "mutual",
         "auth", tokensFile == null && clientCa == null ? "off"

@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         "Handlers come from the built-in types (sleep, fail, spin, echo, noop) and from every "
             + "JobHandlerProvider found with ServiceLoader on the classpath and in --plugins."})
 final class WorkerCommand implements Callable<Integer> {
-  @Option(names = "--coordinator", description = "HOST:PORT of the coordinator (default ${DEFAULT-VALUE}).")
+  @Option(names = "--coordinator", description = "HOST:PORT of the coordinator, or several"
+      + " comma-separated for a cluster: the agent follows the leader (default ${DEFAULT-VALUE}).")
   String coordinator = "127.0.0.1:7070";
 
   @Option(names = "--token", defaultValue = "${env:SPC_TOKEN}",

@@ -10,6 +10,7 @@ import dev.spc.proto.CancelJobRequest;
 import dev.spc.proto.ClientTls;
 import dev.spc.proto.GetJobRequest;
 import dev.spc.proto.JobServiceGrpc;
+import dev.spc.proto.LeaderFollowingChannel;
 import dev.spc.proto.ListJobsRequest;
 import dev.spc.proto.ListWorkersRequest;
 import dev.spc.proto.StopWorkerRequest;
@@ -53,7 +54,8 @@ import org.jspecify.annotations.Nullable;
  * client.
  */
 public final class SpcClient implements AutoCloseable {
-  private final @Nullable ManagedChannel owned;
+  private final @Nullable Channel owned;
+  private final boolean cluster;
   private static final Log log = Log.get(SpcClient.class);
 
   private final Channel channel;
@@ -64,16 +66,17 @@ public final class SpcClient implements AutoCloseable {
   private final @Nullable CallCredentials credentials;
   private final @Nullable TlsFiles tlsFiles;
 
-  private SpcClient(Channel channel, @Nullable ManagedChannel owned, Duration callTimeout,
+  private SpcClient(Channel channel, @Nullable Channel owned, Duration callTimeout,
       Duration submitRetryTimeout, @Nullable CallCredentials credentials) {
     this(channel, owned, callTimeout, submitRetryTimeout, credentials, null);
   }
 
-  private SpcClient(Channel channel, @Nullable ManagedChannel owned, Duration callTimeout,
+  private SpcClient(Channel channel, @Nullable Channel owned, Duration callTimeout,
       Duration submitRetryTimeout, @Nullable CallCredentials credentials,
       @Nullable TlsFiles tlsFiles) {
     this.tlsFiles = tlsFiles;
     this.owned = owned;
+    this.cluster = channel instanceof LeaderFollowingChannel;
     this.channel = channel;
     this.credentials = credentials;
     this.jobs = withCredentials(JobServiceGrpc.newFutureStub(channel));
@@ -144,6 +147,14 @@ public final class SpcClient implements AutoCloseable {
     return Calls.retrying(attempt, submitRetryTimeout);
   }
 
+  /**
+   * A call safe to repeat: against a cluster of coordinators it is retried while UNAVAILABLE (a
+   * standby's refusal, a leader going away), like a submit; against one coordinator it is not.
+   */
+  private <T> CompletableFuture<T> read(java.util.function.Supplier<CompletableFuture<T>> attempt) {
+    return cluster ? retrying(attempt) : attempt.get();
+  }
+
   // ------------------------------------------------------------------ inspect and cancel
 
   /** The job's current state; UNKNOWN for an id the coordinator never issued. */
@@ -152,8 +163,8 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<JobStatus> statusAsync(JobId id) {
-    return call(unary(jobs).getJob(GetJobRequest.newBuilder().setJobId(id.value()).build()),
-        Convert::fromProto);
+    return read(() -> call(unary(jobs).getJob(GetJobRequest.newBuilder().setJobId(id.value()).build()),
+        Convert::fromProto));
   }
 
   /** Cancels the job (a no-op for a done or unknown one); returns its state afterwards. */
@@ -162,13 +173,13 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<JobState> cancelAsync(JobId id) {
-    return call(unary(jobs).cancelJob(CancelJobRequest.newBuilder().setJobId(id.value()).build()),
+    return read(() -> call(unary(jobs).cancelJob(CancelJobRequest.newBuilder().setJobId(id.value()).build()),
         r -> switch (r.getState()) {
           case JOB_STATE_PENDING -> JobState.PENDING;
           case JOB_STATE_RUNNING -> JobState.RUNNING;
           case JOB_STATE_DONE -> JobState.DONE;
           default -> JobState.UNKNOWN;
-        });
+        }));
   }
 
   /** Lists jobs in submission order, one page; {@code state} null for every state. */
@@ -189,10 +200,10 @@ public final class SpcClient implements AutoCloseable {
         case UNKNOWN -> dev.spc.proto.JobState.JOB_STATE_UNKNOWN;
       });
     }
-    return call(unary(jobs).listJobs(req.build()), r -> new JobPage(
+    return read(() -> call(unary(jobs).listJobs(req.build()), r -> new JobPage(
         r.getJobsList().stream().map(Convert::fromProto).toList(),
         r.getNextPageToken().isEmpty() ? java.util.Optional.empty()
-            : java.util.Optional.of(r.getNextPageToken())));
+            : java.util.Optional.of(r.getNextPageToken()))));
   }
 
   /** Every job in {@code state} (null: all), fetched page by page as the iteration goes. */
@@ -334,8 +345,8 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<List<WorkerInfo>> workersAsync() {
-    return call(unary(admin).listWorkers(ListWorkersRequest.getDefaultInstance()),
-        r -> r.getWorkersList().stream().map(Convert::fromProto).toList());
+    return read(() -> call(unary(admin).listWorkers(ListWorkersRequest.getDefaultInstance()),
+        r -> r.getWorkersList().stream().map(Convert::fromProto).toList()));
   }
 
   /**
@@ -355,13 +366,13 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<Void> drainWorkerAsync(String name) {
-    return call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).setDrain(true).build()),
-        r -> null);
+    return read(() -> call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).setDrain(true).build()),
+        r -> null));
   }
 
   public CompletableFuture<List<JobId>> stopWorkerAsync(String name) {
-    return call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).build()),
-        r -> r.getCancelledJobIdsList().stream().map(JobId::of).toList());
+    return read(() -> call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).build()),
+        r -> r.getCancelledJobIdsList().stream().map(JobId::of).toList()));
   }
 
   /** The coordinator's counters: jobs by state and outcome, workers and slots. */
@@ -370,25 +381,36 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<CoordinatorStats> statsAsync() {
-    return call(unary(admin).getStats(dev.spc.proto.GetStatsRequest.getDefaultInstance()),
+    return read(() -> call(unary(admin).getStats(dev.spc.proto.GetStatsRequest.getDefaultInstance()),
         s -> new CoordinatorStats(s.getPending(), s.getRunning(), s.getDone(), s.getDoneDone(),
             s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
-            s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters()));
+            s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters())));
+  }
+
+  /** Who leads the cluster, as the coordinator this client talks to sees it. */
+  public ClusterInfo cluster() {
+    return join(call(unary(admin).getCluster(dev.spc.proto.GetClusterRequest.getDefaultInstance()),
+        c -> new ClusterInfo(c.getLeader().isEmpty() ? null : c.getLeader(), c.getEpoch(),
+            c.getRole(), c.getSelf(), c.getMembersList().stream().map(m -> new ClusterInfo.Member(
+                m.getAddress(), m.getRole(), m.hasLastSeen() ? java.time.Instant.ofEpochSecond(
+                    m.getLastSeen().getSeconds(), m.getLastSeen().getNanos()) : null)).toList())));
   }
 
   /** Closes the channel if this client opened it. */
   @Override
   public void close() {
-    if (owned != null) {
-      owned.shutdown();
+    if (owned instanceof ManagedChannel m) {
+      m.shutdown();
       try {
-        if (!owned.awaitTermination(5, TimeUnit.SECONDS)) {
-          owned.shutdownNow();
+        if (!m.awaitTermination(5, TimeUnit.SECONDS)) {
+          m.shutdownNow();
         }
       } catch (InterruptedException e) {
-        owned.shutdownNow();
+        m.shutdownNow();
         Thread.currentThread().interrupt();
       }
+    } else if (owned instanceof LeaderFollowingChannel c) {
+      c.close();
     }
     if (tlsFiles != null) {
       tlsFiles.close();
@@ -489,7 +511,11 @@ public final class SpcClient implements AutoCloseable {
       return this;
     }
 
-    /** {@code host:port} (or any gRPC target) to dial; plaintext unless TLS is asked for. */
+    /**
+     * {@code host:port} (or any gRPC target) to dial; plaintext unless TLS is asked for. Several,
+     * comma-separated ({@code a:7070,b:7070,c:7070}), for a cluster of coordinators: calls go to
+     * the leader, following standbys' redirects, and are retried while none answers.
+     */
     public Builder target(String target) {
       if (target == null || target.isBlank()) {
         throw new IllegalArgumentException("target must be host:port, got '" + target + "'");
@@ -521,10 +547,17 @@ public final class SpcClient implements AutoCloseable {
         throw new IllegalArgumentException("a target or a channel is required");
       }
       ClientTls.Opened opened = tls.open(TlsFiles.logTo(log));
-      ManagedChannel ch = Grpc.newChannelBuilder(target, opened.credentials())
-          .maxInboundMessageSize(16 << 20)
-          .intercept(opened.explainer())
-          .build();
+      java.util.function.Function<String, ManagedChannel> open = address ->
+          Grpc.newChannelBuilder(address, opened.credentials())
+              .maxInboundMessageSize(16 << 20)
+              .intercept(opened.explainer())
+              .build();
+      List<String> targets = LeaderFollowingChannel.parse(target);
+      if (targets.size() > 1) {
+        LeaderFollowingChannel ch = new LeaderFollowingChannel(targets, open);
+        return new SpcClient(ch, ch, callTimeout, submitRetryTimeout, credentials, opened.files());
+      }
+      ManagedChannel ch = open.apply(targets.isEmpty() ? target : targets.get(0));
       return new SpcClient(ch, ch, callTimeout, submitRetryTimeout, credentials, opened.files());
     }
   }

@@ -36,6 +36,18 @@ public abstract sealed class SpcException extends RuntimeException
       // closed" (grpc/grpc-java#10120): the coordinator went away, as with UNAVAILABLE.
       return new Unavailable("connection to the coordinator closed (" + msg + ")", t);
     }
+    if (s.getCode() == Status.Code.UNAVAILABLE && "io exception".equals(s.getDescription())) {
+      for (Throwable c = s.getCause(); c != null; c = c.getCause()) {
+        if (c instanceof java.net.ConnectException && c.getMessage() != null) {
+          String m = c.getMessage();
+          int at = m.lastIndexOf(": /");
+          String where = at >= 0 ? " at " + m.substring(at + 3) : "";
+          String why = m.contains("refused") ? "connection refused"
+              : at >= 0 ? m.substring(0, at) : m;
+          return new Unavailable("cannot reach the coordinator" + where + " (" + why + ")", t);
+        }
+      }
+    }
     return switch (s.getCode()) {
       case INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION -> new InvalidArgument(s.getCode(), msg, t);
       case NOT_FOUND -> new NotFound(msg, t);

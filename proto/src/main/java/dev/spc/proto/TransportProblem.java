@@ -130,9 +130,17 @@ public final class TransportProblem {
           @Override
           public void start(Listener<R> listener, Metadata headers) {
             super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+              private boolean answered;
+
+              @Override
+              public void onHeaders(Metadata h) {
+                answered = true; // the connection worked: whatever ends it is not a TLS problem
+                super.onHeaders(h);
+              }
+
               @Override
               public void onClose(Status status, Metadata trailers) {
-                super.onClose(explained(status, tls, clientCertificate), trailers);
+                super.onClose(answered ? status : explained(status, tls, clientCertificate), trailers);
               }
             }, headers);
           }

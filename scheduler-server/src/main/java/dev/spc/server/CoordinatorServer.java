@@ -1,6 +1,8 @@
 package dev.spc.server;
 
 import dev.spc.common.Log;
+import dev.spc.proto.Cluster;
+import dev.spc.proto.ClusterMember;
 import dev.spc.proto.TlsFiles;
 import dev.spc.server.auth.AuthInterceptor;
 import dev.spc.server.auth.TokenFile;
@@ -34,6 +36,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,24 +49,29 @@ public final class CoordinatorServer implements AutoCloseable {
   private final EventLoop loop;
   private final Server server;
   private final @Nullable JobStore store;
+  private final boolean ownsStore;
   private final @Nullable StoreWriter writer;
   private final HealthStatusManager health = new HealthStatusManager();
   private final @Nullable TlsFiles tls;
+  private final boolean ownsTls;
   private volatile boolean stopped;
 
   private CoordinatorServer(Builder b) throws JobStore.StoreException {
     Coordinator coordinator;
-    if (b.dataDir == null) {
+    if (b.dataDir == null && b.store == null) {
       store = null;
       writer = null;
+      ownsStore = false;
       coordinator = new Coordinator(b.config, b.clock);
     } else {
-      store = new SqliteJobStore(b.dataDir);
+      ownsStore = b.store == null;
+      store = b.store != null ? b.store : new SqliteJobStore(java.util.Objects.requireNonNull(b.dataDir));
       JobStore.Recovered r = store.load();
       String incarnation = r.incarnation();
       if (incarnation == null) {
-        incarnation = Coordinator.newIncarnation(b.clock);
-        store.saveIncarnation(incarnation);
+        store.saveIncarnation(Coordinator.newIncarnation(b.clock));
+        incarnation = java.util.Objects.requireNonNull(store.load().incarnation(),
+            "the store keeps the incarnation it was given");
       }
       writer = new StoreWriter(store);
       coordinator = new Coordinator(b.config, b.clock, writer, incarnation, r.jobs());
@@ -83,28 +91,23 @@ public final class CoordinatorServer implements AutoCloseable {
       });
     }
     this.tls = b.tls;
-    ServerBuilder<?> sb;
-    if (b.serverBuilder != null) {
-      sb = b.serverBuilder;
-    } else {
-      InetSocketAddress address = new InetSocketAddress(b.bind, b.port);
-      sb = (b.tls == null ? NettyServerBuilder.forAddress(address)
-          : NettyServerBuilder.forAddress(address, b.tls.serverCredentials()))
-          // Agents that cannot use TCP_USER_TIMEOUT ping instead (see AgentTransport).
-          .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
-          .permitKeepAliveWithoutCalls(true);
+    this.ownsTls = b.ownsTls;
+    ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
+        : networkServer(b.bind, b.port, b.tls, b.tokens);
+    if (b.serverBuilder != null && b.tokens != null) {
+      sb.intercept(new AuthInterceptor(b.tokens, false));
     }
-    boolean certificates = b.tls != null && b.tls.mutual();
-    if (b.tokens != null || certificates) {
-      sb.intercept(new AuthInterceptor(b.tokens, certificates));
-    }
+    Supplier<Cluster> cluster = b.cluster != null ? b.cluster : () -> Cluster.newBuilder()
+        .setLeader(b.bind + ":" + port()).setRole("leader").setSelf(b.bind + ":" + port())
+        .addMembers(ClusterMember.newBuilder().setAddress(b.bind + ":" + port()).setRole("leader"))
+        .build();
     PeerInterceptor peers = new PeerInterceptor();
     this.server = sb
         // Every handler only posts to the loop and returns: no need for a thread hop.
         .directExecutor()
         .maxInboundMessageSize(b.config.maxInboundMessageBytes())
         .addService(intercept(new JobServiceImpl(loop), peers))
-        .addService(intercept(new AdminServiceImpl(loop), peers))
+        .addService(intercept(new AdminServiceImpl(loop, cluster), peers))
         .addService(intercept(new WorkerServiceImpl(loop, b.clock), peers))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -112,8 +115,27 @@ public final class CoordinatorServer implements AutoCloseable {
         .build();
   }
 
+  /**
+   * A Netty server on {@code bind:port}, with TLS if {@code tls} and callers checked if there are
+   * tokens or client certificates: the listener every coordinator role (leader, standby) uses.
+   */
+  public static ServerBuilder<?> networkServer(String bind, int port, @Nullable TlsFiles tls,
+      @Nullable TokenFile tokens) {
+    InetSocketAddress address = new InetSocketAddress(bind, port);
+    ServerBuilder<?> sb = (tls == null ? NettyServerBuilder.forAddress(address)
+        : NettyServerBuilder.forAddress(address, tls.serverCredentials()))
+        // Agents that cannot use TCP_USER_TIMEOUT ping instead (see AgentTransport).
+        .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(true);
+    boolean certificates = tls != null && tls.mutual();
+    if (tokens != null || certificates) {
+      sb.intercept(new AuthInterceptor(tokens, certificates));
+    }
+    return sb;
+  }
+
   @SuppressWarnings("deprecation") // v1alpha: still what many grpcurl builds ask for
-  private static BindableService legacyReflection() {
+  static BindableService legacyReflection() {
     return ProtoReflectionService.newInstance();
   }
 
@@ -129,7 +151,7 @@ public final class CoordinatorServer implements AutoCloseable {
   public CoordinatorServer start() throws IOException {
     loop.start();
     server.start();
-    if (tls != null) {
+    if (tls != null && ownsTls) {
       tls.onEvent(TlsFiles.logTo(log)).watch();
     }
     health.setStatus("", ServingStatus.SERVING);
@@ -175,18 +197,42 @@ public final class CoordinatorServer implements AutoCloseable {
       server.awaitTermination(1, TimeUnit.SECONDS);
     }
     loop.close();
-    if (tls != null) {
+    if (tls != null && ownsTls) {
       tls.close();
     }
     JobStore s = store;
     if (writer != null && s != null) {
       writer.close();
-      try {
-        s.close();
-      } catch (JobStore.StoreException e) {
-        log.warn("closing the store failed", "error", String.valueOf(e.getMessage()));
+      if (ownsStore) {
+        try {
+          s.close();
+        } catch (JobStore.StoreException e) {
+          log.warn("closing the store failed", "error", String.valueOf(e.getMessage()));
+        }
       }
     }
+  }
+
+  /**
+   * Stops at once, telling nobody: a deposed leader's way out (crash-only). Open calls and agent
+   * streams are cut, so clients and agents go and find the new leader; nothing queued for the
+   * store is written (it would be refused anyway).
+   */
+  public void abandon() throws InterruptedException {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    health.enterTerminalState();
+    server.shutdownNow();
+    loop.close();
+    if (tls != null && ownsTls) {
+      tls.close();
+    }
+    if (writer != null) {
+      writer.close();
+    }
+    server.awaitTermination(2, TimeUnit.SECONDS);
   }
 
   public void awaitTermination() throws InterruptedException {
@@ -196,6 +242,20 @@ public final class CoordinatorServer implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     shutdown(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Refuses a non-loopback {@code bind} without TLS and a way to identify callers (tokens or client
+   * certificates), unless {@code insecure}.
+   */
+  public static void requireSecured(String bind, @Nullable TlsFiles tls, @Nullable TokenFile tokens,
+      boolean insecure) throws IOException {
+    boolean secured = tls != null && (tokens != null || tls.mutual());
+    if (!insecure && !secured && !isLoopback(bind)) {
+      throw new IOException("refusing to listen on " + bind + " without security: anyone who"
+          + " reaches it could run jobs. Give --tls-cert and --tls-key with --tokens-file or"
+          + " --client-ca (README: Security), or --insecure on a network you trust");
+    }
   }
 
   /** Whether {@code host} is (or resolves to) a loopback address. */
@@ -219,8 +279,32 @@ public final class CoordinatorServer implements AutoCloseable {
     private @Nullable TokenFile tokens;
     private @Nullable TlsFiles tls;
     private boolean insecure;
+    private @Nullable JobStore store;
+    private @Nullable Supplier<Cluster> cluster;
+    private boolean ownsTls = true;
 
     private Builder() {}
+
+    /**
+     * Keep jobs in this store, which the caller owns (a cluster's shared PostgreSQL store): the
+     * server reads it at build and writes to it, but does not close it.
+     */
+    public Builder store(@Nullable JobStore store) {
+      this.store = store;
+      return this;
+    }
+
+    /** What AdminService/GetCluster answers (default: this coordinator alone, leading). */
+    public Builder cluster(@Nullable Supplier<Cluster> cluster) {
+      this.cluster = cluster;
+      return this;
+    }
+
+    /** Whether the server watches and closes its TLS files (default) or the caller does. */
+    public Builder ownsTls(boolean owns) {
+      this.ownsTls = owns;
+      return this;
+    }
 
     /**
      * Serve TLS with these files (the server watches them for changes and closes them when it
@@ -292,19 +376,13 @@ public final class CoordinatorServer implements AutoCloseable {
       return this;
     }
 
-    private boolean secured() {
-      return tls != null && (tokens != null || tls.mutual());
-    }
-
     /**
      * Builds the server; in durable mode, opens the store and recovers what it holds. Refuses a
      * non-loopback address without TLS and credentials unless {@link #insecure} says so.
      */
     public CoordinatorServer build() throws IOException {
-      if (serverBuilder == null && !insecure && !secured() && !isLoopback(bind)) {
-        throw new IOException("refusing to listen on " + bind + " without security: anyone who"
-            + " reaches it could run jobs. Give --tls-cert and --tls-key with --tokens-file or"
-            + " --client-ca (README: Security), or --insecure on a network you trust");
+      if (serverBuilder == null) {
+        requireSecured(bind, tls, tokens, insecure);
       }
       try {
         return new CoordinatorServer(this);

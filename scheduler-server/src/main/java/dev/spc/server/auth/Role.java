@@ -8,7 +8,7 @@ import java.util.Set;
  * {@link #WORKER}, which is for agents alone.
  */
 public enum Role {
-  /** GetJob, ListJobs, WaitJob, WaitAnyJob, WatchJob, ListWorkers, GetStats. */
+  /** GetJob, ListJobs, WaitJob, WaitAnyJob, WatchJob, ListWorkers, GetStats, GetCluster. */
   READER,
   /** A reader that may also SubmitJob, SubmitJobs and CancelJob. */
   SUBMITTER,
@@ -22,7 +22,8 @@ public enum Role {
   private static final Set<String> READS = Set.of(
       "spc.v1.JobService/GetJob", "spc.v1.JobService/ListJobs", "spc.v1.JobService/WaitJob",
       "spc.v1.JobService/WaitAnyJob", "spc.v1.JobService/WatchJob",
-      "spc.v1.AdminService/ListWorkers", "spc.v1.AdminService/GetStats");
+      "spc.v1.AdminService/ListWorkers", "spc.v1.AdminService/GetStats",
+      "spc.v1.AdminService/GetCluster");
   private static final Set<String> WRITES = Set.of(
       "spc.v1.JobService/SubmitJob", "spc.v1.JobService/SubmitJobs", "spc.v1.JobService/CancelJob");
   private static final String WORKER_SERVICE = "spc.v1.WorkerService/";

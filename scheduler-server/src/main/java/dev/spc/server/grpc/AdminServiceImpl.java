@@ -1,6 +1,8 @@
 package dev.spc.server.grpc;
 
 import dev.spc.proto.AdminServiceGrpc;
+import dev.spc.proto.Cluster;
+import dev.spc.proto.GetClusterRequest;
 import dev.spc.proto.ListWorkersRequest;
 import dev.spc.proto.ListWorkersResponse;
 import dev.spc.proto.StopWorkerRequest;
@@ -8,13 +10,22 @@ import dev.spc.proto.StopWorkerResponse;
 import dev.spc.server.loop.EventLoop;
 import dev.spc.server.loop.Msg;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
 
 /** AdminService: operators' view of the workers. */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
   private final EventLoop loop;
+  private final Supplier<Cluster> cluster;
 
-  public AdminServiceImpl(EventLoop loop) {
+  public AdminServiceImpl(EventLoop loop, Supplier<Cluster> cluster) {
     this.loop = loop;
+    this.cluster = cluster;
+  }
+
+  @Override
+  public void getCluster(GetClusterRequest req, StreamObserver<Cluster> out) {
+    out.onNext(cluster.get());
+    out.onCompleted();
   }
 
   @Override

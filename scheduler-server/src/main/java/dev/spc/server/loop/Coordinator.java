@@ -88,7 +88,8 @@ public final class Coordinator {
     });
     this.waiters = new Waiters(jobs, workers);
     this.watches = new Watches(clock, commits, workers, jobs);
-    this.leases = new LeaseTable(clock.now().toEpochMilli());
+    this.leases = new LeaseTable(cfg.epoch() > 0 ? LeaseTable.epochBase(cfg.epoch())
+        : LeaseTable.timeBase(clock.now().toEpochMilli()));
     this.outbox = new WorkerOutbox(workers, leases, jobs, commits, this::wakeDispatch);
     this.dispatcher = new Dispatcher(cfg, clock, jobs, workers, leases, outbox);
     this.recovery = new Recovery(cfg, clock, jobs, leases, workers);

@@ -22,6 +22,7 @@ public final class CoordinatorConfig {
   private final int maxDoneJobs;
   private final Duration maxDoneAge;
   private final Duration reconnectGrace;
+  private final long epoch;
 
   private CoordinatorConfig(Builder b) {
     this.heartbeatInterval = b.heartbeatInterval;
@@ -36,6 +37,39 @@ public final class CoordinatorConfig {
     this.maxDoneJobs = b.maxDoneJobs;
     this.maxDoneAge = b.maxDoneAge;
     this.reconnectGrace = b.reconnectGrace;
+    this.epoch = b.epoch;
+  }
+
+  private CoordinatorConfig(CoordinatorConfig c, long epoch) {
+    this.heartbeatInterval = c.heartbeatInterval;
+    this.heartbeatTimeout = c.heartbeatTimeout;
+    this.maxPayloadBytes = c.maxPayloadBytes;
+    this.maxArgsBytes = c.maxArgsBytes;
+    this.maxSeconds = c.maxSeconds;
+    this.defaultMaxSeconds = c.defaultMaxSeconds;
+    this.maxPendingJobs = c.maxPendingJobs;
+    this.maxBatchSize = c.maxBatchSize;
+    this.maxInboundMessageBytes = c.maxInboundMessageBytes;
+    this.maxDoneJobs = c.maxDoneJobs;
+    this.maxDoneAge = c.maxDoneAge;
+    this.reconnectGrace = c.reconnectGrace;
+    this.epoch = epoch;
+  }
+
+  /**
+   * This configuration for a leader elected in {@code epoch} (positive): its lease ids derive from
+   * the epoch instead of the start time, and agents are told the epoch when they register.
+   */
+  public CoordinatorConfig withEpoch(long epoch) {
+    if (epoch <= 0 || epoch >= 1L << 23) {
+      throw new IllegalArgumentException("epoch must be between 1 and 2^23, got " + epoch);
+    }
+    return new CoordinatorConfig(this, epoch);
+  }
+
+  /** The leadership epoch, 0 for a coordinator that runs alone. */
+  public long epoch() {
+    return epoch;
   }
 
   public Duration maxDoneAge() {
@@ -108,6 +142,7 @@ public final class CoordinatorConfig {
     private int maxDoneJobs = 1_000_000;
     private Duration maxDoneAge = Duration.ofDays(7);
     private Duration reconnectGrace = Duration.ofSeconds(10);
+    private long epoch;
 
     private Builder() {}
 

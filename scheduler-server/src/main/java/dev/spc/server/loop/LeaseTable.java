@@ -10,9 +10,11 @@ import org.jspecify.annotations.Nullable;
  * LIVE (granted or re-adopted) or FOREIGN (reported by an agent, unknown here); a LIVE one becomes
  * STOPPING when its job ends at the coordinator; any is removed when its slot is free again.
  *
- * <p>Lease ids: the incarnation's start time in milliseconds times a million, plus a counter. A
- * later incarnation starts above every id an earlier one could have issued (a million leases per
- * millisecond), so an id is never reused.
+ * <p>Lease ids, for a coordinator alone: the incarnation's start time in milliseconds times a
+ * million, plus a counter. A later incarnation starts above every id an earlier one could have
+ * issued (a million leases per millisecond), so an id is never reused. For a leader of a cluster,
+ * whose members' clocks may disagree: the epoch times 2^40 plus a counter, so every term issues
+ * its own ids (2^40 leases per term, 2^23 terms).
  */
 final class LeaseTable {
   private final Map<Long, LeaseRecord> byId = new HashMap<>();
@@ -20,8 +22,18 @@ final class LeaseTable {
   private final long base;
   private long nextSeq = 1;
 
-  LeaseTable(long startMillis) {
-    this.base = startMillis * 1_000_000L;
+  LeaseTable(long base) {
+    this.base = base;
+  }
+
+  /** The first id of a coordinator alone that started at {@code startMillis}. */
+  static long timeBase(long startMillis) {
+    return startMillis * 1_000_000L;
+  }
+
+  /** The first id of a leader elected in {@code epoch}. */
+  static long epochBase(long epoch) {
+    return epoch << 40;
   }
 
   /** A new live lease of {@code job} on {@code w}, holding one of its slots. */

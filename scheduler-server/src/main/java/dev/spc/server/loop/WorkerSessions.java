@@ -70,7 +70,8 @@ final class WorkerSessions {
     link.send(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
         .setHeartbeatIntervalMs(cfg.heartbeatInterval().toMillis())
         .setHeartbeatTimeoutMs(cfg.heartbeatTimeout().toMillis())
-        .setReconnectGraceMs(cfg.reconnectGrace().toMillis())).build());
+        .setReconnectGraceMs(cfg.reconnectGrace().toMillis())
+        .setEpoch(cfg.epoch())).build());
     log.info("worker registered", "worker", w.name, "slots", slots, "types", String.join(",", types),
         "peer", link.peer());
     reconcile(w, reg.getHeldLeaseIdsList());

@@ -29,7 +29,7 @@ public interface JobStore extends AutoCloseable {
   final class StoreException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    public StoreException(String message, Throwable cause) {
+    public StoreException(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }

@@ -65,6 +65,8 @@ public final class AgentSession {
 
   private Phase phase = new Phase.Disconnected(0);
   private boolean everRegistered;
+  /** The highest leadership epoch a coordinator registered us in (0 for a lone coordinator). */
+  private long highestEpoch;
   private int attempt;
   private long startNanos;
   /** Whether the last attempt to reach the coordinator was refused (it is restarting, not cut off). */
@@ -187,6 +189,14 @@ public final class AgentSession {
   }
 
   private void onRegistered(Registered r) {
+    if (r.getEpoch() < highestEpoch) {
+      // A coordinator deposed since we saw its successor: it cannot commit anything, and it will
+      // cut this stream as soon as it notices. Take nothing from it; reconnect when it does.
+      log.warn("ignoring a deposed coordinator", "worker", id.name(), "its_epoch", r.getEpoch(),
+          "epoch_seen", highestEpoch);
+      return;
+    }
+    highestEpoch = r.getEpoch();
     Dialer.Stream stream = currentStream();
     phase = new Phase.Connected(stream, false);
     attempt = 0;
@@ -201,10 +211,10 @@ public final class AgentSession {
     dialer.silenceAllowed(silenceAllowed(interval, heartbeatTimeoutMs));
     if (!everRegistered) {
       log.info("registered", "worker", id.name(), "coordinator", id.target(), "slots", id.slots(),
-          "types", String.join(",", id.types()));
+          "types", String.join(",", id.types()), "epoch", r.getEpoch());
     } else {
       log.info("reconnected", "worker", id.name(), "coordinator", id.target(),
-          "held_leases", jobs.heldLeases().size());
+          "held_leases", jobs.heldLeases().size(), "epoch", r.getEpoch());
     }
     everRegistered = true;
     scheduleHeartbeats(interval);

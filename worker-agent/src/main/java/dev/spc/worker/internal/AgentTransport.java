@@ -1,7 +1,9 @@
 package dev.spc.worker.internal;
 
 import dev.spc.proto.ClientTls;
+import dev.spc.proto.LeaderFollowingChannel;
 import dev.spc.proto.TlsFiles;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -9,6 +11,10 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -28,77 +34,93 @@ import org.jspecify.annotations.Nullable;
 public final class AgentTransport implements AutoCloseable {
   private static final int MAX_INBOUND = 8 << 20;
 
-  private final ManagedChannel channel;
+  private final Channel channel;
+  private final List<ManagedChannel> opened = new CopyOnWriteArrayList<>();
   private final @Nullable EventLoopGroup group;
   private final @Nullable TlsFiles tlsFiles;
+  private final Set<EpollSocketChannel> sockets = ConcurrentHashMap.newKeySet();
   private volatile int userTimeoutMs;
-  private volatile @Nullable EpollSocketChannel socket;
 
   /**
    * A channel to {@code target} whose sockets give up after {@code userTimeout} of silence,
    * secured as {@code security} says (its TLS files, if any, are closed with the transport).
+   * Several targets, comma-separated, are a cluster of coordinators: the channel follows the
+   * leader ({@link LeaderFollowingChannel}).
    */
   @SuppressWarnings("deprecation") // EpollEventLoopGroup: what grpc-netty-shaded's channel builder takes
   public AgentTransport(String target, Duration userTimeout, ClientTls.Opened security) {
     this.userTimeoutMs = (int) userTimeout.toMillis();
     this.tlsFiles = security.files();
-    if (Epoll.isAvailable()) {
-      group = new EpollEventLoopGroup(1,
-          Thread.ofPlatform().name("spc-agent-io").daemon(true).factory());
-      channel = NettyChannelBuilder.forTarget(target, security.credentials())
-          .eventLoopGroup(group)
-          .intercept(security.explainer())
-          .channelFactory(() -> {
-            EpollSocketChannel ch = new EpollSocketChannel();
-            ch.config().setTcpUserTimeout(userTimeoutMs);
-            socket = ch;
-            return ch;
-          })
-          .maxInboundMessageSize(MAX_INBOUND)
-          .build();
+    this.group = Epoll.isAvailable() ? new EpollEventLoopGroup(1,
+        Thread.ofPlatform().name("spc-agent-io").daemon(true).factory()) : null;
+    List<String> targets = LeaderFollowingChannel.parse(target);
+    if (targets.size() > 1) {
+      channel = new LeaderFollowingChannel(targets, t -> open(t, userTimeout, security));
     } else {
-      group = null;
-      channel = NettyChannelBuilder.forTarget(target, security.credentials())
-          .intercept(security.explainer())
-          .keepAliveTime(1, TimeUnit.SECONDS) // gRPC raises this to its 10 s minimum
-          .keepAliveTimeout(userTimeout.toMillis(), TimeUnit.MILLISECONDS)
-          .keepAliveWithoutCalls(true)
-          .maxInboundMessageSize(MAX_INBOUND)
-          .build();
+      channel = open(targets.isEmpty() ? target : targets.get(0), userTimeout, security);
     }
   }
 
-  public ManagedChannel channel() {
+  private ManagedChannel open(String target, Duration userTimeout, ClientTls.Opened security) {
+    NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, security.credentials())
+        .intercept(security.explainer())
+        .maxInboundMessageSize(MAX_INBOUND);
+    EventLoopGroup g = group;
+    if (g != null) {
+      b.eventLoopGroup(g).channelFactory(() -> {
+        EpollSocketChannel ch = new EpollSocketChannel();
+        ch.config().setTcpUserTimeout(userTimeoutMs);
+        sockets.removeIf(s -> !s.isOpen());
+        sockets.add(ch);
+        return ch;
+      });
+    } else {
+      b.keepAliveTime(1, TimeUnit.SECONDS) // gRPC raises this to its 10 s minimum
+          .keepAliveTimeout(userTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .keepAliveWithoutCalls(true);
+    }
+    ManagedChannel c = b.build();
+    opened.add(c);
+    return c;
+  }
+
+  public Channel channel() {
     return channel;
   }
 
-  /** Sets the silence allowed, for the live socket and every later one. */
+  /** Sets the silence allowed, for the live sockets and every later one. */
   public void userTimeout(Duration timeout) {
     int ms = (int) Math.max(1, timeout.toMillis());
     userTimeoutMs = ms;
-    EpollSocketChannel ch = socket;
-    if (ch != null && ch.isOpen()) {
-      try {
-        ch.config().setTcpUserTimeout(ms);
-      } catch (RuntimeException e) {
-        // the socket closed meanwhile; the next one gets the new value
+    for (EpollSocketChannel ch : sockets) {
+      if (ch.isOpen()) {
+        try {
+          ch.config().setTcpUserTimeout(ms);
+        } catch (RuntimeException e) {
+          // the socket closed meanwhile; the next one gets the new value
+        }
       }
     }
   }
 
   /**
    * Lets the last writes (results, the half-close) reach the coordinator, for up to
-   * {@code patience}, then closes the channel and its threads.
+   * {@code patience}, then closes the channels and their threads.
    */
   public void close(Duration patience) {
-    channel.shutdown();
-    try {
-      if (!channel.awaitTermination(patience.toMillis(), TimeUnit.MILLISECONDS)) {
-        channel.shutdownNow();
+    for (ManagedChannel c : opened) {
+      c.shutdown();
+    }
+    long deadline = System.nanoTime() + patience.toNanos();
+    for (ManagedChannel c : opened) {
+      try {
+        if (!c.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          c.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        c.shutdownNow();
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      channel.shutdownNow();
-      Thread.currentThread().interrupt();
     }
     if (group != null) {
       var unused = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
