@@ -36,6 +36,11 @@ public abstract sealed class SpcException extends RuntimeException
       // closed" (grpc/grpc-java#10120): the coordinator went away, as with UNAVAILABLE.
       return new Unavailable("connection to the coordinator closed (" + msg + ")", t);
     }
+    if (s.getCode() == Status.Code.CANCELLED && msg.startsWith("RST_STREAM closed stream")) {
+      // The server reset the call: a coordinator stopping at once (a deposed leader does), not
+      // this client cancelling. Another coordinator may answer it.
+      return new Unavailable("the coordinator stopped serving the call (" + msg + ")", t);
+    }
     if (s.getCode() == Status.Code.UNAVAILABLE && "io exception".equals(s.getDescription())) {
       for (Throwable c = s.getCause(); c != null; c = c.getCause()) {
         if (c instanceof java.net.ConnectException && c.getMessage() != null) {

@@ -66,9 +66,19 @@ public final class LeaderFollowingChannel extends Channel implements AutoCloseab
       @Override
       public void start(Listener<R> listener, Metadata headers) {
         super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+          private boolean answered;
+
+          @Override
+          public void onHeaders(Metadata h) {
+            answered = true;
+            super.onHeaders(h);
+          }
+
           @Override
           public void onClose(Status status, Metadata trailers) {
-            if (status.getCode() == Status.Code.UNAVAILABLE) {
+            if (status.getCode() == Status.Code.UNAVAILABLE
+                // a coordinator that never answered at all (paused, cut off) is no leader to wait for
+                || (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !answered)) {
               moveFrom(to, LeaderHint.of(trailers));
             }
             super.onClose(status, trailers);

@@ -32,11 +32,19 @@ public final class LeaderHint {
     return m;
   }
 
-  /** The refusal a standby gives. */
-  public static Status refusal(@Nullable String leader, long epoch) {
-    return Status.UNAVAILABLE.withDescription(leader == null || leader.isEmpty()
-        ? "this coordinator is a standby and no coordinator leads right now (an election is under"
-            + " way); retry shortly"
-        : "this coordinator is a standby; the leader is " + leader + " (epoch " + epoch + ")");
+  /**
+   * The refusal a standby gives; {@code storeProblem} says why nobody can lead when the store
+   * cannot be reached (null when it can).
+   */
+  public static Status refusal(@Nullable String leader, long epoch, @Nullable String storeProblem) {
+    if (leader != null && !leader.isEmpty()) {
+      return Status.UNAVAILABLE.withDescription(
+          "this coordinator is a standby; the leader is " + leader + " (epoch " + epoch + ")");
+    }
+    return Status.UNAVAILABLE.withDescription(storeProblem != null
+        ? "no coordinator leads: the store cannot be reached (" + storeProblem + "); nothing is"
+            + " accepted until it can, and nothing accepted before is lost"
+        : "this coordinator is a standby and no coordinator leads right now (an election is under"
+            + " way); retry shortly");
   }
 }

@@ -99,7 +99,7 @@ public final class HaNode implements AutoCloseable {
 
   private Server standbyServer() {
     return StandbyServer.build(CoordinatorServer.networkServer(b.bind, port, b.tls, b.tokens),
-        leadership::view);
+        leadership::view, leadership::storeProblem);
   }
 
   private void lead(long epoch) {

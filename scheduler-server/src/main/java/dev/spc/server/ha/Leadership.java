@@ -81,6 +81,11 @@ public final class Leadership implements AutoCloseable {
     return view;
   }
 
+  /** Why the database cannot be reached, or null when it answered last time. */
+  public @Nullable String storeProblem() {
+    return lastError;
+  }
+
   /** The epoch this coordinator leads in, or -1. */
   public long epoch() {
     synchronized (lock) {
@@ -199,12 +204,15 @@ public final class Leadership implements AutoCloseable {
       p.executeUpdate();
     }
     Cluster.Builder b = Cluster.newBuilder().setRole(role).setSelf(address);
-    try (PreparedStatement p = c.prepareStatement("SELECT address, epoch, expires_at > now()"
-        + " FROM spc_leader WHERE id = 1");
+    try (PreparedStatement p = c.prepareStatement("SELECT address, epoch, expires_at > now(),"
+        + " holder FROM spc_leader WHERE id = 1");
         ResultSet rs = p.executeQuery()) {
       if (rs.next()) {
         b.setEpoch(rs.getLong(2));
-        if (rs.getBoolean(3)) {
+        // A row still naming this coordinator while it stands by is a lease it gave up early:
+        // nobody leads until a standby takes it over.
+        boolean mineButResigned = mine < 0 && holder.equals(rs.getString(4));
+        if (rs.getBoolean(3) && !mineButResigned) {
           b.setLeader(rs.getString(1));
         }
       }
@@ -250,7 +258,7 @@ public final class Leadership implements AutoCloseable {
       }
       epoch = -1;
     }
-    view = view.toBuilder().setRole("standby").build();
+    view = view.toBuilder().setRole("standby").clearLeader().build();
     log.warn("no longer leading", "epoch", was, "reason", why);
     listener.deposed(was, why);
   }

@@ -35,24 +35,27 @@ import org.jspecify.annotations.Nullable;
 final class StandbyServer {
   private StandbyServer() {}
 
-  static Server build(ServerBuilder<?> sb, Supplier<Cluster> view) {
+  static Server build(ServerBuilder<?> sb, Supplier<Cluster> view,
+      Supplier<@Nullable String> storeProblem) {
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus("spc.v1.JobService", ServingStatus.NOT_SERVING);
     return sb.directExecutor()
-        .addService(new Admin(view))
+        .addService(new Admin(view, storeProblem))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .fallbackHandlerRegistry(new Refuser(view))
+        .fallbackHandlerRegistry(new Refuser(view, storeProblem))
         .build();
   }
 
   /** GetCluster answers; the other admin calls are refused like every call. */
   private static final class Admin extends AdminServiceGrpc.AdminServiceImplBase {
     private final Supplier<Cluster> view;
+    private final Supplier<@Nullable String> storeProblem;
 
-    Admin(Supplier<Cluster> view) {
+    Admin(Supplier<Cluster> view, Supplier<@Nullable String> storeProblem) {
       this.view = view;
+      this.storeProblem = storeProblem;
     }
 
     @Override
@@ -78,7 +81,7 @@ final class StandbyServer {
 
     private void refuse(StreamObserver<?> out) {
       Cluster c = view.get();
-      out.onError(LeaderHint.refusal(c.getLeader(), c.getEpoch())
+      out.onError(LeaderHint.refusal(c.getLeader(), c.getEpoch(), storeProblem.get())
           .asRuntimeException(LeaderHint.trailers(c.getLeader())));
     }
   }
@@ -86,9 +89,11 @@ final class StandbyServer {
   /** Every method no service here knows: refused with the leader's address. */
   private static final class Refuser extends HandlerRegistry {
     private final Supplier<Cluster> view;
+    private final Supplier<@Nullable String> storeProblem;
 
-    Refuser(Supplier<Cluster> view) {
+    Refuser(Supplier<Cluster> view, Supplier<@Nullable String> storeProblem) {
       this.view = view;
+      this.storeProblem = storeProblem;
     }
 
     @Override
@@ -101,7 +106,8 @@ final class StandbyServer {
           .build();
       ServerCallHandler<InputStream, InputStream> handler = (call, headers) -> {
         Cluster c = view.get();
-        call.close(LeaderHint.refusal(c.getLeader(), c.getEpoch()), LeaderHint.trailers(c.getLeader()));
+        call.close(LeaderHint.refusal(c.getLeader(), c.getEpoch(), storeProblem.get()),
+            LeaderHint.trailers(c.getLeader()));
         return new ServerCall.Listener<>() {};
       };
       return ServerMethodDefinition.create(md, handler);

@@ -265,7 +265,7 @@ public final class AgentSession {
     boolean wasRegistered = phase instanceof Phase.Connected;
     boolean halfClosed = phase instanceof Phase.Connected c && c.halfClosed();
     StreamFailure failure = StreamFailure.classify(status);
-    lastRefused = failure == StreamFailure.REFUSED;
+    lastRefused = failure == StreamFailure.REFUSED || failure == StreamFailure.STANDBY;
     long now = clock.nanos();
     phase = new Phase.Disconnected(now);
     if (wasRegistered) {

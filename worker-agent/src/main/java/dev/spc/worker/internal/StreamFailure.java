@@ -16,6 +16,12 @@ public enum StreamFailure {
   /** The coordinator's host refused the connection: it is up, the coordinator is (re)starting. */
   REFUSED,
   /**
+   * A standby coordinator answered (its refusal names the leader, or says an election is under
+   * way): the cluster is up and its next leader re-adopts our jobs within the reconnect grace,
+   * as after a restart.
+   */
+  STANDBY,
+  /**
    * Nothing came back: sent data went unacknowledged (TCP user timeout) or pings unanswered. A
    * silent network, a partition: the coordinator has declared this worker lost by now.
    */
@@ -41,6 +47,10 @@ public enum StreamFailure {
     String d = status.getDescription();
     if (d != null && d.startsWith("Keepalive failed")) { // grpc-java's keepalive watchdog
       return SILENT;
+    }
+    if (d != null && (d.startsWith("this coordinator is a standby") // dev.spc.proto.LeaderHint
+        || d.startsWith("no coordinator leads"))) {
+      return STANDBY;
     }
     for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
       String m = t.getMessage();
