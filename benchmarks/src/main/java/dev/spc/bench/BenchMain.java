@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmark SPC on this machine: burn-down, latency, transport baseline, per-process"
-        + " cost, scale, and the state machine alone (JMH).")
+        + " cost, scale, and the state machine alone (JMH). 'bench failover': the failover time"
+        + " of three coordinators on PostgreSQL.",
+    subcommands = FailoverBench.class)
 public final class BenchMain implements Callable<Integer> {
   /** Messages in flight in the transport baseline: enough for Netty to coalesce writes. */
   static final int WINDOW = 10_000;

@@ -34,6 +34,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--slots", description = "Slots per worker (default ${DEFAULT-VALUE}).")
   int slots = 2;
 
+  @Option(names = "--ha", description = "Three coordinators on a local PostgreSQL and three agents;"
+      + " kill the leader while jobs run and watch another take over.")
+  boolean ha;
+
   private final PrintStream out = System.out;
   private volatile boolean interrupted;
   private final java.util.Map<JobId, String> lastLine = new java.util.concurrent.ConcurrentHashMap<>();
@@ -45,6 +49,9 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (workers < 1 || workers > 16) {
       throw new IllegalArgumentException("--workers must be between 1 and 16, got " + workers);
+    }
+    if (ha) {
+      return new HaDemo(out, workers, slots).call();
     }
     Path dir = Files.createTempDirectory("spc-demo-");
     ProcessCluster cluster = new ProcessCluster(dir);

@@ -144,7 +144,8 @@ public final class SpcClient implements AutoCloseable {
    * Only for calls that are safe to repeat: keyed submits and waits.
    */
   private <T> CompletableFuture<T> retrying(java.util.function.Supplier<CompletableFuture<T>> attempt) {
-    return Calls.retrying(attempt, submitRetryTimeout);
+    return cluster ? Calls.retrying(attempt, submitRetryTimeout, Calls.CLUSTER_RETRY)
+        : Calls.retrying(attempt, submitRetryTimeout);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spc.cli.local.LocalPostgres;
 import dev.spc.cli.local.ProcessCluster;
 import dev.spc.client.ClusterInfo;
 import dev.spc.client.DoneReason;
@@ -33,6 +34,7 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,7 +46,7 @@ class HaIT {
   static final Duration PATIENCE = Duration.ofSeconds(60);
   static final Pattern STARTED = Pattern.compile("msg=\"job started\" job=(\\S+) lease=(\\d+)");
 
-  Postgres pg;
+  LocalPostgres pg;
   ProcessCluster pc;
   final Map<String, ProcessCluster.Node> coordinators = new LinkedHashMap<>();
   final List<ProcessCluster.Node> agents = new ArrayList<>();
@@ -66,7 +68,8 @@ class HaIT {
 
   /** PostgreSQL, three coordinators on free ports, {@code agentCount} agents, a client. */
   void start(int agentCount) throws Exception {
-    pg = Postgres.start();
+    Assumptions.assumeTrue(LocalPostgres.installed(), "skipped: " + LocalPostgres.INSTALL_HINT);
+    pg = LocalPostgres.start();
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "ha-");
     pc = new ProcessCluster(dir);
     List<String> addresses = new ArrayList<>();

@@ -21,6 +21,11 @@ import org.jspecify.annotations.Nullable;
 public final class Calls {
   /** Submit retries: 50 ms doubling to 2 s, jittered. */
   static final Backoff RETRY = new Backoff(50, 2000);
+  /**
+   * Retries against a cluster of coordinators: 50 ms doubling to 500 ms. Another coordinator
+   * takes over within a couple of seconds, and a standby's refusal costs it nothing.
+   */
+  public static final Backoff CLUSTER_RETRY = new Backoff(50, 500);
 
   private Calls() {}
 
@@ -78,13 +83,19 @@ public final class Calls {
    */
   public static <T> CompletableFuture<T> retrying(Supplier<CompletableFuture<T>> attempt,
       Duration timeout) {
+    return retrying(attempt, timeout, RETRY);
+  }
+
+  /** Like {@link #retrying(Supplier, Duration)}, waiting as {@code backoff} says between tries. */
+  public static <T> CompletableFuture<T> retrying(Supplier<CompletableFuture<T>> attempt,
+      Duration timeout, Backoff backoff) {
     CompletableFuture<T> out = new CompletableFuture<>();
-    attempt(attempt, out, System.nanoTime() + timeout.toNanos(), 0);
+    attempt(attempt, out, System.nanoTime() + timeout.toNanos(), 0, backoff);
     return out;
   }
 
   private static <T> void attempt(Supplier<CompletableFuture<T>> attempt, CompletableFuture<T> out,
-      long deadlineNanos, int n) {
+      long deadlineNanos, int n, Backoff backoff) {
     if (out.isDone()) {
       return;
     }
@@ -94,11 +105,11 @@ public final class Calls {
         return;
       }
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      long backoffMs = RETRY.delayMillis(n, ThreadLocalRandom.current());
+      long backoffMs = backoff.delayMillis(n, ThreadLocalRandom.current());
       if (c instanceof SpcException.Unavailable
           && System.nanoTime() + backoffMs * 1_000_000 - deadlineNanos < 0) {
         CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS)
-            .execute(() -> attempt(attempt, out, deadlineNanos, n + 1));
+            .execute(() -> attempt(attempt, out, deadlineNanos, n + 1, backoff));
       } else {
         out.completeExceptionally(c);
       }

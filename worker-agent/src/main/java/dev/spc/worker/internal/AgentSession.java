@@ -301,6 +301,9 @@ public final class AgentSession {
       return;
     }
     long backoffMs = BACKOFF.delayMillis(attempt++, random);
+    if (failure == StreamFailure.STANDBY) {
+      backoffMs = Math.min(backoffMs, 500); // a cluster between leaders: the next one is seconds away
+    }
     if (!everRegistered) {
       long elapsedMs = (now - startNanos) / 1_000_000;
       if (elapsedMs + backoffMs > timing.connectTimeout().toMillis()) {

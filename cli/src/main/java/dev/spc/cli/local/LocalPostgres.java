@@ -1,4 +1,4 @@
-package dev.spc.it;
+package dev.spc.cli.local;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,22 +13,26 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A real PostgreSQL server for a test: Debian's binaries ({@code /usr/lib/postgresql/N/bin}),
- * {@code initdb} and {@code pg_ctl} run as the {@code postgres} user in a temporary directory, on a
- * free port, no systemd. Tests that need one are skipped, saying so, where PostgreSQL is not
- * installed ({@code .ci/run} installs it).
+ * A throwaway PostgreSQL server for local clusters (the HA demo, the failover benchmark, tests):
+ * the installed binaries ({@code /usr/lib/postgresql/N/bin}), {@code initdb} and {@code pg_ctl}
+ * run as the {@code postgres} user when this process is root, in a temporary directory, on a free
+ * port, no systemd.
  */
-final class Postgres implements AutoCloseable {
-  final Path dir;
-  final int port;
+public final class LocalPostgres implements AutoCloseable {
+  /** What to tell someone who has no PostgreSQL. */
+  public static final String INSTALL_HINT = "PostgreSQL is not installed: apt-get install"
+      + " postgresql (Debian, Ubuntu), or give --store a jdbc:postgresql:// URL of your own";
+
+  private final Path dir;
+  private final int port;
   private final Path bin;
   private final boolean asPostgres;
   private final String listen;
 
-  private Postgres(Path dir, int port, Path bin, boolean asPostgres, String listen) {
+  private LocalPostgres(Path dir, int port, Path bin, boolean asPostgres, String listen) {
     this.dir = dir;
     this.port = port;
     this.bin = bin;
@@ -36,16 +40,22 @@ final class Postgres implements AutoCloseable {
     this.listen = listen;
   }
 
+  /** Whether PostgreSQL's server binaries are installed here. */
+  public static boolean installed() throws IOException {
+    return findBin() != null;
+  }
+
   /** Starts a fresh server listening on 127.0.0.1. */
-  static Postgres start() throws Exception {
+  public static LocalPostgres start() throws IOException, InterruptedException {
     return start("127.0.0.1");
   }
 
   /** Starts a fresh server listening on {@code listen} (comma-separated addresses, or *). */
-  static Postgres start(String listen) throws Exception {
+  public static LocalPostgres start(String listen) throws IOException, InterruptedException {
     Path bin = findBin();
-    Assumptions.assumeTrue(bin != null,
-        "skipped: PostgreSQL is not installed (apt-get install postgresql; .ci/run does)");
+    if (bin == null) {
+      throw new IOException(INSTALL_HINT);
+    }
     boolean root = "root".equals(System.getProperty("user.name"));
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "spc-pg-");
     if (root) {
@@ -56,49 +66,49 @@ final class Postgres implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Postgres p = new Postgres(dir, port, bin, root, listen);
+    LocalPostgres p = new LocalPostgres(dir, port, bin, root, listen);
     p.run(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-A",
         "trust", "-U", "postgres", "--no-sync"));
     p.startServer();
     return p;
   }
 
-  private static Path findBin() throws IOException {
+  private static @Nullable Path findBin() throws IOException {
     Path base = Path.of("/usr/lib/postgresql");
     if (!Files.isDirectory(base)) {
       return null;
     }
     try (Stream<Path> versions = Files.list(base)) {
-      return versions.map(v -> v.resolve("bin"))
-          .filter(b -> Files.isExecutable(b.resolve("pg_ctl")))
-          .max(Comparator.comparing(b -> Integer.parseInt(b.getParent().getFileName().toString()
-              .replaceAll("\\D", "0"))))
+      return versions.filter(v -> Files.isExecutable(v.resolve("bin/pg_ctl")))
+          .max(Comparator.comparing(v -> Integer.parseInt("0" + v.getFileName().toString()
+              .replaceAll("\\D", ""))))
+          .map(v -> v.resolve("bin"))
           .orElse(null);
     }
   }
 
   /** {@code jdbc:postgresql://HOST:PORT/postgres?user=postgres}. */
-  String url(String host) {
+  public String url(String host) {
     return "jdbc:postgresql://" + host + ":" + port + "/postgres?user=postgres";
   }
 
-  String url() {
+  public String url() {
     return url("127.0.0.1");
   }
 
-  Connection connect() throws SQLException {
+  public Connection connect() throws SQLException {
     return DriverManager.getConnection(url());
   }
 
   /** Starts the server again (after {@link #stop}), on the same port with the same data. */
-  void startServer() throws IOException, InterruptedException {
+  public void startServer() throws IOException, InterruptedException {
     run(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w",
         "-l", dir.resolve("log").toString(), "-o", "-p " + port + " -k " + dir
             + " -c listen_addresses=" + listen + " -c fsync=on", "start"));
   }
 
   /** Stops the server now (immediate mode: like a crash, recovered at the next start). */
-  void stop() throws IOException, InterruptedException {
+  public void stop() throws IOException, InterruptedException {
     run(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w",
         "-m", "immediate", "stop"));
   }
@@ -116,12 +126,24 @@ final class Postgres implements AutoCloseable {
     }
   }
 
+  public int port() {
+    return port;
+  }
+
+  /** Stops the server and deletes its files. */
   @Override
   public void close() {
     try {
       stop();
-    } catch (IOException | InterruptedException e) {
+    } catch (IOException e) {
       // already stopped
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory: the system cleans it eventually
     }
   }
 }
