@@ -64,6 +64,10 @@ public final class BenchMain implements Callable<Integer> {
       + " report it next to the plaintext one.")
   boolean tls;
 
+  @Option(names = "--postgres", description = "Also run the burn-down with SQLite and with a local"
+      + " PostgreSQL as the store (one coordinator with --store), and report them side by side.")
+  boolean postgres;
+
   @Option(names = "--rate", description = "Submits per second in the latency run (default ${DEFAULT-VALUE}).")
   int rate = 10_000;
 
@@ -142,6 +146,9 @@ public final class BenchMain implements Callable<Integer> {
         }
       }
     }
+    if (postgres && !skip.contains("burndown")) {
+      storeBurndowns(dir, jobsPerSecond, jvmFlags);
+    }
     if (!skip.contains("scale")) {
       scale(dir);
     }
@@ -186,6 +193,24 @@ public final class BenchMain implements Callable<Integer> {
     }
   }
 
+  /** Until the coordinator (with --store, a standby at first) leads. */
+  private static void awaitLeading(SpcClient spc) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        if (spc.cluster().role().equals("leader")) {
+          return;
+        }
+      } catch (dev.spc.client.SpcException e) {
+        // standing by, or between the standby's listener and the leader's
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the coordinator did not lead within 60s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
   private void awaitWorkers(SpcClient spc) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (spc.workers().size() < workers) {
@@ -196,10 +221,43 @@ public final class BenchMain implements Callable<Integer> {
     }
   }
 
+  /** The burn-down with SQLite and with PostgreSQL as the store, next to the main run's figure. */
+  private void storeBurndowns(Path dir, double main, List<String> jvm) throws Exception {
+    if (!dev.spc.cli.local.LocalPostgres.installed()) {
+      row("burn-down", "PostgreSQL store", "skipped: " + dev.spc.cli.local.LocalPostgres.INSTALL_HINT);
+      return;
+    }
+    double sqlite;
+    Path sqliteDir = Files.createDirectories(dir.resolve("sqlite"));
+    try (ProcessCluster cluster = new ProcessCluster(sqliteDir, jvm)) {
+      startCluster(cluster, sqliteDir, List.of("--data-dir=" + sqliteDir.resolve("data")), List.of());
+      try (SpcClient spc = SpcClient.connect(cluster.target())) {
+        awaitWorkers(spc);
+        sqlite = burndown(spc, cluster, Double.NaN, " SQLite store");
+      }
+    }
+    Path pgDir = Files.createDirectories(dir.resolve("postgres"));
+    try (dev.spc.cli.local.LocalPostgres pg = dev.spc.cli.local.LocalPostgres.start();
+        ProcessCluster cluster = new ProcessCluster(pgDir, jvm)) {
+      startCluster(cluster, pgDir, List.of("--store", pg.url()), List.of());
+      try (SpcClient spc = SpcClient.connect(cluster.target())) {
+        awaitLeading(spc);
+        awaitWorkers(spc);
+        double pgJobs = burndown(spc, cluster, Double.NaN, " PostgreSQL store");
+        row("burn-down", "PostgreSQL / SQLite store jobs/s", String.format(Locale.ROOT, "%.3f",
+            pgJobs / sqlite));
+        row("burn-down", "PostgreSQL store / main run jobs/s", String.format(Locale.ROOT, "%.3f",
+            pgJobs / main));
+      }
+    }
+  }
+
   private void startCluster(ProcessCluster cluster, Path dir, List<String> serverArgs,
       List<String> workerArgs) throws Exception {
     List<String> args = new ArrayList<>(List.of("--log-level", "warn", "--max-done", "2000000"));
-    args.add(durable ? "--data-dir=" + dir.resolve("data") : "--in-memory");
+    if (serverArgs.stream().noneMatch(a -> a.equals("--store") || a.startsWith("--data-dir"))) {
+      args.add(durable ? "--data-dir=" + dir.resolve("data") : "--in-memory");
+    }
     args.addAll(serverArgs);
     cluster.startCoordinator(args);
     for (int i = 1; i <= workers; i++) {
@@ -217,7 +275,8 @@ public final class BenchMain implements Callable<Integer> {
     ProcStats before = ProcStats.of(cluster.coordinator().pid());
     Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight);
     ProcStats coord = ProcStats.of(cluster.coordinator().pid());
-    row("burn-down", (durable ? "durable" : "in-memory") + how + " jobs/s (" + jobs + " no-op, "
+    row("burn-down", (durable || how.contains("store") ? "durable" : "in-memory") + how
+        + " jobs/s (" + jobs + " no-op, "
         + workers + "x" + slots + " slots)",
         fmt(r.jobsPerSecond()));
     row("burn-down", "exactly N DONE", r.stats().doneDone() >= jobs ? "yes" : "NO");

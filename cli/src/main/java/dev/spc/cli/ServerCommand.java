@@ -67,7 +67,8 @@ final class ServerCommand implements Callable<Integer> {
   @Nullable String store;
 
   @Option(names = "--advertise", description = "With --store: HOST:PORT that clients and agents"
-      + " are sent to while this coordinator leads.")
+      + " are sent to while this coordinator leads (default: --bind and --port; required with a"
+      + " wildcard --bind).")
   @Nullable String advertise;
 
   @Option(names = "--leader-lease", description = "With --store: how long a leader's lease lasts"
@@ -98,10 +99,9 @@ final class ServerCommand implements Callable<Integer> {
       System.err.println("spc server: --store and --in-memory exclude each other");
       return ExitCodes.USAGE;
     }
-    if (advertise == null || !advertise.matches("[^\\s:]+:[0-9]{1,5}")) {
-      System.err.println("spc server: --store needs --advertise HOST:PORT (the address clients"
-          + " and agents reach this coordinator at), got " + (advertise == null ? "none"
-          : "'" + advertise + "'"));
+    if (advertise != null && !advertise.matches("[^\\s:]+:[0-9]{1,5}")) {
+      System.err.println("spc server: --advertise must be HOST:PORT (the address clients and"
+          + " agents reach this coordinator at), got '" + advertise + "'");
       return ExitCodes.USAGE;
     }
     HaNode node;
@@ -111,7 +111,7 @@ final class ServerCommand implements Callable<Integer> {
       TokenFile tokens = tokensFile == null ? null : TokenFile.load(tokensFile);
       CoordinatorServer.requireSecured(bind, tls, tokens, insecure);
       node = HaNode.newBuilder().store(java.util.Objects.requireNonNull(store)).bind(bind)
-          .port(port).advertise(advertise).config(cfg).lease(leaderLease).tls(tls).tokens(tokens)
+          .port(port).advertise(advertise == null ? "" : advertise).config(cfg).lease(leaderLease).tls(tls).tokens(tokens)
           .build();
       node.start();
     } catch (java.io.IOException | IllegalArgumentException e) {

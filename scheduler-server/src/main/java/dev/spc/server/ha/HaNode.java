@@ -37,6 +37,7 @@ public final class HaNode implements AutoCloseable {
   private final ExecutorService roleThread;
   private final CountDownLatch closedLatch = new CountDownLatch(1);
   private int port;
+  private String advertise;
   private @Nullable Server standby;
   private @Nullable CoordinatorServer leader;
   private volatile boolean closed;
@@ -66,6 +67,7 @@ public final class HaNode implements AutoCloseable {
         });
     store.onFenced(why -> leadership.resign("a commit was refused: " + why));
     this.port = b.port;
+    this.advertise = b.advertise;
   }
 
   public static Builder newBuilder() {
@@ -81,7 +83,11 @@ public final class HaNode implements AutoCloseable {
     s.start();
     port = s.getPort();
     standby = s;
-    log.info("coordinator standing by", "address", b.advertise, "store",
+    if (advertise.endsWith(":0")) {
+      advertise = advertise.substring(0, advertise.length() - 1) + port;
+      leadership.advertise(advertise);
+    }
+    log.info("coordinator standing by", "address", advertise, "store",
         PostgresJobStore.redact(b.storeUrl));
     leadership.start();
     return this;
@@ -121,7 +127,7 @@ public final class HaNode implements AutoCloseable {
           .build();
       s.start();
       leader = s;
-      log.info("coordinator leading", "epoch", epoch, "address", b.advertise);
+      log.info("coordinator leading", "epoch", epoch, "address", advertise);
     } catch (IOException | RuntimeException e) {
       log.warn("cannot lead; standing by again", "epoch", epoch, "error", String.valueOf(e.getMessage()));
       leadership.resign("could not start leading: " + e.getMessage());
@@ -143,7 +149,7 @@ public final class HaNode implements AutoCloseable {
     }
     if (!closed) {
       startStandby();
-      log.info("coordinator standing by", "address", b.advertise, "was_epoch", epoch);
+      log.info("coordinator standing by", "address", advertise, "was_epoch", epoch);
     }
   }
 
@@ -247,7 +253,10 @@ public final class HaNode implements AutoCloseable {
       return this;
     }
 
-    /** The address others are sent to when this coordinator leads ({@code HOST:PORT}). */
+    /**
+     * The address others are sent to when this coordinator leads ({@code HOST:PORT}); default the
+     * bind address and port (required with a wildcard bind).
+     */
     public Builder advertise(String address) {
       this.advertise = address;
       return this;
@@ -284,8 +293,12 @@ public final class HaNode implements AutoCloseable {
 
     public HaNode build() throws IOException {
       if (advertise.isEmpty()) {
-        throw new IllegalArgumentException("--advertise HOST:PORT is required with --store: the"
-            + " address clients and agents are sent to when this coordinator leads");
+        if (bind.equals("0.0.0.0") || bind.equals("::")) {
+          throw new IllegalArgumentException("--advertise HOST:PORT is required with --store and a"
+              + " wildcard --bind: the address clients and agents are sent to when this"
+              + " coordinator leads");
+        }
+        advertise = (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + port;
       }
       return new HaNode(this);
     }

@@ -40,7 +40,7 @@ public final class Leadership implements AutoCloseable {
 
   private final DataSource db;
   private final String holder;
-  private final String address;
+  private volatile String address;
   private final Duration lease;
   private final LongSupplier nanos;
   private final Listener listener;
@@ -67,6 +67,12 @@ public final class Leadership implements AutoCloseable {
     this.view = Cluster.newBuilder().setRole("standby").setSelf(address).build();
     this.threads = Executors.newScheduledThreadPool(2,
         Thread.ofPlatform().name("spc-leadership-", 0).daemon(true).factory());
+  }
+
+  /** The address to advertise, when it is known only once the port is bound; before start. */
+  public void advertise(String address) {
+    this.address = address;
+    this.view = view.toBuilder().setSelf(address).build();
   }
 
   /** Starts campaigning: renewing while leading, trying to take over while standing by. */
