@@ -27,4 +27,23 @@ class SpcExceptionTest {
         SpcException.from(Status.INTERNAL.withCause(new java.io.IOException("x")).asRuntimeException()),
         "only UNKNOWN is reclassified");
   }
+
+  @Test
+  void aCallTheServerReset_isUnavailable_andAClientCancelStaysCancelled() {
+    // What a deposed leader's abandoned calls look like to a client.
+    SpcException reset = SpcException.from(Status.CANCELLED
+        .withDescription("RST_STREAM closed stream. HTTP/2 error code: CANCEL").asRuntimeException());
+    assertInstanceOf(SpcException.Unavailable.class, reset);
+    assertInstanceOf(SpcException.Cancelled.class,
+        SpcException.from(Status.CANCELLED.withDescription("interrupted").asRuntimeException()));
+  }
+
+  @Test
+  void anUnreachableCoordinator_isSaidPlainly() {
+    SpcException e = SpcException.from(Status.UNAVAILABLE.withDescription("io exception")
+        .withCause(new java.net.ConnectException(
+            "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:7099"))
+        .asRuntimeException());
+    assertEquals("cannot reach the coordinator at 127.0.0.1:7099 (connection refused)", e.getMessage());
+  }
 }
