@@ -80,7 +80,7 @@ public final class LocalPostgres implements AutoCloseable {
     }
     try (Stream<Path> versions = Files.list(base)) {
       return versions.filter(v -> Files.isExecutable(v.resolve("bin/pg_ctl")))
-          .max(Comparator.comparing(v -> Integer.parseInt("0" + v.getFileName().toString()
+          .max(Comparator.comparingInt(v -> Integer.parseInt("0" + v.getFileName().toString()
               .replaceAll("\\D", ""))))
           .map(v -> v.resolve("bin"))
           .orElse(null);

@@ -226,7 +226,7 @@ public final class Leadership implements AutoCloseable {
     List<ClusterMember> members = new ArrayList<>();
     try (PreparedStatement p = c.prepareStatement("SELECT address, role, seen_at FROM spc_members"
         + " WHERE seen_at > now() - make_interval(secs => ?) ORDER BY address")) {
-      p.setDouble(1, Math.max(10, lease.toSeconds() * 5));
+      p.setDouble(1, Math.max(10.0, lease.toMillis() * 5 / 1000.0));
       try (ResultSet rs = p.executeQuery()) {
         while (rs.next()) {
           java.time.Instant seen = rs.getTimestamp(3).toInstant();
