@@ -112,7 +112,7 @@ public final class SpcClient implements AutoCloseable {
       p = p.toBuilder().setIdempotencyKey(newKey()).build();
     }
     SubmitJobRequest req = SubmitJobRequest.newBuilder().setJob(p).build();
-    return retrying(() -> call(unary(jobs).submitJob(req), r -> JobId.of(r.getJobId())));
+    return shortCall(() -> call(unary(jobs).submitJob(req), r -> JobId.of(r.getJobId())));
   }
 
   /** Submits a batch, all or nothing; ids come back in the order of {@code specs}. */
@@ -127,7 +127,7 @@ public final class SpcClient implements AutoCloseable {
       b.addJobs(spec.toProto());
     }
     SubmitJobsRequest req = b.build();
-    return retrying(() -> call(unary(jobs).submitJobs(req),
+    return shortCall(() -> call(unary(jobs).submitJobs(req),
         r -> r.getJobIdsList().stream().map(JobId::of).toList()));
   }
 
@@ -153,7 +153,20 @@ public final class SpcClient implements AutoCloseable {
    * standby's refusal, a leader going away), like a submit; against one coordinator it is not.
    */
   private <T> CompletableFuture<T> read(java.util.function.Supplier<CompletableFuture<T>> attempt) {
-    return cluster ? retrying(attempt) : attempt.get();
+    return cluster ? shortCall(attempt) : attempt.get();
+  }
+
+  /**
+   * A submit or a read, bounded by the call timeout: retried while UNAVAILABLE, and against a
+   * cluster also when it timed out (a frozen leader never answers; the channel has moved on by
+   * then, and the submit's idempotency key keeps a repeat from creating a second job).
+   */
+  private <T> CompletableFuture<T> shortCall(java.util.function.Supplier<CompletableFuture<T>> attempt) {
+    if (!cluster) {
+      return retrying(attempt);
+    }
+    return Calls.retrying(attempt, submitRetryTimeout, Calls.CLUSTER_RETRY,
+        c -> c instanceof SpcException.Unavailable || c instanceof SpcException.DeadlineExceeded);
   }
 
   // ------------------------------------------------------------------ inspect and cancel

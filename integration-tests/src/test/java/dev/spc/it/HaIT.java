@@ -55,6 +55,7 @@ class HaIT {
 
   @AfterEach
   void stop() {
+    direct.values().forEach(SpcClient::close);
     if (client != null) {
       client.close();
     }
@@ -86,7 +87,8 @@ class HaIT {
           "--leader-lease", "2s")));
     }
     targets = String.join(",", addresses);
-    client = SpcClient.newBuilder().target(targets).callTimeout(Duration.ofSeconds(5)).build();
+    // A short call timeout: the first call to a frozen leader waits this long before moving on.
+    client = SpcClient.newBuilder().target(targets).callTimeout(Duration.ofSeconds(2)).build();
     poll("a leader is elected", () -> leader() != null);
     for (int i = 1; i <= agentCount; i++) {
       agents.add(pc.startJava("agent-" + i, MAIN, List.of("worker", "--coordinator", targets,
@@ -101,17 +103,30 @@ class HaIT {
     });
   }
 
-  /** The leader's address as the cluster reports it, or null. */
-  String leader() {
-    try {
-      return client.cluster().leader();
-    } catch (SpcException e) {
-      return null;
+  final Map<String, SpcClient> direct = new HashMap<>();
+
+  /** The cluster as each coordinator that answers sees it. */
+  List<ClusterInfo> views() {
+    List<ClusterInfo> out = new ArrayList<>();
+    for (String address : coordinators.keySet()) {
+      try {
+        out.add(direct.computeIfAbsent(address, a -> SpcClient.newBuilder().target(a)
+            .callTimeout(Duration.ofMillis(500)).build()).cluster());
+      } catch (SpcException e) {
+        // down, frozen or between listeners
+      }
     }
+    return out;
   }
 
+  /** The leader's address as a coordinator that knows reports it, or null. */
+  String leader() {
+    return views().stream().map(ClusterInfo::leader).filter(l -> l != null).findFirst().orElse(null);
+  }
+
+  /** The highest epoch any coordinator reports. */
   long epoch() {
-    return client.cluster().epoch();
+    return views().stream().mapToLong(ClusterInfo::epoch).max().orElse(0);
   }
 
   void poll(String what, BooleanSupplier cond) {
@@ -313,6 +328,108 @@ class HaIT {
     });
     assertTrue(epoch() > before, "a new term after the outage");
     assertAllDoneOnce(acked);
+  }
+
+  @Test
+  void aLeaderCutOffFromPostgresOnly_stopsLeadingBeforeTheNextLeaderGrantsALease() throws Exception {
+    Assumptions.assumeTrue(LocalPostgres.installed(), "skipped: " + LocalPostgres.INSTALL_HINT);
+    try (NetNs net = NetNs.create(5)) {
+      pg = LocalPostgres.start("127.0.0.1," + net.hostIp);
+      Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "ha-cut-");
+      pc = new ProcessCluster(dir);
+      List<String> common = List.of("--heartbeat-interval", "200ms", "--heartbeat-timeout", "1s",
+          "--reconnect-grace", "10s", "--leader-lease", "2s");
+      // The first coordinator lives behind the namespace's link, so that its way to PostgreSQL
+      // alone can be cut; it starts first, so it leads.
+      int portA = freePort();
+      String a = net.nsIp + ":" + portA;
+      List<String> argsA = new ArrayList<>(List.of("server", "--store", pg.url(net.hostIp), "--bind",
+          "0.0.0.0", "--insecure", "--port", Integer.toString(portA), "--advertise", a));
+      argsA.addAll(common);
+      ProcessCluster.Node nodeA = pc.startJavaIn(net.name, "coordinator-a", MAIN, argsA);
+      coordinators.put(a, nodeA);
+      targets = a;
+      client = SpcClient.newBuilder().target(a + "," + a).callTimeout(Duration.ofSeconds(5)).build();
+      poll("the coordinator behind the link leads", () -> a.equals(leader()));
+      List<String> all = new ArrayList<>(List.of(a));
+      for (String name : List.of("b", "c")) {
+        int port = freePort();
+        String address = "127.0.0.1:" + port;
+        List<String> args = new ArrayList<>(List.of("server", "--store", pg.url(), "--port",
+            Integer.toString(port), "--advertise", address));
+        args.addAll(common);
+        coordinators.put(address, pc.startJava("coordinator-" + name, MAIN, args));
+        all.add(address);
+      }
+      targets = String.join(",", all);
+      client.close();
+      client = SpcClient.newBuilder().target(targets).callTimeout(Duration.ofSeconds(5)).build();
+      for (int i = 1; i <= 2; i++) {
+        agents.add(pc.startJava("agent-" + i, MAIN, List.of("worker", "--coordinator", targets,
+            "--name", "agent-" + i, "--slots", "4", "--drain-timeout", "2s", "--log-level", "debug")));
+      }
+      poll("both agents registered", () -> {
+        try {
+          return client.workers().size() == 2;
+        } catch (SpcException e) {
+          return false;
+        }
+      });
+      List<JobId> acked = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        acked.add(client.submit(JobSpec.of("sleep", "3")));
+      }
+      poll("the jobs run", () -> acked.stream().allMatch(id ->
+          client.status(id).state() == dev.spc.client.JobState.RUNNING));
+      long oldEpoch = epoch();
+
+      net.blockTcpTo(net.hostIp, pg.port());
+      poll("another coordinator leads", () -> {
+        String now = leader();
+        return now != null && !now.equals(a);
+      });
+      for (int i = 0; i < 6; i++) {
+        acked.add(client.submit(JobSpec.of("sleep", "0.2")));
+      }
+      assertAllDoneOnce(acked);
+      java.time.Instant stoppedLeading = logTime(nodeA.output(), "msg=\"no longer leading\"");
+      java.time.Instant firstNewLease = null;
+      long newBase = (oldEpoch + 1) << 40;
+      for (ProcessCluster.Node ag : agents) {
+        for (String line : ag.output().split("\n", -1)) {
+          Matcher m = STARTED.matcher(line);
+          if (m.find() && Long.parseLong(m.group(2)) >= newBase) {
+            java.time.Instant t = lineTime(line);
+            firstNewLease = firstNewLease == null || t.isBefore(firstNewLease) ? t : firstNewLease;
+          }
+        }
+      }
+      assertTrue(firstNewLease != null, "the new leader granted leases");
+      assertTrue(stoppedLeading.isBefore(firstNewLease), "the cut-off leader stopped leading at "
+          + stoppedLeading + ", before the new leader's first lease at " + firstNewLease);
+    }
+  }
+
+  static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** The time of the first log line containing {@code marker}. */
+  static java.time.Instant logTime(String log, String marker) {
+    for (String line : log.split("\n", -1)) {
+      if (line.contains(marker)) {
+        return lineTime(line);
+      }
+    }
+    throw new AssertionError("no line with " + marker + " in:\n" + log);
+  }
+
+  static java.time.Instant lineTime(String line) {
+    Matcher m = Pattern.compile("ts=(\\S+)").matcher(line);
+    assertTrue(m.find(), line);
+    return java.time.Instant.parse(m.group(1));
   }
 
   /** seq and a digest of the row, for every job row written in {@code epoch}. */

@@ -64,6 +64,21 @@ final class NetNs implements AutoCloseable {
     }
   }
 
+  /**
+   * From inside, TCP to {@code ip:port} is dropped without a word, both new and open connections;
+   * everything else flows. Skips the test where nftables is missing.
+   */
+  void blockTcpTo(String ip, int port) throws Exception {
+    try {
+      exec("nft", "add", "table", "inet", "spcblock");
+    } catch (Exception e) {
+      Assumptions.assumeTrue(false, "skipped: nftables cannot filter here: " + e.getMessage());
+    }
+    exec("nft", "add", "chain", "inet", "spcblock", "out", "{ type filter hook output priority 0 ; }");
+    exec("nft", "add", "rule", "inet", "spcblock", "out", "ip", "daddr", ip, "tcp", "dport",
+        Integer.toString(port), "drop");
+  }
+
   /** The link goes silent: packets are dropped both ways without a word. */
   void cut() throws Exception {
     sh("ip", "link", "set", hostIf, "down");

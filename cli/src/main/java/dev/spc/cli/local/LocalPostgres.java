@@ -69,6 +69,11 @@ public final class LocalPostgres implements AutoCloseable {
     LocalPostgres p = new LocalPostgres(dir, port, bin, root, listen);
     p.run(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-A",
         "trust", "-U", "postgres", "--no-sync"));
+    if (!listen.equals("127.0.0.1")) {
+      // A throwaway server for local tests: other local network namespaces may connect too.
+      Files.writeString(dir.resolve("data/pg_hba.conf"), "host all all 0.0.0.0/0 trust\n",
+          StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    }
     p.startServer();
     return p;
   }

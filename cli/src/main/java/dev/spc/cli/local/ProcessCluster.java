@@ -154,6 +154,12 @@ public final class ProcessCluster implements AutoCloseable {
     return start(name, mainClass, args);
   }
 
+  /** Starts any main class of this classpath inside a network namespace ({@code ip netns exec}). */
+  public Node startJavaIn(String netns, String name, String mainClass, List<String> args)
+      throws IOException {
+    return start(name, mainClass, args, List.of("ip", "netns", "exec", netns));
+  }
+
   private Node start(String name, List<String> args) throws IOException {
     return start(name, MAIN, args);
   }

@@ -89,13 +89,19 @@ public final class Calls {
   /** Like {@link #retrying(Supplier, Duration)}, waiting as {@code backoff} says between tries. */
   public static <T> CompletableFuture<T> retrying(Supplier<CompletableFuture<T>> attempt,
       Duration timeout, Backoff backoff) {
+    return retrying(attempt, timeout, backoff, c -> c instanceof SpcException.Unavailable);
+  }
+
+  /** Like {@link #retrying(Supplier, Duration, Backoff)}, retrying the failures {@code retry} accepts. */
+  public static <T> CompletableFuture<T> retrying(Supplier<CompletableFuture<T>> attempt,
+      Duration timeout, Backoff backoff, java.util.function.Predicate<Throwable> retry) {
     CompletableFuture<T> out = new CompletableFuture<>();
-    attempt(attempt, out, System.nanoTime() + timeout.toNanos(), 0, backoff);
+    attempt(attempt, out, System.nanoTime() + timeout.toNanos(), 0, backoff, retry);
     return out;
   }
 
   private static <T> void attempt(Supplier<CompletableFuture<T>> attempt, CompletableFuture<T> out,
-      long deadlineNanos, int n, Backoff backoff) {
+      long deadlineNanos, int n, Backoff backoff, java.util.function.Predicate<Throwable> retry) {
     if (out.isDone()) {
       return;
     }
@@ -106,10 +112,9 @@ public final class Calls {
       }
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       long backoffMs = backoff.delayMillis(n, ThreadLocalRandom.current());
-      if (c instanceof SpcException.Unavailable
-          && System.nanoTime() + backoffMs * 1_000_000 - deadlineNanos < 0) {
+      if (retry.test(c) && System.nanoTime() + backoffMs * 1_000_000 - deadlineNanos < 0) {
         CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS)
-            .execute(() -> attempt(attempt, out, deadlineNanos, n + 1, backoff));
+            .execute(() -> attempt(attempt, out, deadlineNanos, n + 1, backoff, retry));
       } else {
         out.completeExceptionally(c);
       }
