@@ -79,6 +79,11 @@ final class NetNs implements AutoCloseable {
         Integer.toString(port), "drop");
   }
 
+  /** Undoes {@link #blockTcpTo}. */
+  void unblock() throws Exception {
+    exec("nft", "delete", "table", "inet", "spcblock");
+  }
+
   /** The link goes silent: packets are dropped both ways without a word. */
   void cut() throws Exception {
     sh("ip", "link", "set", hostIf, "down");
