@@ -212,20 +212,6 @@ class HaChaosIT {
   }
 
   static void poll(String what, BooleanSupplier cond, ProcessCluster pc) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        StringBuilder sb = new StringBuilder("timed out waiting for: " + what);
-        for (ProcessCluster.Node n : pc.nodes()) {
-          sb.append("\n--- ").append(n.name()).append(" ---\n").append(n.output());
-        }
-        throw new AssertionError(sb);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    HaIT.poll(what, cond, pc);
   }
 }

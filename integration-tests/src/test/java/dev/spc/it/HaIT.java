@@ -130,6 +130,11 @@ class HaIT {
   }
 
   void poll(String what, BooleanSupplier cond) {
+    poll(what, cond, pc);
+  }
+
+  /** Polls {@code cond} for up to a minute; a timeout shows every process's log. */
+  static void poll(String what, BooleanSupplier cond, ProcessCluster pc) {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     while (!cond.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

@@ -2,11 +2,7 @@ package dev.spc.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.spc.cli.Main;
 import dev.spc.client.SpcClient;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,18 +54,8 @@ final class Pki {
   }
 
   static void run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int rc = Main.run(args);
-      assertEquals(0, rc, "spc " + String.join(" ", args) + ": " + err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    var r = TlsIT.cli(args);
+    assertEquals(0, r.getKey(), "spc " + String.join(" ", args) + ": " + r.getValue());
   }
 
   Path file(String name) {

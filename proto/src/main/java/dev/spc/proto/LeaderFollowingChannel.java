@@ -3,10 +3,7 @@ package dev.spc.proto;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.ArrayList;
@@ -62,30 +59,14 @@ public final class LeaderFollowingChannel extends Channel implements AutoCloseab
   @Override
   public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
     String to = current;
-    return new ForwardingClientCall.SimpleForwardingClientCall<>(channel(to).newCall(method, options)) {
-      @Override
-      public void start(Listener<R> listener, Metadata headers) {
-        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-          private boolean answered;
-
-          @Override
-          public void onHeaders(Metadata h) {
-            answered = true;
-            super.onHeaders(h);
-          }
-
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            if (status.getCode() == Status.Code.UNAVAILABLE
-                // a coordinator that never answered at all (paused, cut off) is no leader to wait for
-                || (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !answered)) {
-              moveFrom(to, LeaderHint.of(trailers));
-            }
-            super.onClose(status, trailers);
-          }
-        }, headers);
+    return CallEnds.watch(channel(to).newCall(method, options), (status, trailers, answered) -> {
+      if (status.getCode() == Status.Code.UNAVAILABLE
+          // a coordinator that never answered at all (paused, cut off) is no leader to wait for
+          || (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !answered)) {
+        moveFrom(to, LeaderHint.of(trailers));
       }
-    };
+      return status;
+    });
   }
 
   private synchronized void moveFrom(String failed, @Nullable String leader) {

@@ -4,9 +4,6 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.Locale;
@@ -126,25 +123,9 @@ public final class TransportProblem {
       @Override
       public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
           CallOptions options, Channel next) {
-        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void start(Listener<R> listener, Metadata headers) {
-            super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-              private boolean answered;
-
-              @Override
-              public void onHeaders(Metadata h) {
-                answered = true; // the connection worked: whatever ends it is not a TLS problem
-                super.onHeaders(h);
-              }
-
-              @Override
-              public void onClose(Status status, Metadata trailers) {
-                super.onClose(answered ? status : explained(status, tls, clientCertificate), trailers);
-              }
-            }, headers);
-          }
-        };
+        return CallEnds.watch(next.newCall(method, options), (status, trailers, answered) ->
+            // a call the server answered ran over a working connection: not a TLS problem
+            answered ? status : explained(status, tls, clientCertificate));
       }
     };
   }
