@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A seeded chaos run over three coordinators, each on its own network namespace, sharing a real
  * PostgreSQL: the leader killed, frozen, or cut off from the database, round after round, under
- * steady submits. Checks: every acknowledged job ends with one outcome, no valid call is answered
+ * steady submits, with agents killed and frozen in between. Checks: every acknowledged job ends with one outcome, no valid call is answered
  * INTERNAL or UNKNOWN, no lease id is used twice and no job runs under two leases, epochs only
  * grow, and no two coordinators ever lead in the same epoch.
  */
@@ -76,6 +76,7 @@ class HaChaosIT {
         }
         String targets = String.join(",", args.keySet());
         List<ProcessCluster.Node> agents = new ArrayList<>();
+        List<ProcessCluster.Node> retired = new ArrayList<>();
         for (int i = 1; i <= 2; i++) {
           agents.add(pc.startJava("agent-" + i, MAIN, List.of("worker", "--coordinator", targets,
               "--name", "agent-" + i, "--slots", "8", "--drain-timeout", "2s", "--log-level", "debug")));
@@ -159,6 +160,23 @@ class HaChaosIT {
                 faults.merge("cut from PostgreSQL", 1, Integer::sum);
               }
             }
+            int agentFault = random.nextInt(4);
+            int which = random.nextInt(agents.size());
+            ProcessCluster.Node agent = agents.get(which);
+            if (agentFault == 0) {
+              agent.kill9();
+              Thread.sleep(2000); // the leader notices the lost stream before the name comes back
+              agents.set(which, pc.startJava("agent-" + (which + 1), MAIN, List.of("worker",
+                  "--coordinator", targets, "--name", "agent-" + (which + 1), "--slots", "8",
+                  "--drain-timeout", "2s", "--log-level", "debug")));
+              retired.add(agent);
+              faults.merge("agent kill -9", 1, Integer::sum);
+            } else if (agentFault == 1) {
+              agent.freeze();
+              Thread.sleep(500 + random.nextInt(1500));
+              agent.cont();
+              faults.merge("agent freeze", 1, Integer::sum);
+            }
             Thread.sleep(1000 + random.nextInt(1000));
           }
           running.set(false);
@@ -174,7 +192,9 @@ class HaChaosIT {
           }
           Map<String, Set<String>> leasesOf = new HashMap<>();
           Set<String> leaseIds = new HashSet<>();
-          for (ProcessCluster.Node a : agents) {
+          List<ProcessCluster.Node> everyAgent = new ArrayList<>(agents);
+          everyAgent.addAll(retired);
+          for (ProcessCluster.Node a : everyAgent) {
             Matcher m = STARTED.matcher(a.output());
             while (m.find()) {
               assertTrue(leaseIds.add(m.group(2)), "lease " + m.group(2) + " started twice");
