@@ -72,6 +72,10 @@ public final class PostgresJobStore implements JobStore {
     c.setConnectionTimeout(2_000);
     c.setValidationTimeout(1_000);
     c.setInitializationFailTimeout(-1); // start even if the database is down: it may come back
+    // A coordinator frozen (SIGSTOP, a long pause) in the middle of a commit would hold the leader
+    // row's share lock for as long as it stays frozen, and no standby could take over: the
+    // database ends such a session after a second of idling inside its transaction.
+    c.setConnectionInitSql("SET idle_in_transaction_session_timeout = '1s'");
     c.addDataSourceProperty("socketTimeout", "10");
     c.addDataSourceProperty("connectTimeout", "2");
     c.addDataSourceProperty("tcpKeepAlive", "true");
