@@ -2,35 +2,31 @@ package dev.spc.client;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.spc.client.internal.Calls;
+import dev.spc.client.internal.Connection;
 import dev.spc.client.internal.Convert;
-import dev.spc.common.Log;
+import dev.spc.client.internal.RetryPolicy;
 import dev.spc.proto.AdminServiceGrpc;
 import dev.spc.proto.BearerToken;
 import dev.spc.proto.CancelJobRequest;
 import dev.spc.proto.ClientTls;
 import dev.spc.proto.GetJobRequest;
 import dev.spc.proto.JobServiceGrpc;
-import dev.spc.proto.LeaderFollowingChannel;
 import dev.spc.proto.ListJobsRequest;
 import dev.spc.proto.ListWorkersRequest;
 import dev.spc.proto.StopWorkerRequest;
 import dev.spc.proto.SubmitJobRequest;
 import dev.spc.proto.SubmitJobsRequest;
-import dev.spc.proto.TlsFiles;
 import dev.spc.proto.WaitAnyJobRequest;
 import dev.spc.proto.WaitJobRequest;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
-import io.grpc.ManagedChannel;
 import io.grpc.stub.AbstractStub;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,35 +50,23 @@ import org.jspecify.annotations.Nullable;
  * client.
  */
 public final class SpcClient implements AutoCloseable {
-  private final @Nullable Channel owned;
-  private final boolean cluster;
-  private static final Log log = Log.get(SpcClient.class);
-
+  private final Connection connection;
   private final Channel channel;
   private final JobServiceGrpc.JobServiceFutureStub jobs;
   private final AdminServiceGrpc.AdminServiceFutureStub admin;
   private final Duration callTimeout;
-  private final Duration submitRetryTimeout;
+  private final RetryPolicy retries;
   private final @Nullable CallCredentials credentials;
-  private final @Nullable TlsFiles tlsFiles;
 
-  private SpcClient(Channel channel, @Nullable Channel owned, Duration callTimeout,
-      Duration submitRetryTimeout, @Nullable CallCredentials credentials) {
-    this(channel, owned, callTimeout, submitRetryTimeout, credentials, null);
-  }
-
-  private SpcClient(Channel channel, @Nullable Channel owned, Duration callTimeout,
-      Duration submitRetryTimeout, @Nullable CallCredentials credentials,
-      @Nullable TlsFiles tlsFiles) {
-    this.tlsFiles = tlsFiles;
-    this.owned = owned;
-    this.cluster = channel instanceof LeaderFollowingChannel;
-    this.channel = channel;
+  private SpcClient(Connection connection, Duration callTimeout, Duration submitRetryTimeout,
+      @Nullable CallCredentials credentials) {
+    this.connection = connection;
+    this.channel = connection.channel();
     this.credentials = credentials;
     this.jobs = withCredentials(JobServiceGrpc.newFutureStub(channel));
     this.admin = withCredentials(AdminServiceGrpc.newFutureStub(channel));
     this.callTimeout = callTimeout;
-    this.submitRetryTimeout = submitRetryTimeout;
+    this.retries = new RetryPolicy(connection.cluster(), submitRetryTimeout);
   }
 
   /** A client that dials {@code target} ({@code host:port}) in plaintext and owns the channel. */
@@ -112,7 +96,7 @@ public final class SpcClient implements AutoCloseable {
       p = p.toBuilder().setIdempotencyKey(newKey()).build();
     }
     SubmitJobRequest req = SubmitJobRequest.newBuilder().setJob(p).build();
-    return shortCall(() -> call(unary(jobs).submitJob(req), r -> JobId.of(r.getJobId())));
+    return retries.shortCall(() -> call(unary(jobs).submitJob(req), r -> JobId.of(r.getJobId())));
   }
 
   /** Submits a batch, all or nothing; ids come back in the order of {@code specs}. */
@@ -127,7 +111,7 @@ public final class SpcClient implements AutoCloseable {
       b.addJobs(spec.toProto());
     }
     SubmitJobsRequest req = b.build();
-    return shortCall(() -> call(unary(jobs).submitJobs(req),
+    return retries.shortCall(() -> call(unary(jobs).submitJobs(req),
         r -> r.getJobIdsList().stream().map(JobId::of).toList()));
   }
 
@@ -139,36 +123,6 @@ public final class SpcClient implements AutoCloseable {
     return "sdk-" + java.util.UUID.randomUUID();
   }
 
-  /**
-   * Retries on UNAVAILABLE with jittered exponential backoff, for up to the submit retry timeout.
-   * Only for calls that are safe to repeat: keyed submits and waits.
-   */
-  private <T> CompletableFuture<T> retrying(java.util.function.Supplier<CompletableFuture<T>> attempt) {
-    return cluster ? Calls.retrying(attempt, submitRetryTimeout, Calls.CLUSTER_RETRY)
-        : Calls.retrying(attempt, submitRetryTimeout);
-  }
-
-  /**
-   * A call safe to repeat: against a cluster of coordinators it is retried while UNAVAILABLE (a
-   * standby's refusal, a leader going away), like a submit; against one coordinator it is not.
-   */
-  private <T> CompletableFuture<T> read(java.util.function.Supplier<CompletableFuture<T>> attempt) {
-    return cluster ? shortCall(attempt) : attempt.get();
-  }
-
-  /**
-   * A submit or a read, bounded by the call timeout: retried while UNAVAILABLE, and against a
-   * cluster also when it timed out (a frozen leader never answers; the channel has moved on by
-   * then, and the submit's idempotency key keeps a repeat from creating a second job).
-   */
-  private <T> CompletableFuture<T> shortCall(java.util.function.Supplier<CompletableFuture<T>> attempt) {
-    if (!cluster) {
-      return retrying(attempt);
-    }
-    return Calls.retrying(attempt, submitRetryTimeout, Calls.CLUSTER_RETRY,
-        c -> c instanceof SpcException.Unavailable || c instanceof SpcException.DeadlineExceeded);
-  }
-
   // ------------------------------------------------------------------ inspect and cancel
 
   /** The job's current state; UNKNOWN for an id the coordinator never issued. */
@@ -177,7 +131,7 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<JobStatus> statusAsync(JobId id) {
-    return read(() -> call(unary(jobs).getJob(GetJobRequest.newBuilder().setJobId(id.value()).build()),
+    return retries.read(() -> call(unary(jobs).getJob(GetJobRequest.newBuilder().setJobId(id.value()).build()),
         Convert::fromProto));
   }
 
@@ -187,7 +141,7 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<JobState> cancelAsync(JobId id) {
-    return read(() -> call(unary(jobs).cancelJob(CancelJobRequest.newBuilder().setJobId(id.value()).build()),
+    return retries.read(() -> call(unary(jobs).cancelJob(CancelJobRequest.newBuilder().setJobId(id.value()).build()),
         r -> switch (r.getState()) {
           case JOB_STATE_PENDING -> JobState.PENDING;
           case JOB_STATE_RUNNING -> JobState.RUNNING;
@@ -214,7 +168,7 @@ public final class SpcClient implements AutoCloseable {
         case UNKNOWN -> dev.spc.proto.JobState.JOB_STATE_UNKNOWN;
       });
     }
-    return read(() -> call(unary(jobs).listJobs(req.build()), r -> new JobPage(
+    return retries.read(() -> call(unary(jobs).listJobs(req.build()), r -> new JobPage(
         r.getJobsList().stream().map(Convert::fromProto).toList(),
         r.getNextPageToken().isEmpty() ? java.util.Optional.empty()
             : java.util.Optional.of(r.getNextPageToken()))));
@@ -222,30 +176,7 @@ public final class SpcClient implements AutoCloseable {
 
   /** Every job in {@code state} (null: all), fetched page by page as the iteration goes. */
   public Iterable<JobStatus> listAll(@Nullable JobState state) {
-    return () -> new Iterator<>() {
-      private Iterator<JobStatus> page = List.<JobStatus>of().iterator();
-      private String token = "";
-      private boolean last;
-
-      @Override
-      public boolean hasNext() {
-        while (!page.hasNext() && !last) {
-          JobPage p = list(state, 500, token);
-          page = p.jobs().iterator();
-          token = p.nextPageToken().orElse("");
-          last = token.isEmpty();
-        }
-        return page.hasNext();
-      }
-
-      @Override
-      public JobStatus next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return page.next();
-      }
-    };
+    return JobPage.all(token -> list(state, 500, token));
   }
 
   // ------------------------------------------------------------------ wait
@@ -265,7 +196,7 @@ public final class SpcClient implements AutoCloseable {
     io.grpc.Deadline deadline = timeout == null ? null
         : io.grpc.Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
     // Waiting is idempotent: across a coordinator restart, wait again.
-    return retrying(() -> call(withDeadline(jobs, deadline).waitJob(req), Convert::fromProto));
+    return retries.retrying(() -> call(withDeadline(jobs, deadline).waitJob(req), Convert::fromProto));
   }
 
   /** Blocks until the first of {@code ids} is done, and returns it. */
@@ -283,7 +214,7 @@ public final class SpcClient implements AutoCloseable {
     WaitAnyJobRequest req = b.build();
     io.grpc.Deadline deadline = timeout == null ? null
         : io.grpc.Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    return retrying(() -> call(withDeadline(jobs, deadline).waitAnyJob(req), Convert::fromProto));
+    return retries.retrying(() -> call(withDeadline(jobs, deadline).waitAnyJob(req), Convert::fromProto));
   }
 
   // ------------------------------------------------------------------ watch
@@ -359,7 +290,7 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<List<WorkerInfo>> workersAsync() {
-    return read(() -> call(unary(admin).listWorkers(ListWorkersRequest.getDefaultInstance()),
+    return retries.read(() -> call(unary(admin).listWorkers(ListWorkersRequest.getDefaultInstance()),
         r -> r.getWorkersList().stream().map(Convert::fromProto).toList()));
   }
 
@@ -380,12 +311,12 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<Void> drainWorkerAsync(String name) {
-    return read(() -> call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).setDrain(true).build()),
+    return retries.read(() -> call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).setDrain(true).build()),
         r -> null));
   }
 
   public CompletableFuture<List<JobId>> stopWorkerAsync(String name) {
-    return read(() -> call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).build()),
+    return retries.read(() -> call(unary(admin).stopWorker(StopWorkerRequest.newBuilder().setName(name).build()),
         r -> r.getCancelledJobIdsList().stream().map(JobId::of).toList()));
   }
 
@@ -395,7 +326,7 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<CoordinatorStats> statsAsync() {
-    return read(() -> call(unary(admin).getStats(dev.spc.proto.GetStatsRequest.getDefaultInstance()),
+    return retries.read(() -> call(unary(admin).getStats(dev.spc.proto.GetStatsRequest.getDefaultInstance()),
         s -> new CoordinatorStats(s.getPending(), s.getRunning(), s.getDone(), s.getDoneDone(),
             s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
             s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters())));
@@ -404,31 +335,13 @@ public final class SpcClient implements AutoCloseable {
   /** Who leads the cluster, as the coordinator this client talks to sees it. */
   public ClusterInfo cluster() {
     return join(call(unary(admin).getCluster(dev.spc.proto.GetClusterRequest.getDefaultInstance()),
-        c -> new ClusterInfo(c.getLeader().isEmpty() ? null : c.getLeader(), c.getEpoch(),
-            c.getRole(), c.getSelf(), c.getMembersList().stream().map(m -> new ClusterInfo.Member(
-                m.getAddress(), m.getRole(), m.hasLastSeen() ? java.time.Instant.ofEpochSecond(
-                    m.getLastSeen().getSeconds(), m.getLastSeen().getNanos()) : null)).toList())));
+        Convert::fromProto));
   }
 
   /** Closes the channel if this client opened it. */
   @Override
   public void close() {
-    if (owned instanceof ManagedChannel m) {
-      m.shutdown();
-      try {
-        if (!m.awaitTermination(5, TimeUnit.SECONDS)) {
-          m.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        m.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
-    } else if (owned instanceof LeaderFollowingChannel c) {
-      c.close();
-    }
-    if (tlsFiles != null) {
-      tlsFiles.close();
-    }
+    connection.close();
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -555,24 +468,13 @@ public final class SpcClient implements AutoCloseable {
 
     public SpcClient build() {
       if (channel != null) {
-        return new SpcClient(channel, null, callTimeout, submitRetryTimeout, credentials);
+        return new SpcClient(Connection.over(channel), callTimeout, submitRetryTimeout, credentials);
       }
       if (target == null) {
         throw new IllegalArgumentException("a target or a channel is required");
       }
-      ClientTls.Opened opened = tls.open(TlsFiles.logTo(log));
-      java.util.function.Function<String, ManagedChannel> open = address ->
-          Grpc.newChannelBuilder(address, opened.credentials())
-              .maxInboundMessageSize(16 << 20)
-              .intercept(opened.explainer())
-              .build();
-      List<String> targets = LeaderFollowingChannel.parse(target);
-      if (targets.size() > 1) {
-        LeaderFollowingChannel ch = new LeaderFollowingChannel(targets, open);
-        return new SpcClient(ch, ch, callTimeout, submitRetryTimeout, credentials, opened.files());
-      }
-      ManagedChannel ch = open.apply(targets.isEmpty() ? target : targets.get(0));
-      return new SpcClient(ch, ch, callTimeout, submitRetryTimeout, credentials, opened.files());
+      return new SpcClient(Connection.open(target, tls), callTimeout, submitRetryTimeout,
+          credentials);
     }
   }
 }

@@ -69,4 +69,13 @@ public final class Convert {
   private static @Nullable Instant instant(boolean has, Timestamp t) {
     return has ? Instant.ofEpochSecond(t.getSeconds(), t.getNanos()) : null;
   }
+
+  public static dev.spc.client.ClusterInfo fromProto(dev.spc.proto.Cluster c) {
+    return new dev.spc.client.ClusterInfo(c.getLeader().isEmpty() ? null : c.getLeader(),
+        c.getEpoch(), c.getRole(), c.getSelf(), c.getMembersList().stream()
+            .map(m -> new dev.spc.client.ClusterInfo.Member(m.getAddress(), m.getRole(),
+                m.hasLastSeen() ? java.time.Instant.ofEpochSecond(m.getLastSeen().getSeconds(),
+                    m.getLastSeen().getNanos()) : null))
+            .toList());
+  }
 }
