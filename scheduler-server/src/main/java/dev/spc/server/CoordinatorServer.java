@@ -135,7 +135,7 @@ public final class CoordinatorServer implements AutoCloseable {
   }
 
   @SuppressWarnings("deprecation") // v1alpha: still what many grpcurl builds ask for
-  static BindableService legacyReflection() {
+  public static BindableService legacyReflection() {
     return ProtoReflectionService.newInstance();
   }
 
@@ -157,7 +157,6 @@ public final class CoordinatorServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     return this;
   }
-
 
   /** The port the server listens on (the real one when started on port 0). */
   public int port() {

@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a standby coordinator serves on its port: health (serving: the process is up; the
- * {@code spc.v1.JobService} entry says NOT_SERVING), reflection, {@code AdminService/GetCluster},
+ * {@code spc.v1.JobService} entry says NOT_SERVING), reflection (v1 and v1alpha, as a leader),
+ * {@code AdminService/GetCluster},
  * and for every other call UNAVAILABLE naming the leader ({@link LeaderHint}).
  */
 final class StandbyServer {
@@ -44,6 +45,7 @@ final class StandbyServer {
         .addService(new Admin(view, storeProblem))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(dev.spc.server.CoordinatorServer.legacyReflection())
         .fallbackHandlerRegistry(new Refuser(view, storeProblem))
         .build();
   }
