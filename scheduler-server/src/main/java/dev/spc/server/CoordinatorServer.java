@@ -73,8 +73,9 @@ public final class CoordinatorServer implements AutoCloseable {
         incarnation = java.util.Objects.requireNonNull(store.load().incarnation(),
             "the store keeps the incarnation it was given");
       }
+      long term = b.config.epoch() > 0 ? b.config.epoch() : store.nextTerm();
       writer = new StoreWriter(store);
-      coordinator = new Coordinator(b.config, b.clock, writer, incarnation, r.jobs());
+      coordinator = new Coordinator(b.config, b.clock, writer, incarnation, term, r.jobs());
     }
     this.loop = new EventLoop(coordinator, b.clock, b.tickInterval);
     if (writer != null) {

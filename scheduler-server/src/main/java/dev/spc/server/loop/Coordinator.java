@@ -61,21 +61,23 @@ public final class Coordinator {
 
   /** An in-memory coordinator. */
   public Coordinator(CoordinatorConfig cfg, Clock clock) {
-    this(cfg, clock, Persistence.IN_MEMORY, JobIds.newIncarnation(clock.now().toEpochMilli()),
+    this(cfg, clock, Persistence.IN_MEMORY, JobIds.newIncarnation(clock.now().toEpochMilli()), 0,
         List.of());
   }
 
   /**
    * A coordinator whose changes go to {@code persistence}; {@code recovered} is what it held (in
-   * sequence order) under the id prefix {@code incarnation}.
+   * sequence order) under the id prefix {@code incarnation}. It issues job and lease ids of
+   * {@code term}, which must be above every term that issued the recovered ones (see {@link
+   * JobIds}); term 0 is for a coordinator that recovers nothing.
    */
   public Coordinator(CoordinatorConfig cfg, Clock clock, Persistence persistence,
-      String incarnation, List<StoredJob> recovered) {
+      String incarnation, long term, List<StoredJob> recovered) {
     this.cfg = cfg;
     this.clock = clock;
     this.commits = new Durability(persistence, this::runEffect);
     this.workers = new WorkerRegistry(this::wakeDispatch);
-    this.jobs = new JobTable(cfg, clock, new JobIds(incarnation), commits, new JobTable.Observer() {
+    this.jobs = new JobTable(cfg, clock, new JobIds(incarnation, term), commits, new JobTable.Observer() {
       @Override
       public void stateChanged(JobRecord job) {
         watches.stateChanged(job);
@@ -88,7 +90,7 @@ public final class Coordinator {
     });
     this.waiters = new Waiters(jobs, workers);
     this.watches = new Watches(clock, commits, workers, jobs);
-    this.leases = new LeaseTable(cfg.epoch() > 0 ? LeaseTable.epochBase(cfg.epoch())
+    this.leases = new LeaseTable(term > 0 ? LeaseTable.termBase(term)
         : LeaseTable.timeBase(clock.now().toEpochMilli()));
     this.outbox = new WorkerOutbox(workers, leases, jobs, commits, this::wakeDispatch);
     this.dispatcher = new Dispatcher(cfg, clock, jobs, workers, leases, outbox);
@@ -143,7 +145,7 @@ public final class Coordinator {
       case Msg.WatchReady(var sink) -> sink.drain();
       case Msg.WorkerRegister(var link, var register) ->
           sessions.register(link, register, shutdown.inProgress());
-      case Msg.WorkerHeartbeat(var link, var hb) -> sessions.heartbeat(link, hb.getRunningLeaseIdsList());
+      case Msg.WorkerHeartbeat(var link, var hb) -> sessions.heartbeat(link, hb);
       case Msg.WorkerResults(var link, var r) -> results.results(link, r.getResultsList(), r.getSeq());
       case Msg.WorkerUpdates(var link, var updates) -> {
         WorkerRecord w = workers.byLink(link);

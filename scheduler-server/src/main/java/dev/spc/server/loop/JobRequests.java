@@ -202,19 +202,23 @@ final class JobRequests {
       }
     }
     ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
-    // Sequences are dense apart from forgotten jobs: walk them in order, probing the table.
+    // Sequences are dense inside a term apart from forgotten jobs: walk them in order, probing
+    // the table, skipping from one term's range to the next.
     int scanned = 0;
     int taken = 0;
-    for (long seq = Math.max(from, 1); seq < jobs.nextSeq(); seq++) {
-      if (taken == size || scanned == LIST_SCAN_LIMIT) {
-        out.setNextPageToken(Long.toString(seq));
-        break;
-      }
-      scanned++;
-      JobRecord job = jobs.get(seq);
-      if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)) {
-        out.addJobs(Views.job(job, workers.perType()));
-        taken++;
+    walk:
+    for (long[] range : jobs.seqRanges()) {
+      for (long seq = Math.max(from, range[0]); seq < range[1]; seq++) {
+        if (taken == size || scanned == LIST_SCAN_LIMIT) {
+          out.setNextPageToken(Long.toString(seq));
+          break walk;
+        }
+        scanned++;
+        JobRecord job = jobs.get(seq);
+        if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)) {
+          out.addJobs(Views.job(job, workers.perType()));
+          taken++;
+        }
       }
     }
     reply.ok(out.build());

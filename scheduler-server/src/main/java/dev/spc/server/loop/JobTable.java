@@ -72,7 +72,9 @@ final class JobTable {
   private final LinkedHashMap<String, BatchEntry> batchKeys = new LinkedHashMap<>();
   /** Done jobs in the order they finished, for forgetting the oldest. */
   private final ArrayDeque<JobRecord> doneOrder = new ArrayDeque<>();
-  private long nextSeq = 1;
+  private long nextSeq;
+  /** Sequences of earlier terms that recovered jobs hold: first to last + 1, by first. */
+  private final java.util.TreeMap<Long, Long> earlierTerms = new java.util.TreeMap<>();
 
   record BatchEntry(List<String> ids, Instant at) {}
 
@@ -82,6 +84,7 @@ final class JobTable {
     this.ids = ids;
     this.commits = commits;
     this.observer = observer;
+    this.nextSeq = ids.firstSeq();
   }
 
   JobIds ids() {
@@ -109,9 +112,15 @@ final class JobTable {
     return e == null ? null : e.ids();
   }
 
-  /** Sequences run from 1 to below this, with gaps where jobs were forgotten. */
-  long nextSeq() {
-    return nextSeq;
+  /**
+   * Where jobs may be, in order: one range of sequences per term that holds jobs, the current term
+   * last; each {@code {first, end}} with gaps where jobs were forgotten.
+   */
+  List<long[]> seqRanges() {
+    List<long[]> out = new java.util.ArrayList<>(earlierTerms.size() + 1);
+    earlierTerms.forEach((first, end) -> out.add(new long[] {first, end}));
+    out.add(new long[] {ids.firstSeq(), nextSeq});
+    return out;
   }
 
   /** The best pending queue of these types for a worker: the one whose head runs first. */
@@ -310,7 +319,11 @@ final class JobTable {
    */
   void restore(JobRecord j) {
     jobs.put(j.seq, j);
-    nextSeq = Math.max(nextSeq, j.seq + 1);
+    if (j.seq >= ids.firstSeq()) {
+      throw new IllegalStateException("stored job " + j.id + " is not from a term before this one");
+    }
+    long first = JobIds.base(JobIds.termOf(j.seq)) + 1;
+    earlierTerms.merge(first, j.seq + 1, Math::max);
     submittedTotal++;
     if (!j.spec.getIdempotencyKey().isEmpty()) {
       idempotency.put(j.spec.getIdempotencyKey(), j.id);

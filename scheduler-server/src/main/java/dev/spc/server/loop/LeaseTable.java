@@ -10,11 +10,10 @@ import org.jspecify.annotations.Nullable;
  * LIVE (granted or re-adopted) or FOREIGN (reported by an agent, unknown here); a LIVE one becomes
  * STOPPING when its job ends at the coordinator; any is removed when its slot is free again.
  *
- * <p>Lease ids, for a coordinator alone: the incarnation's start time in milliseconds times a
- * million, plus a counter. A later incarnation starts above every id an earlier one could have
- * issued (a million leases per millisecond), so an id is never reused. For a leader of a cluster,
- * whose members' clocks may disagree: the epoch times 2^40 plus a counter, so every term issues
- * its own ids (2^40 leases per term, 2^23 terms).
+ * <p>Lease ids derive from the term, as job ids do ({@link JobIds}): the term times 2^40 plus a
+ * counter, so every term issues its own ids (2^40 leases per term, 2^23 terms) whatever the
+ * clocks of a cluster's members say. An in-memory coordinator (term 0) starts at its start time
+ * in milliseconds times a million, above every id an earlier start could have issued.
  */
 final class LeaseTable {
   private final Map<Long, LeaseRecord> byId = new HashMap<>();
@@ -31,9 +30,9 @@ final class LeaseTable {
     return startMillis * 1_000_000L;
   }
 
-  /** The first id of a leader elected in {@code epoch}. */
-  static long epochBase(long epoch) {
-    return epoch << 40;
+  /** The first id of a term: a leader's epoch, or a durable coordinator's start count. */
+  static long termBase(long term) {
+    return JobIds.base(term);
   }
 
   /** A new live lease of {@code job} on {@code w}, holding one of its slots. */

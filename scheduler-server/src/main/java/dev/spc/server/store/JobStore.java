@@ -19,6 +19,13 @@ public interface JobStore extends AutoCloseable {
   /** Records the id prefix of this data directory, durably. */
   void saveIncarnation(String incarnation) throws StoreException;
 
+  /**
+   * Starts a new term of a coordinator that runs alone: increments the store's term counter
+   * durably and returns it (1 the first time). Ids issued in it are the term's own ({@code
+   * JobIds}); a cluster's leaders use their epochs instead.
+   */
+  long nextTerm() throws StoreException;
+
   /** Upserts these jobs and deletes those sequences, atomically and durably. */
   void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException;
 

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.spc.proto.store.StoredJob;
+import dev.spc.server.loop.JobIds;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -176,6 +177,24 @@ public final class PostgresJobStore implements JobStore {
       p.executeUpdate();
     } catch (SQLException e) {
       throw new StoreException("cannot write the PostgreSQL store: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long nextTerm() throws StoreException {
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("INSERT INTO spc_meta (k, v) VALUES ('term', '1')"
+            + " ON CONFLICT (k) DO UPDATE SET v = (spc_meta.v::bigint + 1)::text RETURNING v")) {
+      rs.next();
+      long term = Long.parseLong(rs.getString(1));
+      if (term > JobIds.MAX_TERM) {
+        throw new StoreException("the store has been started " + JobIds.MAX_TERM
+            + " times, all the terms its ids have room for", null);
+      }
+      return term;
+    } catch (SQLException | NumberFormatException e) {
+      throw new StoreException("cannot start a new term in the PostgreSQL store: " + e.getMessage(), e);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.spc.server.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spc.proto.store.StoredJob;
+import dev.spc.server.loop.JobIds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -79,6 +80,34 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
+  public long nextTerm() throws StoreException {
+    try {
+      exec("BEGIN IMMEDIATE");
+      long term = 1;
+      try (Statement s = db.createStatement();
+          ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'term'")) {
+        if (rs.next()) {
+          term = Long.parseLong(rs.getString(1)) + 1;
+        }
+      }
+      if (term > JobIds.MAX_TERM) {
+        throw new SQLException("the store has been started " + JobIds.MAX_TERM
+            + " times, all the terms its ids have room for");
+      }
+      try (PreparedStatement p = db.prepareStatement(
+          "INSERT OR REPLACE INTO meta (k, v) VALUES ('term', ?)")) {
+        p.setString(1, Long.toString(term));
+        p.executeUpdate();
+      }
+      exec("COMMIT");
+      return term;
+    } catch (SQLException | NumberFormatException e) {
+      rollback();
+      throw new StoreException("cannot start a new term in the store: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException {
     try {
       exec("BEGIN IMMEDIATE");
@@ -104,10 +133,14 @@ public final class SqliteJobStore implements JobStore {
     }
   }
 
-  /** The sequence is the part of the id after the last dash. */
+  /** The row's key: the sequence of the job's id. */
   static long seqOf(StoredJob j) {
     String id = j.getJob().getJobId();
-    return Long.parseLong(id, id.lastIndexOf('-') + 1, id.length(), 10);
+    long seq = JobIds.sequenceOf(id);
+    if (seq < 0) {
+      throw new IllegalArgumentException("not a job id: " + id);
+    }
+    return seq;
   }
 
   private static String describe(SQLException e) {

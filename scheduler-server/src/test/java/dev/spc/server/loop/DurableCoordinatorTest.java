@@ -41,7 +41,7 @@ class DurableCoordinatorTest {
       for (Object[] q : queued) {
         for (StoredJob j : (List<StoredJob>) q[1]) {
           String id = j.getJob().getJobId();
-          rows.put(Long.parseLong(id.substring(id.lastIndexOf('-') + 1)), j);
+          rows.put(JobIds.sequenceOf(id), j);
         }
         for (long seq : (List<Long>) q[2]) {
           rows.remove(seq);
@@ -215,7 +215,7 @@ class DurableCoordinatorTest {
     assertEquals(List.of(ids.get(1), ids.get(0)), w2.leases().stream().map(l -> l.getJobId()).toList());
     Captured<List<String>> next = submit(JobSpec.newBuilder().setType("t").build());
     commit();
-    assertEquals("inc-5", next.get().get(0));
+    assertEquals("inc-2-1", next.get().get(0), "the first id of the next term");
   }
 
   @Test
@@ -379,5 +379,67 @@ class DurableCoordinatorTest {
     commit();
     assertEquals(JOB_STATE_UNKNOWN, job(id).getState());
     assertTrue(store.rows.isEmpty());
+  }
+
+  @Test
+  void idsAreNeverReused_evenWhenEveryJobWasForgottenBeforeARestart() {
+    h = new Harness(CoordinatorConfig.newBuilder().maxDoneAge(Duration.ofMinutes(1)).build(), store);
+    Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    String first = r.get().get(0);
+    feed(new Msg.Cancel(first, new Captured<>()));
+    commit();
+    for (int i = 0; i < 70; i++) {
+      h.clock.advance(Duration.ofSeconds(1));
+      feed(new Msg.Tick());
+    }
+    commit();
+    assertTrue(store.rows.isEmpty(), "forgotten and deleted");
+    h.restart(store.sorted());
+    Captured<List<String>> again = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    assertEquals("inc-1-1", first);
+    assertEquals("inc-2-1", again.get().get(0), "a new term, not the forgotten job's id");
+    assertEquals(JOB_STATE_UNKNOWN, job(first).getState());
+  }
+
+  @Test
+  void listJobs_pagesThroughEveryTerm_inOrder_withoutEmptyPages() {
+    List<String> submitted = new ArrayList<>();
+    for (int term = 0; term < 3; term++) {
+      for (int i = 0; i < 3; i++) {
+        Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
+        commit();
+        submitted.add(r.get().get(0));
+      }
+      h.restart(store.sorted());
+    }
+    List<String> listed = new ArrayList<>();
+    String token = "";
+    int pages = 0;
+    do {
+      Captured<dev.spc.proto.ListJobsResponse> page = new Captured<>();
+      feed(new Msg.ListJobs(dev.spc.proto.ListJobsRequest.newBuilder().setPageSize(2)
+          .setPageToken(token).build(), page));
+      page.get().getJobsList().forEach(j -> listed.add(j.getJobId()));
+      assertFalse(page.get().getJobsList().isEmpty(), "page " + pages + " is empty");
+      token = page.get().getNextPageToken();
+      pages++;
+    } while (!token.isEmpty());
+    assertEquals(submitted, listed);
+    assertEquals(List.of("inc-1-1", "inc-2-1", "inc-3-1"),
+        List.of(submitted.get(0), submitted.get(3), submitted.get(6)));
+  }
+
+  @Test
+  void jobsOfAStoreFromBeforeTerms_keepTheirIds() {
+    Job old = Job.newBuilder().setJobId("inc-7").setState(JOB_STATE_PENDING)
+        .setSpec(JobSpec.newBuilder().setType("t")).build();
+    store.rows.put(7L, StoredJob.newBuilder().setJob(old).build());
+    h.restart(store.sorted());
+    assertEquals(JOB_STATE_PENDING, job("inc-7").getState());
+    Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    assertEquals("inc-2-1", r.get().get(0));
   }
 }

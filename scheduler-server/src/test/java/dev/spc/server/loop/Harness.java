@@ -19,6 +19,7 @@ final class Harness {
   final FakeClock clock = new FakeClock();
   private final CoordinatorConfig cfg;
   private final Persistence persistence;
+  private long term;
   Coordinator c;
   private long waiterIds;
 
@@ -32,14 +33,16 @@ final class Harness {
 
   /** A coordinator whose changes go to {@code persistence} (commits are the test's to send). */
   Harness(CoordinatorConfig cfg, Persistence persistence) {
+    this.term = 1;
     this.cfg = cfg;
     this.persistence = persistence;
-    c = new Coordinator(cfg, clock, persistence, "inc", List.of());
+    c = new Coordinator(cfg, clock, persistence, "inc", term, List.of());
   }
 
   /** A restart: a new coordinator recovering {@code rows}, on the same clock and persistence. */
   void restart(List<dev.spc.proto.store.StoredJob> rows) {
-    c = new Coordinator(cfg, clock, persistence, "inc", rows);
+    term++;
+    c = new Coordinator(cfg, clock, persistence, "inc", term, rows);
   }
 
   void feed(Msg m) {

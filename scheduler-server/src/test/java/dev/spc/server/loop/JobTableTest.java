@@ -37,7 +37,7 @@ class JobTableTest {
 
   /** A job brought to {@code state} by allowed transitions. */
   JobRecord jobIn(JobState state) {
-    String type = "t" + told.size() + "-" + table.nextSeq(); // its own queue: it is the head
+    String type = "t" + told.size() + "-" + table.submittedTotal(); // its own queue: it is the head
     JobRecord j = table.add(JobSpec.newBuilder().setType(type).build(), clock.now(), "", 0);
     if (state != JOB_STATE_PENDING) {
       assertEquals(j, table.lease(table.bestQueue(List.of(type)), "w"));
