@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A seeded chaos run over three coordinators, each on its own network namespace, sharing a real
  * PostgreSQL: the leader killed, frozen, or cut off from the database, round after round, under
- * steady submits, with agents killed and frozen in between. Checks: every acknowledged job ends with one outcome, no valid call is answered
+ * steady submits, with agents killed, frozen and cut off (each in its own namespace too) in
+ * between. Checks: every acknowledged job ends with one outcome, no valid call is answered
  * INTERNAL or UNKNOWN, no lease id is used twice and no job runs under two leases, epochs only
  * grow, and no two coordinators ever lead in the same epoch.
  */
@@ -53,18 +54,21 @@ class HaChaosIT {
     Random random = new Random(seed);
     List<NetNs> nets = new ArrayList<>();
     try {
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < 5; i++) { // three coordinators, then two agents
         nets.add(NetNs.create(20 + i));
+        nets.get(i).routeViaHost();
       }
+      List<NetNs> agentNets = nets.subList(3, 5);
       StringBuilder listen = new StringBuilder("127.0.0.1");
-      nets.forEach(n -> listen.append(',').append(n.hostIp));
-      try (LocalPostgres pg = LocalPostgres.start(listen.toString());
+      nets.subList(0, 3).forEach(n -> listen.append(',').append(n.hostIp));
+      try (AutoCloseable routed = NetNs.forwarding();
+          LocalPostgres pg = LocalPostgres.start(listen.toString());
           ProcessCluster pc = new ProcessCluster(Files.createTempDirectory(
               Files.createDirectories(Path.of("target", "it-runs")), "ha-chaos-"))) {
         Map<String, List<String>> args = new LinkedHashMap<>();
         Map<String, NetNs> netOf = new HashMap<>();
         Map<String, ProcessCluster.Node> nodes = new LinkedHashMap<>();
-        for (NetNs n : nets) {
+        for (NetNs n : nets.subList(0, 3)) {
           int port = HaIT.freePort();
           String address = n.nsIp + ":" + port;
           args.put(address, List.of("server", "--store", pg.url(n.hostIp), "--bind", "0.0.0.0",
@@ -77,9 +81,11 @@ class HaChaosIT {
         String targets = String.join(",", args.keySet());
         List<ProcessCluster.Node> agents = new ArrayList<>();
         List<ProcessCluster.Node> retired = new ArrayList<>();
+        java.util.function.IntFunction<List<String>> agentArgs = i -> List.of("worker",
+            "--coordinator", targets, "--name", "agent-" + i, "--slots", "8", "--drain-timeout", "2s",
+            "--log-level", "debug");
         for (int i = 1; i <= 2; i++) {
-          agents.add(pc.startJava("agent-" + i, MAIN, List.of("worker", "--coordinator", targets,
-              "--name", "agent-" + i, "--slots", "8", "--drain-timeout", "2s", "--log-level", "debug")));
+          agents.add(pc.startJavaIn(agentNets.get(i - 1).name, "agent-" + i, MAIN, agentArgs.apply(i)));
         }
         Map<String, SpcClient> direct = new HashMap<>();
         try (SpcClient client = SpcClient.newBuilder().target(targets).callTimeout(Duration.ofSeconds(2))
@@ -166,9 +172,8 @@ class HaChaosIT {
             if (agentFault == 0) {
               agent.kill9();
               Thread.sleep(2000); // the leader notices the lost stream before the name comes back
-              agents.set(which, pc.startJava("agent-" + (which + 1), MAIN, List.of("worker",
-                  "--coordinator", targets, "--name", "agent-" + (which + 1), "--slots", "8",
-                  "--drain-timeout", "2s", "--log-level", "debug")));
+              agents.set(which, pc.startJavaIn(agentNets.get(which).name, "agent-" + (which + 1),
+                  MAIN, agentArgs.apply(which + 1)));
               retired.add(agent);
               faults.merge("agent kill -9", 1, Integer::sum);
             } else if (agentFault == 1) {
@@ -176,6 +181,12 @@ class HaChaosIT {
               Thread.sleep(500 + random.nextInt(1500));
               agent.cont();
               faults.merge("agent freeze", 1, Integer::sum);
+            } else if (agentFault == 2) {
+              NetNs n = agentNets.get(which);
+              n.cut(); // silent to every coordinator: it fences its jobs, the leader ends them
+              Thread.sleep(1000 + random.nextInt(2000));
+              n.heal();
+              faults.merge("agent cut off", 1, Integer::sum);
             }
             Thread.sleep(1000 + random.nextInt(1000));
           }

@@ -84,6 +84,24 @@ final class NetNs implements AutoCloseable {
     exec("nft", "delete", "table", "inet", "spcblock");
   }
 
+  /**
+   * Everything not on the link goes through this host, so that processes in different namespaces
+   * reach one another (with {@link #forwarding} on).
+   */
+  void routeViaHost() throws Exception {
+    exec("ip", "route", "add", "default", "via", hostIp);
+  }
+
+  /**
+   * Turns IPv4 forwarding on in this host's namespace until closed, so namespaces routed through
+   * it reach one another; closing puts back what was there.
+   */
+  static AutoCloseable forwarding() throws Exception {
+    String before = sh("sysctl", "-n", "net.ipv4.ip_forward").trim();
+    sh("sysctl", "-qw", "net.ipv4.ip_forward=1");
+    return () -> sh("sysctl", "-qw", "net.ipv4.ip_forward=" + before);
+  }
+
   /** The link goes silent: packets are dropped both ways without a word. */
   void cut() throws Exception {
     sh("ip", "link", "set", hostIf, "down");
