@@ -264,6 +264,11 @@ class HaIT {
     for (int i = 0; i < 10; i++) {
       acked.add(client.submit(JobSpec.of("sleep", "0.2")));
     }
+    List<JobId> longOnes = List.of(client.submit(JobSpec.of("sleep", "5")),
+        client.submit(JobSpec.of("sleep", "5")));
+    poll("the long jobs run", () -> longOnes.stream().allMatch(id ->
+        client.status(id).state() == dev.spc.client.JobState.RUNNING));
+    acked.addAll(longOnes);
     ProcessCluster.Node frozen = coordinators.get(old);
     frozen.freeze();
     long frozenAt = System.nanoTime();
@@ -272,6 +277,15 @@ class HaIT {
       return now != null && !now.equals(old);
     });
     assertTrue(epoch() > oldEpoch);
+    // The frozen leader's host still acknowledges their packets; its silence to their echoes
+    // moves them, with their running jobs, while it is still frozen.
+    poll("the agents moved to the new leader", () -> {
+      try {
+        return client.workers().size() == 2;
+      } catch (SpcException e) {
+        return false;
+      }
+    });
     for (int i = 0; i < 10; i++) {
       acked.add(client.submit(JobSpec.of("sleep", "0.2")));
     }
@@ -297,6 +311,10 @@ class HaIT {
     Map<Long, String> after = rows(oldEpoch);
     assertTrue(rowsOfOldEpoch.entrySet().containsAll(after.entrySet()),
         "the deposed leader wrote nothing after its successor took over: " + after + " vs " + rowsOfOldEpoch);
+    for (ProcessCluster.Node a : agents) {
+      assertTrue(a.output().contains("the coordinator does not answer"), a.output());
+      assertFalse(a.output().contains("self-fencing"), a.output());
+    }
   }
 
   @Test

@@ -69,6 +69,11 @@ public final class LeaderFollowingChannel extends Channel implements AutoCloseab
     });
   }
 
+  /** Calls go elsewhere than {@code address} (it stopped answering), unless they moved already. */
+  public void avoid(String address) {
+    moveFrom(address, null);
+  }
+
   private synchronized void moveFrom(String failed, @Nullable String leader) {
     if (!current.equals(failed)) {
       return; // another call moved already

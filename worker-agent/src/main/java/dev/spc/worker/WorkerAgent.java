@@ -17,6 +17,7 @@ import dev.spc.worker.internal.Dialer;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -225,6 +226,7 @@ public final class WorkerAgent implements AutoCloseable {
       @Nullable AgentTransport transport) implements Dialer {
     @Override
     public Stream open(Listener listener) {
+      String address = transport == null ? "" : transport.current();
       StreamObserver<WorkerMessage> out = stub.connect(new StreamObserver<>() {
         @Override
         public void onNext(CoordinatorMessage m) {
@@ -259,6 +261,14 @@ public final class WorkerAgent implements AutoCloseable {
           } catch (RuntimeException e) {
             // the stream is gone already
           }
+        }
+
+        @Override
+        public void abandon() {
+          if (transport != null) {
+            transport.avoid(address);
+          }
+          ((ClientCallStreamObserver<WorkerMessage>) out).cancel("the coordinator does not answer", null);
         }
       };
     }

@@ -79,8 +79,9 @@ final class WorkerStream implements StreamObserver<WorkerMessage>, WorkerLink {
         yield new Msg.WorkerRegister(this, m.getRegister());
       }
       // An idle agent's heartbeat only proves liveness, which lastHeardNanos records; one naming
-      // running leases goes to the loop to be checked against the live ones.
-      case HEARTBEAT -> m.getHeartbeat().getRunningLeaseIdsCount() > 0
+      // running leases goes to the loop to be checked against the live ones, as does one asking
+      // for an echo (the loop answers it).
+      case HEARTBEAT -> m.getHeartbeat().getRunningLeaseIdsCount() > 0 || m.getHeartbeat().getEcho() != 0
           ? new Msg.WorkerHeartbeat(this, m.getHeartbeat()) : null;
       case RESULTS -> new Msg.WorkerResults(this, m.getResults());
       case STUCK -> new Msg.WorkerStuck(this, m.getStuck());

@@ -71,7 +71,8 @@ final class WorkerSessions {
         .setHeartbeatIntervalMs(cfg.heartbeatInterval().toMillis())
         .setHeartbeatTimeoutMs(cfg.heartbeatTimeout().toMillis())
         .setReconnectGraceMs(cfg.reconnectGrace().toMillis())
-        .setEpoch(cfg.epoch())).build());
+        .setEpoch(cfg.epoch())
+        .setEchoesHeartbeats(true)).build());
     log.info("worker registered", "worker", w.name, "slots", slots, "types", String.join(",", types),
         "peer", link.peer());
     reconcile(w, reg.getHeldLeaseIdsList());
@@ -110,14 +111,19 @@ final class WorkerSessions {
     return null;
   }
 
-  void heartbeat(WorkerLink link, List<Long> running) {
+  /** A heartbeat: its leases are checked against ours; an echo it asks for is answered at once. */
+  void heartbeat(WorkerLink link, dev.spc.proto.Heartbeat hb) {
     WorkerRecord w = workers.byLink(link);
     if (w == null) {
       return;
     }
     w.lastSeenNanos = clock.nanos();
     w.lastHeartbeatAt = clock.now();
-    reconcile(w, running);
+    reconcile(w, hb.getRunningLeaseIdsList());
+    if (hb.getEcho() != 0) {
+      link.send(CoordinatorMessage.newBuilder().setHeartbeatEcho(
+          dev.spc.proto.HeartbeatEcho.newBuilder().setEcho(hb.getEcho())).build());
+    }
   }
 
   /**

@@ -636,6 +636,17 @@ class CoordinatorRulesTest {
     }
 
     @Test
+    void aHeartbeatAskingForAnEcho_isAnswered_andRegisteredSaysSo() {
+      RecordingLink w = h.register("w", 2, "t");
+      assertTrue(w.sent.get(0).getRegistered().getEchoesHeartbeats());
+      h.feed(new Msg.WorkerHeartbeat(w, dev.spc.proto.Heartbeat.newBuilder().setEcho(17).build()));
+      assertEquals(17, w.sent.get(w.sent.size() - 1).getHeartbeatEcho().getEcho());
+      int before = w.sent.size();
+      h.heartbeat(w);
+      assertEquals(before, w.sent.size(), "a plain heartbeat gets no answer");
+    }
+
+    @Test
     void heartbeatNamingAnUnknownLease_getsAStopOrder() {
       RecordingLink w = h.register("w", 2, "t");
       h.heartbeat(w, 42L);

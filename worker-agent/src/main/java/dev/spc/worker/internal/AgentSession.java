@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * (self-fencing), drains and ends. Time, scheduling, the transport and the job table are injected
  * ({@link AgentClock}, {@link Dialer}, {@link SessionJobs}), so every rule here is a unit test.
  *
- * <p>The connection is always in one {@link Phase}. Draining and closing are modes on top of it:
+ * <p>The connection is always in one {@link SessionPhase}. Draining and closing are modes on top of it:
  * a draining agent keeps reconnecting (saying it drains, so it gets no lease) until it owes the
  * coordinator nothing.
  */
@@ -37,21 +37,6 @@ public final class AgentSession {
   /** How long things may take. */
   public record Timing(Duration stopGrace, Duration drainTimeout, Duration connectTimeout) {}
 
-  /** Where the connection stands. */
-  sealed interface Phase {
-    /** Dialed; Register sent; no answer yet. */
-    record Connecting(Dialer.Stream stream) implements Phase {}
-
-    /** Registered on {@code stream}; {@code halfClosed} once the coordinator said it stops. */
-    record Connected(Dialer.Stream stream, boolean halfClosed) implements Phase {}
-
-    /** No stream, since {@code sinceNanos}; a reconnect is scheduled. */
-    record Disconnected(long sinceNanos) implements Phase {}
-
-    /** Ended, for good. */
-    record Exited(AgentExit exit) implements Phase {}
-  }
-
   /** Leaving gracefully: until the deadline, or {@code stopping} the rest until the second one. */
   private record Drain(long deadlineNanos, boolean stopping, AgentExit.Reason reason, String message) {}
 
@@ -63,7 +48,7 @@ public final class AgentSession {
   private final RandomGenerator random;
   private final Consumer<AgentExit> onExit;
 
-  private Phase phase = new Phase.Disconnected(0);
+  private SessionPhase phase = new SessionPhase.Disconnected(0);
   private boolean everRegistered;
   /** The highest leadership epoch a coordinator registered us in (0 for a lone coordinator). */
   private long highestEpoch;
@@ -76,6 +61,7 @@ public final class AgentSession {
   private long reconnectGraceMs = 10_000;
   private long heartbeatTimeoutMs = 3_000;
   private AgentClock.@Nullable Timer heartbeats;
+  private final CoordinatorProbe probe;
   private AgentClock.@Nullable Timer drainTimer;
   private @Nullable Drain drain;
   private boolean drainConfirmed;
@@ -92,14 +78,15 @@ public final class AgentSession {
     this.jobs = jobs;
     this.random = random;
     this.onExit = onExit;
+    this.probe = new CoordinatorProbe(id.target().contains(","));
   }
 
-  Phase phase() {
+  SessionPhase phase() {
     return phase;
   }
 
   public boolean isExited() {
-    return phase instanceof Phase.Exited;
+    return phase instanceof SessionPhase.Exited;
   }
 
   /** The silence a connection may have before the agent counts itself cut off. */
@@ -136,7 +123,10 @@ public final class AgentSession {
       }
     });
     self[0] = stream;
-    phase = new Phase.Connecting(stream);
+    phase = new SessionPhase.Connecting(stream);
+    if (probe.cluster()) { // a coordinator that never answers (paused) is no leader to wait for
+      clock.schedule(() -> giveUpIfStill(stream, false), Math.max(heartbeatTimeoutMs, 1000));
+    }
     stream.send(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
         .setName(id.name())
         .addAllJobTypes(id.types())
@@ -149,21 +139,13 @@ public final class AgentSession {
 
   @SuppressWarnings("ReferenceEquality") // which stream: the very object
   private boolean isCurrent(@Nullable Object stream) {
-    return switch (phase) {
-      case Phase.Connecting c -> c.stream() == stream;
-      case Phase.Connected c -> c.stream() == stream;
-      case Phase.Disconnected d -> false;
-      case Phase.Exited e -> false;
-    };
+    return stream != null && stream() == stream;
   }
 
+  /** The stream of the current connection, if any. */
   private Dialer.@Nullable Stream stream() {
-    return switch (phase) {
-      case Phase.Connecting c -> c.stream();
-      case Phase.Connected c -> c.stream();
-      case Phase.Disconnected d -> null;
-      case Phase.Exited e -> null;
-    };
+    return phase instanceof SessionPhase.Connecting c ? c.stream()
+        : phase instanceof SessionPhase.Connected d ? d.stream() : null;
   }
 
   /** The stream a message came on: there is one while messages arrive. */
@@ -172,6 +154,7 @@ public final class AgentSession {
   }
 
   private void onMessage(CoordinatorMessage m) {
+    probe.heard(clock.nanos());
     // A switch expression: a new kind in the protocol is a compile error here, never ignored.
     Runnable handle = switch (m.getKindCase()) {
       case REGISTERED -> () -> onRegistered(m.getRegistered());
@@ -183,6 +166,7 @@ public final class AgentSession {
         jobsChanged();
       };
       case COORDINATOR_STOPPING -> this::onCoordinatorStopping;
+      case HEARTBEAT_ECHO -> () -> { }; // heard: that was all it was for
       case KIND_NOT_SET -> () -> log.warn("empty message from coordinator");
     };
     handle.run();
@@ -198,7 +182,7 @@ public final class AgentSession {
     }
     highestEpoch = r.getEpoch();
     Dialer.Stream stream = currentStream();
-    phase = new Phase.Connected(stream, false);
+    phase = new SessionPhase.Connected(stream, false);
     attempt = 0;
     cutOffSinceNanos = 0;
     if (r.getReconnectGraceMs() > 0) {
@@ -208,6 +192,7 @@ public final class AgentSession {
       heartbeatTimeoutMs = r.getHeartbeatTimeoutMs();
     }
     long interval = Math.max(10, r.getHeartbeatIntervalMs());
+    probe.registered(r.getEchoesHeartbeats(), heartbeatTimeoutMs, clock.nanos());
     dialer.silenceAllowed(silenceAllowed(interval, heartbeatTimeoutMs));
     if (!everRegistered) {
       log.info("registered", "worker", id.name(), "coordinator", id.target(), "slots", id.slots(),
@@ -229,14 +214,25 @@ public final class AgentSession {
     heartbeats = clock.schedule(new Runnable() {
       @Override
       public void run() {
-        if (!(phase instanceof Phase.Connected)) {
+        if (!(phase instanceof SessionPhase.Connected) || probe.unanswered(clock.nanos())) {
+          giveUpIfStill(stream(), true); // unanswered: see CoordinatorProbe (paused, not cut off)
           return;
         }
-        send(WorkerMessage.newBuilder().setHeartbeat(
-            Heartbeat.newBuilder().addAllRunningLeaseIds(jobs.heldLeases())).build());
+        send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+            .addAllRunningLeaseIds(jobs.heldLeases()).setEcho(probe.echo(clock.nanos()))).build());
         heartbeats = clock.schedule(this, intervalMs);
       }
     }, intervalMs);
+  }
+
+  /** Leaves {@code stream} for another coordinator if it is still current and (not) registered. */
+  private void giveUpIfStill(Dialer.@Nullable Stream stream, boolean registered) {
+    if (stream != null && isCurrent(stream) && registeredNow() == registered) {
+      stream.abandon();
+      onEnd(Status.UNAVAILABLE.withDescription(StreamFailure.NOT_ANSWERING + (registeredNow()
+          ? " heartbeats for " + probe.timeoutMillis() : " the registration for "
+          + Math.max(heartbeatTimeoutMs, 1000)) + "ms"));
+    }
   }
 
   private void onStopWorker(dev.spc.proto.StopWorker stop) {
@@ -257,17 +253,19 @@ public final class AgentSession {
     log.info("coordinator stopping; will reconnect", "worker", id.name(), "coordinator", id.target(),
         "running_jobs", jobs.heldLeases().size());
     Dialer.Stream stream = currentStream();
-    phase = new Phase.Connected(stream, true);
+    phase = new SessionPhase.Connected(stream, true);
     stream.halfClose();
   }
 
   private void onEnd(Status status) {
-    boolean wasRegistered = phase instanceof Phase.Connected;
-    boolean halfClosed = phase instanceof Phase.Connected c && c.halfClosed();
+    boolean wasRegistered = phase instanceof SessionPhase.Connected;
+    boolean halfClosed = phase instanceof SessionPhase.Connected c && c.halfClosed();
     StreamFailure failure = StreamFailure.classify(status);
-    lastRefused = failure == StreamFailure.REFUSED || failure == StreamFailure.STANDBY;
+    // A refusal, a standby, a paused coordinator: the host is up, not cut off; no early fence.
+    lastRefused = failure == StreamFailure.REFUSED || failure == StreamFailure.STANDBY
+        || failure == StreamFailure.PAUSED;
     long now = clock.nanos();
-    phase = new Phase.Disconnected(now);
+    phase = new SessionPhase.Disconnected(now);
     if (wasRegistered) {
       cutOffSinceNanos = now;
       clock.schedule(() -> fenceIfCutOff(now), heartbeatTimeoutMs);
@@ -301,7 +299,7 @@ public final class AgentSession {
       return;
     }
     long backoffMs = BACKOFF.delayMillis(attempt++, random);
-    if (failure == StreamFailure.STANDBY) {
+    if (failure == StreamFailure.STANDBY || failure == StreamFailure.PAUSED) {
       backoffMs = Math.min(backoffMs, 500); // a cluster between leaders: the next one is seconds away
     }
     if (!everRegistered) {
@@ -348,7 +346,7 @@ public final class AgentSession {
 
   /** Registered on a stream right now (dialing again does not count). */
   private boolean registeredNow() {
-    return phase instanceof Phase.Connected;
+    return phase instanceof SessionPhase.Connected;
   }
 
   private void fence(String why) {
@@ -363,7 +361,7 @@ public final class AgentSession {
 
   /** Sends on the current stream if registered and not half-closed; false if not sent. */
   public boolean send(WorkerMessage m) {
-    return phase instanceof Phase.Connected c && !c.halfClosed() && c.stream().send(m);
+    return phase instanceof SessionPhase.Connected c && !c.halfClosed() && c.stream().send(m);
   }
 
   // ------------------------------------------------------------------ leaving
@@ -421,7 +419,7 @@ public final class AgentSession {
     if (isExited()) {
       return;
     }
-    boolean connected = phase instanceof Phase.Connected;
+    boolean connected = phase instanceof SessionPhase.Connected;
     if (closing) {
       boolean owesNothing = jobs.heldLeases().isEmpty()
           && (jobs.undeliveredResults() == 0 || !connected);
@@ -494,7 +492,7 @@ public final class AgentSession {
       log.debug("agent ending", "worker", id.name(), "reason", reason);
     }
     AgentExit exit = new AgentExit(reason, message);
-    phase = new Phase.Exited(exit);
+    phase = new SessionPhase.Exited(exit);
     onExit.accept(exit);
   }
 }

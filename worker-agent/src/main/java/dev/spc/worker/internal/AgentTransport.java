@@ -88,6 +88,18 @@ public final class AgentTransport implements AutoCloseable {
     return channel;
   }
 
+  /** The coordinator new streams go to (of a cluster: the one believed to lead). */
+  public String current() {
+    return channel instanceof LeaderFollowingChannel c ? c.current() : channel.authority();
+  }
+
+  /** New streams go to another coordinator of the cluster than {@code address}, if there is one. */
+  public void avoid(String address) {
+    if (channel instanceof LeaderFollowingChannel c) {
+      c.avoid(address);
+    }
+  }
+
   /** Sets the silence allowed, for the live sockets and every later one. */
   public void userTimeout(Duration timeout) {
     int ms = (int) Math.max(1, timeout.toMillis());

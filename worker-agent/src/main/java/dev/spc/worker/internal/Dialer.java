@@ -23,6 +23,12 @@ public interface Dialer {
 
     /** Our side is done sending. */
     void halfClose();
+
+    /**
+     * Gives the stream up (the coordinator stopped answering): cancels it, and makes the next
+     * stream go to another coordinator of the cluster. Nothing more arrives from this one.
+     */
+    void abandon();
   }
 
   /** What arrives on a stream. */

@@ -22,6 +22,13 @@ public enum StreamFailure {
    */
   STANDBY,
   /**
+   * The coordinator's host acknowledges but the coordinator has not answered heartbeats asking
+   * for an echo ({@link CoordinatorProbe}), or a registration: it is paused, and in a cluster
+   * another leads by now.
+   * The agent's own verdict; it keeps its jobs for the reconnect grace.
+   */
+  PAUSED,
+  /**
    * Nothing came back: sent data went unacknowledged (TCP user timeout) or pings unanswered. A
    * silent network, a partition: the coordinator has declared this worker lost by now.
    */
@@ -32,6 +39,9 @@ public enum StreamFailure {
   NAME_TAKEN,
   /** The agent's credentials were refused (UNAUTHENTICATED, PERMISSION_DENIED). */
   DENIED;
+
+  /** How the agent describes a stream it gave up as {@link #PAUSED}. */
+  static final String NOT_ANSWERING = "the coordinator does not answer";
 
   public static StreamFailure classify(Status status) {
     StreamFailure byCode = switch (status.getCode()) {
@@ -45,6 +55,9 @@ public enum StreamFailure {
       return byCode;
     }
     String d = status.getDescription();
+    if (d != null && d.startsWith(NOT_ANSWERING)) {
+      return PAUSED;
+    }
     if (d != null && d.startsWith("Keepalive failed")) { // grpc-java's keepalive watchdog
       return SILENT;
     }

@@ -83,6 +83,25 @@ class AgentSessionTest {
       halfClosed = true;
     }
 
+    boolean abandoned;
+
+    @Override
+    public void abandon() {
+      abandoned = true;
+    }
+
+    /** Registered by a cluster's leader, which answers echoes. */
+    void registeredByLeader(long intervalMs, long timeoutMs, long graceMs) {
+      listener.onMessage(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
+          .setHeartbeatIntervalMs(intervalMs).setHeartbeatTimeoutMs(timeoutMs)
+          .setReconnectGraceMs(graceMs).setEpoch(1).setEchoesHeartbeats(true)).build());
+    }
+
+    List<Long> echoesAsked() {
+      return sent.stream().filter(WorkerMessage::hasHeartbeat).map(m -> m.getHeartbeat().getEcho())
+          .filter(e -> e != 0).toList();
+    }
+
     void registered(long intervalMs, long timeoutMs, long graceMs) {
       listener.onMessage(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
           .setHeartbeatIntervalMs(intervalMs).setHeartbeatTimeoutMs(timeoutMs)
@@ -434,5 +453,106 @@ class AgentSessionTest {
     assertEquals(StreamFailure.NAME_TAKEN, StreamFailure.classify(Status.ALREADY_EXISTS));
     assertEquals(StreamFailure.DENIED, StreamFailure.classify(Status.UNAUTHENTICATED));
     assertEquals(StreamFailure.DENIED, StreamFailure.classify(Status.PERMISSION_DENIED));
+  }
+
+  AgentSession clusterSession(String targets) {
+    return new AgentSession(new AgentSession.Identity("w1", targets, List.of("t"), 2, "host"),
+        new AgentSession.Timing(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10)),
+        clock, dialer, jobs, TOP, exits::add);
+  }
+
+  @Test
+  void inACluster_aLeaderThatStopsAnsweringEchoes_isLeftForAnother_keepingTheJobs() {
+    AgentSession cs = clusterSession("a:7070,b:7070,c:7070");
+    cs.start();
+    FakeStream st = dialer.last();
+    st.registeredByLeader(200, 1000, 5000);
+    jobs.held.add(7L);
+    clock.advance(400);
+    assertEquals(List.of(), st.echoesAsked(), "quiet for less than half the timeout: no question");
+    clock.advance(200); // 600 ms of silence
+    assertEquals(1, st.echoesAsked().size());
+    clock.advance(900);
+    assertFalse(st.abandoned, "not yet the heartbeat timeout since the first question");
+    clock.advance(200);
+    assertTrue(st.abandoned, "asked at 600 ms, unanswered at 1600 ms");
+    assertTrue(jobs.fenced.isEmpty(), "a paused leader is not a partition: the jobs go on");
+    clock.advance(500);
+    assertEquals(2, dialer.streams.size(), "redialled at once, to another coordinator");
+    dialer.last().registeredByLeader(200, 1000, 5000);
+    clock.advance(4_000); // past the grace counted from the first stream's end
+    assertTrue(jobs.fenced.isEmpty(), "re-adopted by the new leader");
+    assertEquals(List.of(7L), dialer.last().sent.get(0).getRegister().getHeldLeaseIdsList());
+  }
+
+  @Test
+  void inACluster_answeredEchoes_keepTheStream_andAPausedLeaderNeverFoundAgainFencesAfterTheGrace() {
+    AgentSession cs = clusterSession("a:7070,b:7070");
+    cs.start();
+    FakeStream st = dialer.last();
+    st.registeredByLeader(200, 1000, 5000);
+    jobs.held.add(7L);
+    int answered = 0;
+    for (int i = 0; i < 20; i++) {
+      clock.advance(200);
+      List<Long> asked = st.echoesAsked();
+      if (asked.size() > answered) {
+        answered = asked.size();
+        st.listener.onMessage(CoordinatorMessage.newBuilder().setHeartbeatEcho(
+            dev.spc.proto.HeartbeatEcho.newBuilder().setEcho(asked.get(asked.size() - 1))).build());
+      }
+    }
+    assertFalse(st.abandoned, "every question was answered");
+    int asked = st.echoesAsked().size();
+    assertTrue(asked >= 3 && asked <= 10, "asked only after silences: " + asked);
+    clock.advance(2000);
+    assertTrue(st.abandoned);
+    for (int i = 0; i < 20; i++) { // nobody leads anywhere: every dial fails
+      clock.advance(500);
+      dialer.last().listener.onEnd(Status.UNAVAILABLE.withDescription("no coordinator leads the cluster"));
+    }
+    assertEquals(1, jobs.fenced.size(), "fenced once the reconnect grace ran out");
+    assertTrue(jobs.fenced.get(0).contains("reconnect grace"), jobs.fenced.get(0));
+  }
+
+  @Test
+  void aLoneCoordinator_orOneThatDoesNotEcho_isNeverAskedAndNeverLeft() {
+    FakeStream lone = registered();
+    clock.advance(10_000);
+    assertEquals(List.of(), lone.echoesAsked());
+    assertFalse(lone.abandoned, "a lone coordinator that pauses is waited for");
+    AgentSession cs = clusterSession("a:7070,b:7070");
+    cs.start();
+    FakeStream old = dialer.last();
+    old.registered(200, 1000, 5000);
+    clock.advance(10_000);
+    assertEquals(List.of(), old.echoesAsked(), "its Registered did not say it echoes");
+    assertFalse(old.abandoned);
+  }
+
+  @Test
+  void inACluster_aCoordinatorThatNeverAnswersTheRegistration_isLeftForAnother() {
+    AgentSession cs = clusterSession("a:7070,b:7070");
+    cs.start();
+    FakeStream silent = dialer.last();
+    clock.advance(2999);
+    assertFalse(silent.abandoned, "the usual heartbeat timeout (3 s) until a coordinator says");
+    clock.advance(1);
+    assertTrue(silent.abandoned);
+    clock.advance(500);
+    assertEquals(2, dialer.streams.size(), "redialled within 500 ms");
+    FakeStream leader = dialer.last();
+    leader.registeredByLeader(200, 1000, 5000);
+    for (int i = 0; i < 25; i++) { // past the registration timer; every echo answered
+      clock.advance(200);
+      leader.listener.onMessage(CoordinatorMessage.newBuilder().setHeartbeatEcho(
+          dev.spc.proto.HeartbeatEcho.newBuilder().setEcho(1)).build());
+    }
+    assertEquals(2, dialer.streams.size(), "a registered stream is not given up by that timer");
+    AgentSession lone = session(Duration.ofSeconds(30), Duration.ofSeconds(60));
+    lone.start();
+    FakeStream waited = dialer.last();
+    clock.advance(30_000);
+    assertFalse(waited.abandoned, "a lone coordinator is waited for");
   }
 }
