@@ -60,9 +60,10 @@ final class FailoverBench implements Callable<Integer> {
             "--advertise", address, "--leader-lease", lease, "--log-level", "warn"));
       }
       Map<String, ProcessCluster.Node> nodes = new LinkedHashMap<>();
-      int n = 0;
+      int n = 1;
       for (var e : args.entrySet()) {
-        nodes.put(e.getKey(), pc.startJava("coordinator-" + (++n), MAIN, e.getValue()));
+        nodes.put(e.getKey(), pc.startJava("coordinator-" + n, MAIN, e.getValue()));
+        n++;
       }
       String targets = String.join(",", args.keySet());
       pc.startJava("agent", MAIN, List.of("worker", "--coordinator", targets, "--name", "bench",

@@ -76,7 +76,7 @@ final class HaDemo {
           Thread.sleep(50);
         }
         out.println("PostgreSQL on 127.0.0.1:" + pg.port() + "; coordinators " + targets);
-        show(spc, coordinators.keySet());
+        show(coordinators.keySet());
         List<JobId> ids = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
           ids.add(spc.submit(JobSpec.of("sleep", String.format(Locale.ROOT, "%.1f", 1 + (i % 4) * 0.5))));
@@ -102,7 +102,7 @@ final class HaDemo {
         }
         out.println("every job ended: " + outcomes + " (the running ones were re-adopted by the"
             + " new leader: same leases, no job run twice)");
-        show(spc, coordinators.keySet());
+        show(coordinators.keySet());
       }
       out.println("\nstopping the agents, the coordinators and PostgreSQL...");
       try {
@@ -125,7 +125,7 @@ final class HaDemo {
     }).count();
   }
 
-  private void show(SpcClient spc, java.util.Set<String> members) {
+  private void show(java.util.Set<String> members) {
     for (String m : members) {
       try (SpcClient one = SpcClient.newBuilder().target(m).callTimeout(Duration.ofSeconds(2))
           .build()) {
