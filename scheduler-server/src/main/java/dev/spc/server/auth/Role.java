@@ -10,7 +10,7 @@ import java.util.Set;
 public enum Role {
   /** GetJob, ListJobs, WaitJob, WaitAnyJob, WatchJob, ListWorkers, GetStats, GetCluster. */
   READER,
-  /** A reader that may also SubmitJob, SubmitJobs and CancelJob. */
+  /** A reader that may also SubmitJob, SubmitJobs, CancelJob and RerunJob. */
   SUBMITTER,
   /** A submitter that may also StopWorker (and every later admin call). */
   OPERATOR,
@@ -25,7 +25,8 @@ public enum Role {
       "spc.v1.AdminService/ListWorkers", "spc.v1.AdminService/GetStats",
       "spc.v1.AdminService/GetCluster");
   private static final Set<String> WRITES = Set.of(
-      "spc.v1.JobService/SubmitJob", "spc.v1.JobService/SubmitJobs", "spc.v1.JobService/CancelJob");
+      "spc.v1.JobService/SubmitJob", "spc.v1.JobService/SubmitJobs", "spc.v1.JobService/CancelJob",
+      "spc.v1.JobService/RerunJob");
   private static final String WORKER_SERVICE = "spc.v1.WorkerService/";
   private static final String REFLECTION = "grpc.reflection.";
 

@@ -51,6 +51,7 @@ final class GrpcReply<T, R> implements Reply<T> {
       case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
       case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+      case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
       case INTERNAL -> Status.Code.INTERNAL;
     };
     return Status.fromCode(code).withDescription(failure.message());

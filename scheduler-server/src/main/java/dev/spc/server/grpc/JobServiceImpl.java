@@ -8,6 +8,8 @@ import dev.spc.proto.JobServiceGrpc;
 import dev.spc.proto.JobSpec;
 import dev.spc.proto.ListJobsRequest;
 import dev.spc.proto.ListJobsResponse;
+import dev.spc.proto.RerunJobRequest;
+import dev.spc.proto.RerunJobResponse;
 import dev.spc.proto.SubmitJobRequest;
 import dev.spc.proto.SubmitJobResponse;
 import dev.spc.proto.SubmitJobsRequest;
@@ -76,6 +78,13 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   @Override
   public void cancelJob(CancelJobRequest req, StreamObserver<CancelJobResponse> out) {
     loop.post(new Msg.Cancel(req.getJobId(), GrpcReply.of(out)));
+  }
+
+  @Override
+  public void rerunJob(RerunJobRequest req, StreamObserver<RerunJobResponse> out) {
+    Identity id = Identity.CURRENT.get();
+    loop.post(new Msg.Rerun(req.getJobId(), id == null || id.mayExec(), new GrpcReply<>(out,
+        newId -> RerunJobResponse.newBuilder().setJobId(newId).build())));
   }
 
   @Override

@@ -61,23 +61,23 @@ public final class Coordinator {
 
   /** An in-memory coordinator. */
   public Coordinator(CoordinatorConfig cfg, Clock clock) {
-    this(cfg, clock, Persistence.IN_MEMORY, JobIds.newIncarnation(clock.now().toEpochMilli()), 0,
-        List.of());
+    this(cfg, clock, new java.util.SplittableRandom(), Persistence.IN_MEMORY,
+        JobIds.newIncarnation(clock.now().toEpochMilli()), 0, List.of());
   }
 
   /**
    * A coordinator whose changes go to {@code persistence}; {@code recovered} is what it held (in
    * sequence order) under the id prefix {@code incarnation}. It issues job and lease ids of
    * {@code term}, which must be above every term that issued the recovered ones (see {@link
-   * JobIds}); term 0 is for a coordinator that recovers nothing.
+   * JobIds}); term 0 is for a coordinator that recovers nothing. {@code random} jitters retries.
    */
-  public Coordinator(CoordinatorConfig cfg, Clock clock, Persistence persistence,
-      String incarnation, long term, List<StoredJob> recovered) {
+  public Coordinator(CoordinatorConfig cfg, Clock clock, java.util.random.RandomGenerator random,
+      Persistence persistence, String incarnation, long term, List<StoredJob> recovered) {
     this.cfg = cfg;
     this.clock = clock;
     this.commits = new Durability(persistence, this::runEffect);
     this.workers = new WorkerRegistry(this::wakeDispatch);
-    this.jobs = new JobTable(cfg, clock, new JobIds(incarnation, term), commits, new JobTable.Observer() {
+    this.jobs = new JobTable(cfg, clock, random, new JobIds(incarnation, term), commits, new JobTable.Observer() {
       @Override
       public void stateChanged(JobRecord job) {
         watches.stateChanged(job);
@@ -131,6 +131,7 @@ public final class Coordinator {
           requests.submit(specs, batch, key, shutdown.inProgress(), commits.defer(reply));
       case Msg.GetJob(var id, var reply) -> requests.get(id, commits.defer(reply));
       case Msg.Cancel(var id, var reply) -> requests.cancel(id, commits.defer(reply));
+      case Msg.Rerun(var id, var mayExec, var reply) -> requests.rerun(id, mayExec, commits.defer(reply));
       case Msg.Wait(var waiterId, var jobIds, var any, var reply) ->
           waiters.wait(waiterId, jobIds, any, shutdown.inProgress(), commits.defer(reply));
       case Msg.WaitAbandoned(var waiterId) -> waiters.abandon(waiterId);
@@ -234,6 +235,9 @@ public final class Coordinator {
     if (now - lastRetentionScanNanos >= RETENTION_SCAN_NANOS) {
       lastRetentionScanNanos = now;
       jobs.expireOlderThan(clock.now().minus(cfg.maxDoneAge()));
+    }
+    if (jobs.fireTimers(clock.now())) {
+      dispatcher.wake();
     }
     leases.expire(now, lease -> {
       leases.stop(lease);

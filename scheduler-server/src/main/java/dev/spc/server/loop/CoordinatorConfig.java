@@ -22,6 +22,8 @@ public final class CoordinatorConfig {
   private final int maxDoneJobs;
   private final Duration maxDoneAge;
   private final Duration reconnectGrace;
+  private final int defaultMaxAttempts;
+  private final int maxAttemptsLimit;
   private final long epoch;
 
   private CoordinatorConfig(Builder b) {
@@ -37,6 +39,8 @@ public final class CoordinatorConfig {
     this.maxDoneJobs = b.maxDoneJobs;
     this.maxDoneAge = b.maxDoneAge;
     this.reconnectGrace = b.reconnectGrace;
+    this.defaultMaxAttempts = b.defaultMaxAttempts;
+    this.maxAttemptsLimit = b.maxAttemptsLimit;
     this.epoch = b.epoch;
   }
 
@@ -53,6 +57,8 @@ public final class CoordinatorConfig {
     this.maxDoneJobs = c.maxDoneJobs;
     this.maxDoneAge = c.maxDoneAge;
     this.reconnectGrace = c.reconnectGrace;
+    this.defaultMaxAttempts = c.defaultMaxAttempts;
+    this.maxAttemptsLimit = c.maxAttemptsLimit;
     this.epoch = epoch;
   }
 
@@ -128,6 +134,16 @@ public final class CoordinatorConfig {
     return maxDoneJobs;
   }
 
+  /** Attempts of a job whose spec does not say (1: no retry). */
+  public int defaultMaxAttempts() {
+    return defaultMaxAttempts;
+  }
+
+  /** The most attempts a spec may ask for. */
+  public int maxAttemptsLimit() {
+    return maxAttemptsLimit;
+  }
+
   /** Builder for {@link CoordinatorConfig}. */
   public static final class Builder {
     private Duration heartbeatInterval = Duration.ofSeconds(1);
@@ -142,6 +158,8 @@ public final class CoordinatorConfig {
     private int maxDoneJobs = 1_000_000;
     private Duration maxDoneAge = Duration.ofDays(7);
     private Duration reconnectGrace = Duration.ofSeconds(10);
+    private int defaultMaxAttempts = 1;
+    private int maxAttemptsLimit = 100;
     private long epoch;
 
     private Builder() {}
@@ -219,6 +237,18 @@ public final class CoordinatorConfig {
       return this;
     }
 
+    /** Attempts of a job whose spec does not say (default 1: no retry). */
+    public Builder defaultMaxAttempts(int n) {
+      this.defaultMaxAttempts = requirePositive("default max attempts", n);
+      return this;
+    }
+
+    /** The most attempts a spec may ask for (default 100). */
+    public Builder maxAttemptsLimit(int n) {
+      this.maxAttemptsLimit = requirePositive("max attempts limit", n);
+      return this;
+    }
+
     public Builder maxBatchSize(int n) {
       this.maxBatchSize = requirePositive("max batch size", n);
       return this;
@@ -230,6 +260,10 @@ public final class CoordinatorConfig {
     }
 
     public CoordinatorConfig build() {
+      if (defaultMaxAttempts > maxAttemptsLimit) {
+        throw new IllegalArgumentException("default max attempts (" + defaultMaxAttempts
+            + ") must not exceed the max attempts limit (" + maxAttemptsLimit + ")");
+      }
       if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
         throw new IllegalArgumentException("heartbeat timeout must be longer than the interval ("
             + Durations.format(heartbeatInterval) + "), got " + Durations.format(heartbeatTimeout));

@@ -10,6 +10,7 @@ public record Failure(Code code, String message) {
     RESOURCE_EXHAUSTED,
     UNAVAILABLE,
     PERMISSION_DENIED,
+    FAILED_PRECONDITION,
     INTERNAL
   }
 

@@ -37,6 +37,16 @@ final class JobRecord {
   /** The idempotency key of its batch ("" if none) and its index there, for recovery. */
   String batchKey = "";
   int batchIndex;
+  /** The current or last attempt, from 1 (0 before the first start). */
+  int attempt;
+  /** The attempts it may have in all, fixed at submission. */
+  int maxAttempts = 1;
+  /** Finished attempts, oldest first; null until there is one. */
+  @Nullable List<dev.spc.proto.JobAttempt> attempts;
+  /** While SCHEDULED: when it is ready to run. */
+  @Nullable Instant nextAttemptAt;
+  /** The job this one runs again (RerunJob), or "". */
+  String rerunOf = "";
   @Nullable Double progress;
   String progressMessage = "";
   /** Recent events and watchers; null until there are some. */

@@ -95,7 +95,7 @@ final class JobRequests {
     Set<String> keysInBatch = null;
     for (int i = 0; i < specs.size(); i++) {
       JobSpec spec = specs.get(i);
-      String problem = validator.check(batch ? "jobs[" + i + "]" : "job", spec);
+      String problem = validator.check(batch ? "jobs[" + i + "]" : "job", spec, clock.now());
       if (problem != null) {
         reply.fail(Failure.invalid(problem));
         return;
@@ -112,10 +112,10 @@ final class JobRequests {
         }
       }
     }
-    int pending = jobs.pendingCount();
+    int pending = jobs.pendingCount() + jobs.scheduledCount();
     if (pending + fresh > cfg.maxPendingJobs()) {
       reply.fail(new Failure(Failure.Code.RESOURCE_EXHAUSTED, "pending queue is full: "
-          + pending + " jobs pending, capacity " + cfg.maxPendingJobs()
+          + pending + " jobs pending or scheduled, capacity " + cfg.maxPendingJobs()
           + (fresh > 1 ? ", batch adds " + fresh : "")));
       return;
     }
@@ -185,10 +185,16 @@ final class JobRequests {
     }
     JobState filter = req.getState();
     if (filter == JobState.UNRECOGNIZED || filter == JobState.JOB_STATE_UNKNOWN) {
-      reply.fail(Failure.invalid("state must be PENDING, RUNNING, DONE or unspecified, got "
-          + req.getStateValue()));
+      reply.fail(Failure.invalid("state must be PENDING, RUNNING, SCHEDULED, DONE or unspecified,"
+          + " got " + req.getStateValue()));
       return;
     }
+    DoneReason reason = req.getDoneReason();
+    if (reason == DoneReason.UNRECOGNIZED) {
+      reply.fail(Failure.invalid("done_reason is not a known DoneReason: " + req.getDoneReasonValue()));
+      return;
+    }
+    boolean dead = req.getRetriesExhausted();
     long from = 0;
     if (!req.getPageToken().isEmpty()) {
       try {
@@ -215,13 +221,61 @@ final class JobRequests {
         }
         scanned++;
         JobRecord job = jobs.get(seq);
-        if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)) {
+        if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)
+            && (reason == DoneReason.DONE_REASON_UNSPECIFIED || (job.isDone() && job.reason == reason))
+            && (!dead || exhausted(job))) {
           out.addJobs(Views.job(job, workers.perType()));
           taken++;
         }
       }
     }
     reply.ok(out.build());
+  }
+
+  /** Failed for good after its last allowed attempt: the dead set. */
+  static boolean exhausted(JobRecord job) {
+    return job.isDone() && Retries.retriesOn(job.spec, job.reason) && job.attempt >= job.maxAttempts;
+  }
+
+  /** A new job with a done job's spec (no idempotency key), pointing back to it. */
+  void rerun(String id, boolean mayExec, Reply<String> reply) {
+    Long seq = jobs.ids().parse(id);
+    if (seq == null) {
+      reply.fail(Failure.invalid(JobIds.malformed("job_id", id)));
+      return;
+    }
+    JobRecord old = jobs.get(seq);
+    if (old == null) {
+      reply.fail(new Failure(Failure.Code.NOT_FOUND, "job " + id + " is unknown (never issued, or"
+          + " forgotten after the retention period)"));
+      return;
+    }
+    if (!old.isDone()) {
+      reply.fail(new Failure(Failure.Code.FAILED_PRECONDITION, "job " + id + " is "
+          + old.state.name().substring("JOB_STATE_".length()) + "; only a done job can be re-run"));
+      return;
+    }
+    if (!mayExec && old.spec.getType().equals("exec")) {
+      reply.fail(new Failure(Failure.Code.PERMISSION_DENIED, "this identity may not submit exec"
+          + " jobs, so it may not re-run " + id + ", an exec job"));
+      return;
+    }
+    if (refuseWrite(reply)) {
+      return;
+    }
+    if (jobs.pendingCount() + jobs.scheduledCount() >= cfg.maxPendingJobs()) {
+      reply.fail(new Failure(Failure.Code.RESOURCE_EXHAUSTED, "pending queue is full: capacity "
+          + cfg.maxPendingJobs()));
+      return;
+    }
+    JobSpec.Builder spec = old.spec.toBuilder().clearIdempotencyKey();
+    if (spec.hasStartAt() && JobTable.startTime(old.spec, old.submittedAt) != null) {
+      spec.clearStartAt(); // its time has passed: run now
+    }
+    JobRecord job = jobs.add(spec.build(), clock.now(), "", 0);
+    job.rerunOf = old.id;
+    wakeDispatch.run();
+    reply.ok(job.id);
   }
 
   void listWorkers(Reply<ListWorkersResponse> reply) {
@@ -247,6 +301,9 @@ final class JobRequests {
         .setDoneTimeout(jobs.done(DoneReason.DONE_REASON_TIMEOUT))
         .setDoneCancelled(jobs.done(DoneReason.DONE_REASON_CANCELLED))
         .setDoneCrashed(jobs.done(DoneReason.DONE_REASON_CRASHED))
+        .setDoneExpired(jobs.done(DoneReason.DONE_REASON_EXPIRED))
+        .setScheduled(jobs.scheduledCount())
+        .setRetriesTotal(jobs.retriesTotal())
         .setSubmittedTotal(jobs.submittedTotal())
         .setWorkers(workers.size())
         .setSlots(slots)

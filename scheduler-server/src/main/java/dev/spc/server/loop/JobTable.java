@@ -30,7 +30,11 @@ final class JobTable {
     /** Its lease never reached the worker (held back by flow control when the worker left). */
     RETURN,
     /** Its outcome is decided (rule 12: the first one is final; later ones are ignored). */
-    FINISH
+    FINISH,
+    /** An attempt failed and the job waits for its backoff before the next one. */
+    RETRY,
+    /** Its start time or its backoff has passed: ready to run. */
+    DUE
   }
 
   /** The allowed transitions: from state, on event, to state. Anything else is a bug. */
@@ -43,6 +47,10 @@ final class JobTable {
         Event.FINISH, JobState.JOB_STATE_DONE)));
     t.put(JobState.JOB_STATE_RUNNING, new EnumMap<>(Map.of(
         Event.RETURN, JobState.JOB_STATE_PENDING,
+        Event.RETRY, JobState.JOB_STATE_SCHEDULED,
+        Event.FINISH, JobState.JOB_STATE_DONE)));
+    t.put(JobState.JOB_STATE_SCHEDULED, new EnumMap<>(Map.of(
+        Event.DUE, JobState.JOB_STATE_PENDING,
         Event.FINISH, JobState.JOB_STATE_DONE)));
     return t;
   }
@@ -64,6 +72,10 @@ final class JobTable {
   private final Map<String, PendingQueue> pendingByType = new HashMap<>();
   private int pendingCount;
   private int runningCount;
+  private int scheduledCount;
+  private long retriesTotal;
+  private final JobTimers timers = new JobTimers();
+  private final java.util.random.RandomGenerator random;
   private long submittedTotal;
   /** Done jobs by {@link DoneReason} number. */
   private final long[] doneByReason = new long[DoneReason.values().length];
@@ -79,6 +91,12 @@ final class JobTable {
   record BatchEntry(List<String> ids, Instant at) {}
 
   JobTable(CoordinatorConfig cfg, Clock clock, JobIds ids, Durability commits, Observer observer) {
+    this(cfg, clock, new java.util.SplittableRandom(), ids, commits, observer);
+  }
+
+  JobTable(CoordinatorConfig cfg, Clock clock, java.util.random.RandomGenerator random, JobIds ids,
+      Durability commits, Observer observer) {
+    this.random = random;
     this.cfg = cfg;
     this.clock = clock;
     this.ids = ids;
@@ -146,6 +164,14 @@ final class JobTable {
     return runningCount;
   }
 
+  int scheduledCount() {
+    return scheduledCount;
+  }
+
+  long retriesTotal() {
+    return retriesTotal;
+  }
+
   long submittedTotal() {
     return submittedTotal;
   }
@@ -168,13 +194,25 @@ final class JobTable {
   JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex) {
     long seq = nextSeq++;
     JobRecord job = new JobRecord(seq, ids.format(seq), spec, now);
+    job.maxAttempts = Retries.maxAttempts(spec, cfg);
     if (!batchKey.isEmpty()) {
       job.batchKey = batchKey;
       job.batchIndex = batchIndex;
     }
     jobs.put(seq, job);
     commits.changed(job);
-    enqueue(job);
+    Instant notBefore = startTime(spec, now);
+    if (notBefore != null && notBefore.isAfter(now)) {
+      job.state = JobState.JOB_STATE_SCHEDULED;
+      job.nextAttemptAt = notBefore;
+      scheduledCount++;
+      timers.add(notBefore, job, JobTimers.Kind.DUE);
+    } else {
+      enqueue(job);
+    }
+    if (spec.hasExpireAfter()) {
+      timers.add(expiry(job), job, JobTimers.Kind.EXPIRE);
+    }
     submittedTotal++;
     if (!spec.getIdempotencyKey().isEmpty()) {
       idempotency.put(spec.getIdempotencyKey(), job.id);
@@ -199,6 +237,7 @@ final class JobTable {
   /** The job, taken from its queue, runs on {@code worker} from now. */
   void started(JobRecord job, String worker) {
     transition(job, Event.LEASE);
+    job.attempt++;
     job.worker = worker;
     job.startedAt = clock.now();
     commits.changed(job);
@@ -220,10 +259,29 @@ final class JobTable {
    * first terminal outcome is final.
    */
   boolean finish(JobRecord job, DoneReason reason, String error, @Nullable ByteString result) {
+    return finish(job, reason, error, result, true);
+  }
+
+  /**
+   * As {@link #finish(JobRecord, DoneReason, String, ByteString)}; an attempt that ran and ended
+   * for a reason its policy retries, with attempts left and {@code retryable}, is tried again
+   * after its backoff instead (the job keeps its id and waits SCHEDULED).
+   */
+  boolean finish(JobRecord job, DoneReason reason, String error, @Nullable ByteString result,
+      boolean retryable) {
     if (job.isDone()) {
       return false;
     }
+    if (job.state == JobState.JOB_STATE_RUNNING) {
+      recordAttempt(job, reason, error);
+      if (retryable && job.attempt < job.maxAttempts
+          && Retries.retriesOn(job.spec, reason) && !Retries.finalExitCode(job.spec, job.exitCode)) {
+        retry(job, error);
+        return true;
+      }
+    }
     transition(job, Event.FINISH);
+    job.nextAttemptAt = null;
     doneByReason[reason.getNumber()]++;
     job.reason = reason;
     job.error = error;
@@ -239,6 +297,91 @@ final class JobTable {
       forget(doneOrder.poll());
     }
     return true;
+  }
+
+  private void recordAttempt(JobRecord job, DoneReason reason, String error) {
+    dev.spc.proto.JobAttempt.Builder a = dev.spc.proto.JobAttempt.newBuilder()
+        .setAttempt(job.attempt).setWorker(job.worker).setDoneReason(reason).setError(error)
+        .setFinishedAt(Views.ts(clock.now()));
+    if (job.startedAt != null) {
+      a.setStartedAt(Views.ts(job.startedAt));
+    }
+    if (job.exitCode != null) {
+      a.setExitCode(job.exitCode);
+    }
+    if (job.attempts == null) {
+      job.attempts = new java.util.ArrayList<>(2);
+    }
+    job.attempts.add(a.build());
+  }
+
+  /** The attempt that ran failed ({@code error}): the job waits SCHEDULED for its backoff. */
+  void retry(JobRecord job, String error) {
+    transition(job, Event.RETRY);
+    retriesTotal++;
+    Instant due = clock.now().plusMillis(Retries.backoffMillis(job.spec.getRetry(), job.attempt, random));
+    job.nextAttemptAt = due;
+    job.error = error;
+    job.worker = "";
+    job.startedAt = null;
+    job.lease = null;
+    timers.add(due, job, JobTimers.Kind.DUE);
+    commits.changed(job);
+    observer.stateChanged(job);
+  }
+
+  /**
+   * Fires the timers due by {@code now}: jobs whose start time or backoff has passed become
+   * pending; jobs not started by their expiry end EXPIRED. True if any became pending.
+   */
+  boolean fireTimers(Instant now) {
+    boolean[] ready = {false};
+    timers.fire(now, (job, kind) -> {
+      if (!contains(job)) {
+        return; // forgotten meanwhile
+      }
+      switch (kind) {
+        case DUE -> {
+          if (job.state == JobState.JOB_STATE_SCHEDULED && job.nextAttemptAt != null
+              && !job.nextAttemptAt.isAfter(now)) {
+            due(job);
+            ready[0] = true;
+          }
+        }
+        case EXPIRE -> {
+          if (job.attempt == 0 && (job.state == JobState.JOB_STATE_PENDING
+              || job.state == JobState.JOB_STATE_SCHEDULED)) {
+            finish(job, DoneReason.DONE_REASON_EXPIRED, "not started within expire_after="
+                + dev.spc.common.Durations.format(java.time.Duration.ofMillis(
+                    Retries.millis(job.spec.getExpireAfter()))), null);
+          }
+        }
+      }
+    });
+    return ready[0];
+  }
+
+  /** The job's start time or backoff has passed: it is pending, ready to run. */
+  void due(JobRecord job) {
+    transition(job, Event.DUE);
+    job.nextAttemptAt = null;
+    commits.changed(job);
+    observer.stateChanged(job);
+  }
+
+  /** When a job asking for a later start may start, or null. */
+  static @Nullable Instant startTime(JobSpec spec, Instant submittedAt) {
+    if (spec.hasStartAt()) {
+      return Instant.ofEpochSecond(spec.getStartAt().getSeconds(), spec.getStartAt().getNanos());
+    }
+    if (spec.hasStartAfter()) {
+      return submittedAt.plusMillis(Retries.millis(spec.getStartAfter()));
+    }
+    return null;
+  }
+
+  static Instant expiry(JobRecord job) {
+    return job.submittedAt.plusMillis(Retries.millis(job.spec.getExpireAfter()));
   }
 
   /** Something about a job besides its state changed (output of a stopped job): store it. */
@@ -264,6 +407,7 @@ final class JobTable {
         }
       }
       case JOB_STATE_RUNNING -> runningCount--;
+      case JOB_STATE_SCHEDULED -> scheduledCount--;
       default -> { }
     }
     job.state = to;
@@ -273,6 +417,7 @@ final class JobTable {
         pendingCount++;
       }
       case JOB_STATE_RUNNING -> runningCount++;
+      case JOB_STATE_SCHEDULED -> scheduledCount++;
       default -> { }
     }
   }
@@ -331,7 +476,14 @@ final class JobTable {
     switch (j.state) {
       case JOB_STATE_PENDING -> enqueue(j);
       case JOB_STATE_RUNNING -> runningCount++;
+      case JOB_STATE_SCHEDULED -> {
+        scheduledCount++;
+        timers.add(j.nextAttemptAt != null ? j.nextAttemptAt : j.submittedAt, j, JobTimers.Kind.DUE);
+      }
       default -> doneByReason[j.reason.getNumber()]++;
+    }
+    if (!j.isDone() && j.attempt == 0 && j.spec.hasExpireAfter()) {
+      timers.add(expiry(j), j, JobTimers.Kind.EXPIRE);
     }
   }
 

@@ -32,6 +32,9 @@ public sealed interface Msg {
 
   record Cancel(String jobId, Reply<CancelJobResponse> reply) implements Request {}
 
+  /** A new job with a done job's spec; {@code mayExec}: the caller may create exec jobs. */
+  record Rerun(String jobId, boolean mayExec, Reply<String> reply) implements Request {}
+
   /** Wait for one job ({@code any == false}, one id) or the first of several. */
   record Wait(long waiterId, List<String> jobIds, boolean any, Reply<Job> reply) implements Request {}
 

@@ -63,6 +63,11 @@ final class Recovery {
       j.exitCode = p.hasExitCode() ? p.getExitCode() : null;
       j.startedAt = p.hasStartedAt() ? instant(p.getStartedAt()) : null;
       j.finishedAt = p.hasFinishedAt() ? instant(p.getFinishedAt()) : null;
+      j.attempt = p.getAttempt();
+      j.maxAttempts = p.getMaxAttempts() > 0 ? p.getMaxAttempts() : Retries.maxAttempts(p.getSpec(), cfg);
+      j.attempts = p.getAttemptsCount() == 0 ? null : new ArrayList<>(p.getAttemptsList());
+      j.nextAttemptAt = p.hasNextAttemptAt() ? instant(p.getNextAttemptAt()) : null;
+      j.rerunOf = p.getRerunOf();
       if (!row.getBatchKey().isEmpty()) {
         j.batchKey = row.getBatchKey();
         j.batchIndex = row.getBatchIndex();
@@ -70,7 +75,7 @@ final class Recovery {
       }
       jobs.restore(j);
       switch (j.state) {
-        case JOB_STATE_PENDING -> { }
+        case JOB_STATE_PENDING, JOB_STATE_SCHEDULED -> { }
         case JOB_STATE_RUNNING -> orphans.put(row.getLeaseId(),
             new Orphan(j, row.getLeaseId(), row.getMaxSeconds()));
         default -> done.add(j);

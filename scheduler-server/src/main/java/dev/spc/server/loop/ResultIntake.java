@@ -110,7 +110,7 @@ final class ResultIntake {
       case OUTCOME_FAILED, OUTCOME_UNSPECIFIED, UNRECOGNIZED -> {
         job.result = r.getResult();
         jobs.finish(job, DoneReason.DONE_REASON_CRASHED,
-            r.getError().isEmpty() ? "failed" : r.getError(), null);
+            r.getError().isEmpty() ? "failed" : r.getError(), null, !r.getNonRetryable());
       }
     }
   }

@@ -11,6 +11,8 @@ final class SpecValidator {
   static final int MAX_IDEMPOTENCY_KEY = 256;
   static final int MAX_ENV_BYTES = 64 << 10;
   static final int MAX_CWD = 4096;
+  /** Start times and expiries reach at most this far ahead. */
+  static final long MAX_AHEAD_MS = 366L * 24 * 3600 * 1000;
 
   private final CoordinatorConfig cfg;
   /** Batches are mostly of one type: remember the last type that passed. */
@@ -21,7 +23,7 @@ final class SpecValidator {
   }
 
   /** The problem with {@code spec}, prefixed by {@code field} ("job", "jobs[3]"), or null. */
-  @Nullable String check(String field, JobSpec spec) {
+  @Nullable String check(String field, JobSpec spec, java.time.Instant now) {
     String type = spec.getType();
     if (type.isEmpty()) {
       return field + ".type must not be empty";
@@ -68,6 +70,40 @@ final class SpecValidator {
     if (spec.getIdempotencyKey().length() > MAX_IDEMPOTENCY_KEY) {
       return field + ".idempotency_key is " + spec.getIdempotencyKey().length()
           + " characters, limit " + MAX_IDEMPOTENCY_KEY;
+    }
+    return spec.hasRetry() || spec.hasStartAfter() || spec.hasStartAt() || spec.hasExpireAfter()
+        ? checkTimes(field, spec, now) : null;
+  }
+
+  /** Retries, start times and expiry: durations not negative, times within a year. */
+  private @Nullable String checkTimes(String field, JobSpec spec, java.time.Instant now) {
+    if (spec.hasRetry()) {
+      String bad = Retries.check(field, spec.getRetry(), cfg);
+      if (bad != null) {
+        return bad;
+      }
+    }
+    if (spec.hasStartAfter() && spec.hasStartAt()) {
+      return field + ".start_after and " + field + ".start_at must not both be set";
+    }
+    if (spec.hasStartAfter()) {
+      String bad = Retries.durationProblem(field + ".start_after", spec.getStartAfter(), MAX_AHEAD_MS);
+      if (bad != null) {
+        return bad;
+      }
+    }
+    if (spec.hasStartAt()) {
+      com.google.protobuf.Timestamp t = spec.getStartAt();
+      if (t.getNanos() < 0 || t.getNanos() > 999_999_999 || t.getSeconds() < 0) {
+        return field + ".start_at is not a valid time";
+      }
+      if (t.getSeconds() > now.getEpochSecond() + MAX_AHEAD_MS / 1000) {
+        return field + ".start_at must be at most 366 days ahead, got "
+            + java.time.Instant.ofEpochSecond(t.getSeconds());
+      }
+    }
+    if (spec.hasExpireAfter()) {
+      return Retries.durationProblem(field + ".expire_after", spec.getExpireAfter(), MAX_AHEAD_MS);
     }
     return null;
   }

@@ -34,8 +34,19 @@ final class Views {
     if (r.progress != null) {
       b.setProgress(r.progress).setProgressMessage(r.progressMessage);
     }
+    b.setAttempt(r.attempt).setMaxAttempts(r.maxAttempts).setRerunOf(r.rerunOf);
+    if (r.attempts != null) {
+      b.addAllAttempts(r.attempts);
+    }
+    if (r.nextAttemptAt != null) {
+      b.setNextAttemptAt(ts(r.nextAttemptAt));
+    }
     if (r.state == JobState.JOB_STATE_PENDING) {
       b.setPendingReason(pendingReason(r, workersPerType));
+    } else if (r.state == JobState.JOB_STATE_SCHEDULED && r.nextAttemptAt != null) {
+      b.setPendingReason(r.attempt == 0 ? "starts at " + r.nextAttemptAt
+          : "attempt " + r.attempt + " of " + r.maxAttempts + " failed (" + r.error + "); attempt "
+              + (r.attempt + 1) + " at " + r.nextAttemptAt);
     }
     return b.build();
   }

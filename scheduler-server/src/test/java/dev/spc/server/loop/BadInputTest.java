@@ -95,7 +95,7 @@ class BadInputTest {
     small.submit("t");
     Captured<List<String>> r = small.trySubmit(Harness.spec("t"));
     assertEquals(Failure.Code.RESOURCE_EXHAUSTED, r.failure.code());
-    assertEquals("pending queue is full: 2 jobs pending, capacity 2", r.failure.message());
+    assertEquals("pending queue is full: 2 jobs pending or scheduled, capacity 2", r.failure.message());
   }
 
   @Test

@@ -442,4 +442,36 @@ class DurableCoordinatorTest {
     commit();
     assertEquals("inc-2-1", r.get().get(0));
   }
+
+  @Test
+  void delayedJobsAndBackoffs_surviveARestart_andTheirTimersAreRebuilt() {
+    RecordingLink w = register("w");
+    commit();
+    Captured<List<String>> delayed = submit(JobSpec.newBuilder().setType("t")
+        .setStartAfter(com.google.protobuf.Duration.newBuilder().setSeconds(60)).build());
+    commit();
+    Captured<List<String>> retried = submit(JobSpec.newBuilder().setType("t")
+        .setRetry(dev.spc.proto.RetryPolicy.newBuilder().setMaxAttempts(2)
+            .setInitialBackoff(com.google.protobuf.Duration.newBuilder().setSeconds(5))).build());
+    commit();
+    String retriedId = retried.get().get(0);
+    h.result(w, w.leaseFor(retriedId), Outcome.OUTCOME_FAILED, "boom", "");
+    commit();
+    feed(new Msg.WorkerGone(w, "test"));
+    commit();
+    assertEquals(dev.spc.proto.JobState.JOB_STATE_SCHEDULED, job(retriedId).getState());
+    h.restart(store.sorted());
+    Job back = job(retriedId);
+    assertEquals(dev.spc.proto.JobState.JOB_STATE_SCHEDULED, back.getState());
+    assertEquals(1, back.getAttempt());
+    assertEquals("boom", back.getAttempts(0).getError());
+    clock.advance(Duration.ofMinutes(2)); // both times passed while it was down
+    feed(new Msg.Tick());
+    commit();
+    RecordingLink w2 = register("w2");
+    commit();
+    assertEquals(2, w2.leases().size(), "both ran after the restart: " + w2.leases());
+    assertEquals(JOB_STATE_RUNNING, job(delayed.get().get(0)).getState());
+    assertEquals(2, job(retriedId).getAttempt());
+  }
 }

@@ -17,6 +17,22 @@ import java.util.List;
  */
 final class Harness {
   final FakeClock clock = new FakeClock();
+  /** Randomness the test sets: nextDouble() answers {@code value} (0.5: no jitter either way). */
+  final FixedRandom random = new FixedRandom();
+
+  static final class FixedRandom implements java.util.random.RandomGenerator {
+    double value = 0.5;
+
+    @Override
+    public long nextLong() {
+      return (long) (value * Long.MAX_VALUE);
+    }
+
+    @Override
+    public double nextDouble() {
+      return value;
+    }
+  }
   private final CoordinatorConfig cfg;
   private final Persistence persistence;
   private long term;
@@ -36,13 +52,13 @@ final class Harness {
     this.term = 1;
     this.cfg = cfg;
     this.persistence = persistence;
-    c = new Coordinator(cfg, clock, persistence, "inc", term, List.of());
+    c = new Coordinator(cfg, clock, random, persistence, "inc", term, List.of());
   }
 
   /** A restart: a new coordinator recovering {@code rows}, on the same clock and persistence. */
   void restart(List<dev.spc.proto.store.StoredJob> rows) {
     term++;
-    c = new Coordinator(cfg, clock, persistence, "inc", term, rows);
+    c = new Coordinator(cfg, clock, random, persistence, "inc", term, rows);
   }
 
   void feed(Msg m) {

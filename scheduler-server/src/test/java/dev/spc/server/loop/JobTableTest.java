@@ -3,6 +3,7 @@ package dev.spc.server.loop;
 import static dev.spc.proto.JobState.JOB_STATE_DONE;
 import static dev.spc.proto.JobState.JOB_STATE_PENDING;
 import static dev.spc.proto.JobState.JOB_STATE_RUNNING;
+import static dev.spc.proto.JobState.JOB_STATE_SCHEDULED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -38,9 +39,13 @@ class JobTableTest {
   /** A job brought to {@code state} by allowed transitions. */
   JobRecord jobIn(JobState state) {
     String type = "t" + told.size() + "-" + table.submittedTotal(); // its own queue: it is the head
-    JobRecord j = table.add(JobSpec.newBuilder().setType(type).build(), clock.now(), "", 0);
+    JobRecord j = table.add(JobSpec.newBuilder().setType(type).setRetry(
+        dev.spc.proto.RetryPolicy.newBuilder().setMaxAttempts(2)).build(), clock.now(), "", 0);
     if (state != JOB_STATE_PENDING) {
       assertEquals(j, table.lease(table.bestQueue(List.of(type)), "w"));
+    }
+    if (state == JOB_STATE_SCHEDULED) {
+      table.finish(j, DoneReason.DONE_REASON_CRASHED, "boom", null);
     }
     if (state == JOB_STATE_DONE) {
       table.finish(j, DoneReason.DONE_REASON_DONE, "", null);
@@ -54,13 +59,16 @@ class JobTableTest {
       case LEASE -> table.started(j, "w");
       case RETURN -> table.returnToPending(j);
       case FINISH -> table.finish(j, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);
+      case RETRY -> table.retry(j, "boom");
+      case DUE -> table.due(j);
     }
   }
 
-  record Counts(int pending, int running, long done) {}
+  record Counts(int pending, int running, int scheduled, long done) {}
 
   Counts counts() {
-    return new Counts(table.pendingCount(), table.runningCount(), table.doneTotal());
+    return new Counts(table.pendingCount(), table.runningCount(), table.scheduledCount(),
+        table.doneTotal());
   }
 
   @Test
@@ -69,13 +77,15 @@ class JobTableTest {
     expected.put(JOB_STATE_PENDING, Map.of(JobTable.Event.LEASE, JOB_STATE_RUNNING,
         JobTable.Event.FINISH, JOB_STATE_DONE));
     expected.put(JOB_STATE_RUNNING, Map.of(JobTable.Event.RETURN, JOB_STATE_PENDING,
+        JobTable.Event.RETRY, JOB_STATE_SCHEDULED, JobTable.Event.FINISH, JOB_STATE_DONE));
+    expected.put(JOB_STATE_SCHEDULED, Map.of(JobTable.Event.DUE, JOB_STATE_PENDING,
         JobTable.Event.FINISH, JOB_STATE_DONE));
     assertEquals(expected, JobTable.TABLE);
   }
 
   @Test
   void everyAllowedTransition_reachesItsState_andKeepsTheCountersAndObserversInStep() {
-    for (JobState from : List.of(JOB_STATE_PENDING, JOB_STATE_RUNNING)) {
+    for (JobState from : List.of(JOB_STATE_PENDING, JOB_STATE_RUNNING, JOB_STATE_SCHEDULED)) {
       for (var e : JobTable.TABLE.get(from).entrySet()) {
         JobRecord j = jobIn(from);
         Counts before = counts();
@@ -88,6 +98,8 @@ class JobTableTest {
             + (to == JOB_STATE_PENDING ? 1 : 0), after.pending(), from + " " + e.getKey());
         assertEquals(before.running() - (from == JOB_STATE_RUNNING ? 1 : 0)
             + (to == JOB_STATE_RUNNING ? 1 : 0), after.running(), from + " " + e.getKey());
+        assertEquals(before.scheduled() - (from == JOB_STATE_SCHEDULED ? 1 : 0)
+            + (to == JOB_STATE_SCHEDULED ? 1 : 0), after.scheduled(), from + " " + e.getKey());
         assertEquals(before.done() + (to == JOB_STATE_DONE ? 1 : 0), after.done());
         assertTrue(told.contains(j.id + " " + to), "watchers told: " + told);
         assertEquals(to == JOB_STATE_DONE, told.contains(j.id + " done DONE_REASON_CANCELLED"),
@@ -99,7 +111,8 @@ class JobTableTest {
   @Test
   void everyOtherTransition_isRefused_andChangesNothing() {
     int refused = 0;
-    for (JobState from : List.of(JOB_STATE_PENDING, JOB_STATE_RUNNING, JOB_STATE_DONE)) {
+    for (JobState from : List.of(JOB_STATE_PENDING, JOB_STATE_RUNNING, JOB_STATE_SCHEDULED,
+        JOB_STATE_DONE)) {
       for (JobTable.Event e : JobTable.Event.values()) {
         if (JobTable.next(from, e) != null) {
           continue;
@@ -120,7 +133,7 @@ class JobTableTest {
         refused++;
       }
     }
-    assertEquals(5, refused, "3 states x 3 events, 4 allowed");
+    assertEquals(13, refused, "4 states x 5 events, 7 allowed");
   }
 
   @Test

@@ -74,4 +74,22 @@ final class RecordingLink implements WorkerLink {
         .orElseThrow(() -> new AssertionError("no lease for " + jobId + " on " + name))
         .getLeaseId();
   }
+
+  /** The {@code nth} lease (from 1) granted for the job. */
+  long leaseFor(String jobId, int nth) {
+    List<Lease> of = leases().stream().filter(l -> l.getJobId().equals(jobId)).toList();
+    if (of.size() < nth) {
+      throw new AssertionError("no lease " + nth + " for " + jobId + " on " + name + ": " + of.size());
+    }
+    return of.get(nth - 1).getLeaseId();
+  }
+
+  /** The latest lease granted for the job. */
+  long lastLeaseFor(String jobId) {
+    List<Lease> of = leases().stream().filter(l -> l.getJobId().equals(jobId)).toList();
+    if (of.isEmpty()) {
+      throw new AssertionError("no lease for " + jobId + " on " + name);
+    }
+    return of.get(of.size() - 1).getLeaseId();
+  }
 }
