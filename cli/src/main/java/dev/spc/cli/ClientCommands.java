@@ -1,10 +1,13 @@
 package dev.spc.cli;
 
+import dev.spc.client.DoneReason;
 import dev.spc.client.JobId;
 import dev.spc.client.JobPage;
+import dev.spc.client.JobQuery;
 import dev.spc.client.JobSpec;
 import dev.spc.client.JobState;
 import dev.spc.client.JobStatus;
+import dev.spc.client.RetryPolicy;
 import dev.spc.client.SpcClient;
 import dev.spc.client.WorkerInfo;
 import java.io.PrintStream;
@@ -106,6 +109,21 @@ final class ClientCommands {
     @Option(names = "--cwd", description = "For exec jobs: the working directory on the agent.")
     String cwd;
 
+    @Option(names = "--retries", description = "Retry a crashed or timed-out attempt up to N times (N+1 attempts in all).")
+    Integer retries;
+
+    @Option(names = "--backoff", paramLabel = "MIN..MAX", description = "With --retries: the first wait and the longest, doubling between (default 1s..5m).")
+    String backoff;
+
+    @Option(names = "--start-in", description = "Start no sooner than this long from now, e.g. 10m.")
+    Duration startIn;
+
+    @Option(names = "--start-at", description = "Start no sooner than this time: 2026-12-24T18:00:00Z, or a local 2026-12-24T18:00.")
+    String startAt;
+
+    @Option(names = "--expire-after", description = "End EXPIRED if not started within this long, e.g. 1h.")
+    Duration expireAfter;
+
     @Option(names = "--wait", description = "Wait for the outcome and print it; the exit code says how it ended.")
     boolean await;
 
@@ -133,6 +151,7 @@ final class ClientCommands {
       if (cwd != null) {
         spec.cwd(cwd);
       }
+      timing(spec);
       try (SpcClient spc = target.connect()) {
         JobId id = spc.submit(spec.build());
         if (!await) {
@@ -143,6 +162,56 @@ final class ClientCommands {
         JobStatus done = Follow.job(spc, id, timeout, true);
         Format.outcome(System.out, done);
         return ExitCodes.of(done);
+      }
+    }
+
+    private void timing(JobSpec.Builder spec) {
+      if (retries != null) {
+        if (retries < 0) {
+          throw new IllegalArgumentException("--retries must not be negative, got " + retries);
+        }
+        RetryPolicy.Builder p = RetryPolicy.attempts(retries + 1);
+        if (backoff != null) {
+          String[] range = backoff.split("\\.\\.", -1);
+          if (range.length != 2) {
+            throw new IllegalArgumentException("--backoff must be MIN..MAX, like 1s..5m, got '" + backoff + "'");
+          }
+          DurationConverter d = new DurationConverter();
+          p.backoff(d.convert(range[0]), d.convert(range[1]));
+        }
+        spec.retry(p.build());
+      } else if (backoff != null) {
+        throw new IllegalArgumentException("--backoff needs --retries");
+      }
+      if (startIn != null && startAt != null) {
+        throw new IllegalArgumentException("give --start-in or --start-at, not both");
+      }
+      if (startIn != null) {
+        spec.startAfter(startIn);
+      }
+      if (startAt != null) {
+        spec.startAt(Format.parseTime(startAt));
+      }
+      if (expireAfter != null) {
+        spec.expireAfter(expireAfter);
+      }
+    }
+  }
+
+  @Command(name = "rerun", mixinStandardHelpOptions = true,
+      description = "Run a done job again as a new job with the same spec; prints the new id.")
+  static final class Rerun implements Callable<Integer> {
+    @Mixin
+    Target target;
+
+    @Parameters(index = "0", description = "Id of a done job.")
+    String id;
+
+    @Override
+    public Integer call() {
+      try (SpcClient spc = target.connect()) {
+        System.out.println(spc.rerun(JobId.of(id)));
+        return ExitCodes.OK;
       }
     }
   }
@@ -278,6 +347,12 @@ final class ClientCommands {
     @Option(names = "--state", description = "Only jobs in this state: ${COMPLETION-CANDIDATES}.")
     JobState state;
 
+    @Option(names = "--reason", description = "Only done jobs that ended for this reason: ${COMPLETION-CANDIDATES}.")
+    DoneReason reason;
+
+    @Option(names = "--dead", description = "Only jobs that failed for good with no attempt left (re-run them with 'rerun ID').")
+    boolean dead;
+
     @Option(names = "--limit", description = "At most this many (default ${DEFAULT-VALUE}).")
     int limit = 100;
 
@@ -290,7 +365,7 @@ final class ClientCommands {
         List<JobStatus> jobs = new ArrayList<>();
         String token = "";
         while (jobs.size() < limit) {
-          JobPage page = spc.list(state, Math.min(1000, limit - jobs.size()), token);
+          JobPage page = spc.find(query(), Math.min(1000, limit - jobs.size()), token);
           jobs.addAll(page.jobs());
           if (page.nextPageToken().isEmpty()) {
             break;
@@ -300,6 +375,11 @@ final class ClientCommands {
         Format.jobTable(System.out, jobs);
         return ExitCodes.OK;
       }
+    }
+
+    private JobQuery query() {
+      return new JobQuery(state != null ? state : reason != null || dead ? JobState.DONE : null,
+          java.util.Optional.ofNullable(reason), dead);
     }
   }
 

@@ -15,6 +15,7 @@ final class ExitCodes {
   static final int JOB_CRASHED = 10;
   static final int JOB_TIMEOUT = 11;
   static final int JOB_CANCELLED = 12;
+  static final int JOB_EXPIRED = 13;
 
   private ExitCodes() {}
 
@@ -38,6 +39,7 @@ final class ExitCodes {
       case CRASHED -> JOB_CRASHED;
       case TIMEOUT -> JOB_TIMEOUT;
       case CANCELLED -> JOB_CANCELLED;
+      case EXPIRED -> JOB_EXPIRED;
     };
   }
 }

@@ -40,6 +40,19 @@ final class Format {
     if (!s.pendingReason().isEmpty()) {
       out.println("pending:   " + s.pendingReason());
     }
+    if (s.maxAttempts() > 1 || s.attempts().size() > 1) {
+      out.println("attempt:   " + s.attempt() + " of " + s.maxAttempts());
+      for (dev.spc.client.JobAttempt a : s.attempts()) {
+        out.println("  #" + a.attempt() + " " + a.reason() + (a.worker().isEmpty() ? "" : " on " + a.worker())
+            + (a.finishedAt() != null ? " at " + a.finishedAt() : "")
+            + (a.exitCode().isPresent() ? " exit " + a.exitCode().getAsInt() : "")
+            + (a.error().isEmpty() ? "" : ": " + printable(a.error(), 200)));
+      }
+    }
+    if (s.nextAttemptAt() != null) {
+      out.println("next:      " + s.nextAttemptAt());
+    }
+    s.rerunOf().ifPresent(o -> out.println("rerun of:  " + o));
     s.progress().ifPresent(p -> out.println(String.format(java.util.Locale.ROOT,
         "progress:  %.0f%% %s", p * 100, s.progressMessage()).stripTrailing()));
     if (!s.worker().isEmpty()) {
@@ -115,6 +128,24 @@ final class Format {
 
   static String seconds(Duration d) {
     return String.format(java.util.Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+  }
+
+  /** An instant ({@code 2026-12-24T18:00:00Z}) or a local date-time in this machine's zone. */
+  static java.time.Instant parseTime(String text) {
+    try {
+      return java.time.Instant.parse(text);
+    } catch (java.time.format.DateTimeParseException e) {
+      try {
+        return java.time.OffsetDateTime.parse(text).toInstant();
+      } catch (java.time.format.DateTimeParseException e2) {
+        try {
+          return java.time.LocalDateTime.parse(text).atZone(java.time.ZoneId.systemDefault()).toInstant();
+        } catch (java.time.format.DateTimeParseException e3) {
+          throw new IllegalArgumentException("not a time: '" + text + "' (use 2026-12-24T18:00:00Z,"
+              + " 2026-12-24T19:00+01:00 or a local 2026-12-24T18:00)");
+        }
+      }
+    }
   }
 
   static String printable(String s, int max) {

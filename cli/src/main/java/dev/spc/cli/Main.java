@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         ClientCommands.Submit.class,
         ClientCommands.Status.class,
         ClientCommands.Cancel.class,
+        ClientCommands.Rerun.class,
         ClientCommands.Wait.class,
         ClientCommands.Logs.class,
         ClientCommands.Jobs.class,

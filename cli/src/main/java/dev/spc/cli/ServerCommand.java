@@ -36,6 +36,12 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--default-max-seconds", description = "max_seconds of jobs that give none (default ${DEFAULT-VALUE}).")
   int defaultMaxSeconds = 3600;
 
+  @Option(names = "--default-max-attempts", description = "Attempts of jobs whose retry policy does not say (default ${DEFAULT-VALUE}: no retry).")
+  int defaultMaxAttempts = 1;
+
+  @Option(names = "--max-attempts-limit", description = "The most attempts a job may ask for (default ${DEFAULT-VALUE}).")
+  int maxAttemptsLimit = 100;
+
   @Option(names = "--max-pending", description = "Pending jobs held before submits are refused (default ${DEFAULT-VALUE}).")
   int maxPending = 1_000_000;
 
@@ -155,6 +161,8 @@ final class ServerCommand implements Callable<Integer> {
         .heartbeatInterval(heartbeatInterval)
         .heartbeatTimeout(heartbeatTimeout)
         .defaultMaxSeconds(defaultMaxSeconds)
+        .defaultMaxAttempts(defaultMaxAttempts)
+        .maxAttemptsLimit(maxAttemptsLimit)
         .maxPendingJobs(maxPending)
         .maxDoneJobs(maxDone)
         .maxDoneAge(maxDoneAge)

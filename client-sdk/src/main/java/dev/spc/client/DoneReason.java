@@ -9,5 +9,7 @@ public enum DoneReason {
   /** Cancelled, or its worker was stopped. */
   CANCELLED,
   /** The handler threw, the process failed, or the worker was lost. */
-  CRASHED
+  CRASHED,
+  /** Not started within its expireAfter. */
+  EXPIRED
 }

@@ -19,6 +19,10 @@ public final class JobSpec {
   private final String idempotencyKey;
   private final java.util.Map<String, String> env;
   private final String cwd;
+  private final @Nullable RetryPolicy retry;
+  private final java.time.@Nullable Duration startAfter;
+  private final java.time.@Nullable Instant startAt;
+  private final java.time.@Nullable Duration expireAfter;
   /** The wire form, built once: one spec is often submitted many times. */
   private volatile dev.spc.proto.@Nullable JobSpec wire;
 
@@ -31,6 +35,10 @@ public final class JobSpec {
     this.idempotencyKey = b.idempotencyKey;
     this.env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.env));
     this.cwd = b.cwd;
+    this.retry = b.retry;
+    this.startAfter = b.startAfter;
+    this.startAt = b.startAt;
+    this.expireAfter = b.expireAfter;
   }
 
   /** A spec of this type with no arguments. */
@@ -44,7 +52,8 @@ public final class JobSpec {
 
   public Builder toBuilder() {
     return new Builder(type).args(args).payload(payload).priority(priority)
-        .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds).env(env).cwd(cwd);
+        .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds).env(env).cwd(cwd)
+        .retry(retry).startAfter(startAfter).startAt(startAt).expireAfter(expireAfter);
   }
 
   /** The wire form, built on first use. */
@@ -62,6 +71,18 @@ public final class JobSpec {
         b.setPayload(com.google.protobuf.ByteString.copyFrom(payload));
       }
       maxSeconds.ifPresent(b::setMaxSeconds);
+      if (retry != null) {
+        b.setRetry(retry.toProto());
+      }
+      if (startAfter != null) {
+        b.setStartAfter(Wire.duration(startAfter));
+      }
+      if (startAt != null) {
+        b.setStartAt(Wire.timestamp(startAt));
+      }
+      if (expireAfter != null) {
+        b.setExpireAfter(Wire.duration(expireAfter));
+      }
       w = b.build();
       wire = w;
     }
@@ -104,12 +125,34 @@ public final class JobSpec {
     return cwd;
   }
 
+  /** Its retry policy; null for the coordinator's default. */
+  public @Nullable RetryPolicy retry() {
+    return retry;
+  }
+
+  /** Not started before this long after submission; null to start when a slot is free. */
+  public java.time.@Nullable Duration startAfter() {
+    return startAfter;
+  }
+
+  /** Not started before this time; null to start when a slot is free. */
+  public java.time.@Nullable Instant startAt() {
+    return startAt;
+  }
+
+  /** Ends EXPIRED if its first attempt has not started this long after submission; null: never. */
+  public java.time.@Nullable Duration expireAfter() {
+    return expireAfter;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof JobSpec s && type.equals(s.type) && args.equals(s.args)
         && Arrays.equals(payload, s.payload) && maxSeconds.equals(s.maxSeconds)
         && priority == s.priority && idempotencyKey.equals(s.idempotencyKey)
-        && env.equals(s.env) && cwd.equals(s.cwd);
+        && env.equals(s.env) && cwd.equals(s.cwd) && Objects.equals(retry, s.retry)
+        && Objects.equals(startAfter, s.startAfter) && Objects.equals(startAt, s.startAt)
+        && Objects.equals(expireAfter, s.expireAfter);
   }
 
   @Override
@@ -122,7 +165,11 @@ public final class JobSpec {
     return "JobSpec{type=" + type + ", args=" + args + ", payload=" + payload.length + " bytes"
         + (maxSeconds.isPresent() ? ", maxSeconds=" + maxSeconds.getAsInt() : "")
         + (priority != 0 ? ", priority=" + priority : "")
-        + (idempotencyKey.isEmpty() ? "" : ", idempotencyKey=" + idempotencyKey) + "}";
+        + (idempotencyKey.isEmpty() ? "" : ", idempotencyKey=" + idempotencyKey)
+        + (retry != null ? ", retry=" + retry : "")
+        + (startAfter != null ? ", startAfter=" + startAfter : "")
+        + (startAt != null ? ", startAt=" + startAt : "")
+        + (expireAfter != null ? ", expireAfter=" + expireAfter : "") + "}";
   }
 
   /**
@@ -138,6 +185,10 @@ public final class JobSpec {
     private String idempotencyKey = "";
     private java.util.Map<String, String> env = java.util.Map.of();
     private String cwd = "";
+    private @Nullable RetryPolicy retry;
+    private java.time.@Nullable Duration startAfter;
+    private java.time.@Nullable Instant startAt;
+    private java.time.@Nullable Duration expireAfter;
 
     private Builder(String type) {
       if (type == null || type.isEmpty()) {
@@ -198,6 +249,42 @@ public final class JobSpec {
     /** For exec jobs: the working directory on the agent. */
     public Builder cwd(String cwd) {
       this.cwd = Objects.requireNonNull(cwd, "cwd");
+      return this;
+    }
+
+    /** How failed attempts are retried; null for the coordinator's default (no retry unless set). */
+    public Builder retry(@Nullable RetryPolicy policy) {
+      this.retry = policy;
+      return this;
+    }
+
+    /** Start no sooner than this long after submission (at most 366 days). Clears startAt. */
+    public Builder startAfter(java.time.@Nullable Duration delay) {
+      if (delay != null && delay.isNegative()) {
+        throw new IllegalArgumentException("startAfter must not be negative, got " + delay);
+      }
+      this.startAfter = delay;
+      if (delay != null) {
+        this.startAt = null;
+      }
+      return this;
+    }
+
+    /** Start no sooner than this time (at most 366 days ahead). Clears startAfter. */
+    public Builder startAt(java.time.@Nullable Instant time) {
+      this.startAt = time;
+      if (time != null) {
+        this.startAfter = null;
+      }
+      return this;
+    }
+
+    /** End EXPIRED if the first attempt has not started this long after submission. */
+    public Builder expireAfter(java.time.@Nullable Duration limit) {
+      if (limit != null && limit.isNegative()) {
+        throw new IllegalArgumentException("expireAfter must not be negative, got " + limit);
+      }
+      this.expireAfter = limit;
       return this;
     }
 

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * A snapshot of one job.
  *
  * @param id the job's id
- * @param state PENDING, RUNNING, DONE or UNKNOWN
+ * @param state PENDING, SCHEDULED, RUNNING, DONE or UNKNOWN
  * @param reason how it ended; empty unless DONE
  * @param spec what was submitted; null when UNKNOWN
  * @param worker the worker it ran on, empty if it never started
@@ -24,12 +24,18 @@ import org.jspecify.annotations.Nullable;
  * @param outputTail the last bytes of a process's combined stdout and stderr
  * @param progress the latest progress the job reported (0.0 to 1.0), if any
  * @param progressMessage the message that came with it
+ * @param attempt the current or last attempt, from 1 (0 before the first start)
+ * @param maxAttempts the attempts it may have in all
+ * @param attempts every finished attempt, oldest first
+ * @param nextAttemptAt while SCHEDULED: when it is ready to run
+ * @param rerunOf for a job made by {@link SpcClient#rerun}: the job it runs again
  */
 @SuppressWarnings("ArrayRecordComponent") // result bytes as given; a status is not compared
 public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, @Nullable JobSpec spec,
     String worker, String error, byte[] result, OptionalInt exitCode, @Nullable Instant submittedAt,
     @Nullable Instant startedAt, @Nullable Instant finishedAt, String pendingReason, byte[] outputTail,
-    java.util.OptionalDouble progress, String progressMessage) {
+    java.util.OptionalDouble progress, String progressMessage, int attempt, int maxAttempts,
+    java.util.List<JobAttempt> attempts, @Nullable Instant nextAttemptAt, Optional<JobId> rerunOf) {
 
   public boolean isDone() {
     return state == JobState.DONE;

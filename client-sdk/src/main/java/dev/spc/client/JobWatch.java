@@ -56,4 +56,44 @@ public final class JobWatch implements Iterator<JobEvent>, AutoCloseable {
       default -> new JobEvent(at, JobEvent.Kind.SKIPPED, null, 0, "", e.getSkipped());
     };
   }
+
+  /** The background watch of {@link SpcClient#watch(JobId, java.util.function.Consumer)}. */
+  static java.util.concurrent.CompletableFuture<JobStatus> inBackground(
+      dev.spc.proto.JobServiceGrpc.JobServiceStub stub, JobId id,
+      java.util.function.Consumer<JobEvent> listener) {
+    java.util.concurrent.CompletableFuture<JobStatus> done = new java.util.concurrent.CompletableFuture<>();
+    JobStatus[] last = new JobStatus[1];
+    stub.watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
+        .setJobId(id.value()).setFollow(true).build(),
+        new io.grpc.stub.ClientResponseObserver<dev.spc.proto.WatchJobRequest, dev.spc.proto.JobEvent>() {
+          @Override
+          public void beforeStart(io.grpc.stub.ClientCallStreamObserver<dev.spc.proto.WatchJobRequest> call) {
+            var unused = done.whenComplete((v, e) -> {
+              if (done.isCancelled()) {
+                call.cancel("watch cancelled", null);
+              }
+            });
+          }
+
+          @Override
+          public void onNext(dev.spc.proto.JobEvent e) {
+            JobEvent ev = convert(e);
+            if (ev.status() != null) {
+              last[0] = ev.status();
+            }
+            listener.accept(ev);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(SpcException.from(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            done.complete(last[0]);
+          }
+        });
+    return done;
+  }
 }

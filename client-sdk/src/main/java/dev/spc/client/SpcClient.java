@@ -4,7 +4,7 @@ import com.google.common.util.concurrent.ListenableFuture;
 import dev.spc.client.internal.Calls;
 import dev.spc.client.internal.Connection;
 import dev.spc.client.internal.Convert;
-import dev.spc.client.internal.RetryPolicy;
+import dev.spc.client.internal.CallRetries;
 import dev.spc.proto.AdminServiceGrpc;
 import dev.spc.proto.BearerToken;
 import dev.spc.proto.CancelJobRequest;
@@ -55,7 +55,7 @@ public final class SpcClient implements AutoCloseable {
   private final JobServiceGrpc.JobServiceFutureStub jobs;
   private final AdminServiceGrpc.AdminServiceFutureStub admin;
   private final Duration callTimeout;
-  private final RetryPolicy retries;
+  private final CallRetries retries;
   private final @Nullable CallCredentials credentials;
 
   private SpcClient(Connection connection, Duration callTimeout, Duration submitRetryTimeout,
@@ -66,7 +66,7 @@ public final class SpcClient implements AutoCloseable {
     this.jobs = withCredentials(JobServiceGrpc.newFutureStub(channel));
     this.admin = withCredentials(AdminServiceGrpc.newFutureStub(channel));
     this.callTimeout = callTimeout;
-    this.retries = new RetryPolicy(connection.cluster(), submitRetryTimeout);
+    this.retries = new CallRetries(connection.cluster(), submitRetryTimeout);
   }
 
   /** A client that dials {@code target} ({@code host:port}) in plaintext and owns the channel. */
@@ -150,6 +150,20 @@ public final class SpcClient implements AutoCloseable {
         }));
   }
 
+  /**
+   * A new job with the spec of a done one (without its idempotency key), pointing back to it:
+   * the "run it again now" of a job that failed for good. {@link SpcException} FAILED_PRECONDITION
+   * while the job is not done.
+   */
+  public JobId rerun(JobId id) {
+    return join(rerunAsync(id));
+  }
+
+  public CompletableFuture<JobId> rerunAsync(JobId id) {
+    dev.spc.proto.RerunJobRequest req = dev.spc.proto.RerunJobRequest.newBuilder().setJobId(id.value()).build();
+    return call(unary(jobs).rerunJob(req), r -> JobId.of(r.getJobId()));
+  }
+
   /** Lists jobs in submission order, one page; {@code state} null for every state. */
   public JobPage list(@Nullable JobState state, int pageSize, @Nullable String pageToken) {
     return join(listAsync(state, pageSize, pageToken));
@@ -157,21 +171,30 @@ public final class SpcClient implements AutoCloseable {
 
   public CompletableFuture<JobPage> listAsync(@Nullable JobState state, int pageSize,
       @Nullable String pageToken) {
-    ListJobsRequest.Builder req = ListJobsRequest.newBuilder()
-        .setPageSize(pageSize)
-        .setPageToken(pageToken == null ? "" : pageToken);
-    if (state != null) {
-      req.setState(switch (state) {
-        case PENDING -> dev.spc.proto.JobState.JOB_STATE_PENDING;
-        case RUNNING -> dev.spc.proto.JobState.JOB_STATE_RUNNING;
-        case DONE -> dev.spc.proto.JobState.JOB_STATE_DONE;
-        case UNKNOWN -> dev.spc.proto.JobState.JOB_STATE_UNKNOWN;
-      });
+    return findAsync(state == null ? JobQuery.all() : JobQuery.inState(state), pageSize, pageToken);
+  }
+
+  /** Lists the jobs {@code query} selects in submission order, one page. */
+  public JobPage find(JobQuery query, int pageSize, @Nullable String pageToken) {
+    return join(findAsync(query, pageSize, pageToken));
+  }
+
+  public CompletableFuture<JobPage> findAsync(JobQuery query, int pageSize, @Nullable String pageToken) {
+    ListJobsRequest.Builder req = ListJobsRequest.newBuilder().setPageSize(pageSize)
+        .setPageToken(pageToken == null ? "" : pageToken).setRetriesExhausted(query.retriesExhausted());
+    if (query.state() != null) {
+      req.setState(Convert.toProto(query.state()));
     }
+    query.doneReason().ifPresent(r -> req.setDoneReason(Convert.toProto(r)));
     return retries.read(() -> call(unary(jobs).listJobs(req.build()), r -> new JobPage(
         r.getJobsList().stream().map(Convert::fromProto).toList(),
         r.getNextPageToken().isEmpty() ? java.util.Optional.empty()
             : java.util.Optional.of(r.getNextPageToken()))));
+  }
+
+  /** Every job {@code query} selects, fetched page by page as the iteration goes. */
+  public Iterable<JobStatus> findAll(JobQuery query) {
+    return JobPage.all(token -> find(query, 500, token));
   }
 
   /** Every job in {@code state} (null: all), fetched page by page as the iteration goes. */
@@ -246,40 +269,7 @@ public final class SpcClient implements AutoCloseable {
    * future completes with the job's last state when the watch ends; cancel it to stop watching.
    */
   public CompletableFuture<JobStatus> watch(JobId id, java.util.function.Consumer<JobEvent> listener) {
-    CompletableFuture<JobStatus> done = new CompletableFuture<>();
-    JobStatus[] last = new JobStatus[1];
-    withCredentials(JobServiceGrpc.newStub(channel)).watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
-        .setJobId(id.value()).setFollow(true).build(),
-        new io.grpc.stub.ClientResponseObserver<dev.spc.proto.WatchJobRequest, dev.spc.proto.JobEvent>() {
-          @Override
-          public void beforeStart(io.grpc.stub.ClientCallStreamObserver<dev.spc.proto.WatchJobRequest> call) {
-            var unused = done.whenComplete((v, e) -> {
-              if (done.isCancelled()) {
-                call.cancel("watch cancelled", null);
-              }
-            });
-          }
-
-          @Override
-          public void onNext(dev.spc.proto.JobEvent e) {
-            JobEvent ev = JobWatch.convert(e);
-            if (ev.status() != null) {
-              last[0] = ev.status();
-            }
-            listener.accept(ev);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            done.completeExceptionally(SpcException.from(t));
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(last[0]);
-          }
-        });
-    return done;
+    return JobWatch.inBackground(withCredentials(JobServiceGrpc.newStub(channel)), id, listener);
   }
 
   // ------------------------------------------------------------------ workers

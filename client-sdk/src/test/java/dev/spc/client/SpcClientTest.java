@@ -182,4 +182,40 @@ class SpcClientTest {
       }
     }
   }
+
+  @Test
+  void aRetryPolicy_travelsWithTheSpec_andAttemptsComeBack() {
+    cluster.agent("w1", 1, b -> b);
+    RetryPolicy policy = RetryPolicy.attempts(3).backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+        .jitter(0).retryOn(DoneReason.CRASHED).build();
+    JobSpec spec = JobSpec.newBuilder("flaky").args("1", "not yet").retry(policy)
+        .expireAfter(Duration.ofMinutes(1)).build();
+    JobStatus done = spc.await(spc.submit(spec), Duration.ofSeconds(10));
+    assertEquals(Optional.of(DoneReason.DONE), done.reason());
+    assertEquals(spec, done.spec().toBuilder().idempotencyKey("").build(),
+        "the spec read back equals the one sent (bar the key the SDK adds)");
+    assertEquals(2, done.attempt());
+    assertEquals(3, done.maxAttempts());
+    assertEquals(List.of(DoneReason.CRASHED, DoneReason.DONE),
+        done.attempts().stream().map(JobAttempt::reason).toList());
+    assertEquals("not yet (attempt 1 of 3)", done.attempts().get(0).error());
+    assertEquals("succeeded on attempt 2", done.resultText());
+  }
+
+  @Test
+  void aDelayedJob_isScheduled_andTheDeadSetIsOneQuery() {
+    cluster.agent("w1", 1, b -> b);
+    JobId later = spc.submit(JobSpec.newBuilder("noop").startAfter(Duration.ofHours(1)).build());
+    JobStatus s = spc.status(later);
+    assertEquals(JobState.SCHEDULED, s.state());
+    assertTrue(s.nextAttemptAt() != null && s.pendingReason().startsWith("starts at"), s.toString());
+    JobId dead = spc.submit(JobSpec.of("fail", "no"));
+    spc.await(dead, Duration.ofSeconds(10));
+    assertEquals(List.of(dead), spc.find(JobQuery.dead(), 10, null).jobs().stream()
+        .map(JobStatus::id).toList());
+    assertEquals(List.of(later), spc.find(JobQuery.inState(JobState.SCHEDULED), 10, null).jobs()
+        .stream().map(JobStatus::id).toList());
+    JobId again = spc.rerun(dead);
+    assertEquals(Optional.of(dead), spc.await(again, Duration.ofSeconds(10)).rerunOf());
+  }
 }

@@ -49,25 +49,9 @@ class CliIT {
 
   record Run(int code, String out, String err) {}
 
-  synchronized Run spc(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      List<String> all = new java.util.ArrayList<>(List.of(args));
-      if (!all.contains("--coordinator")) {
-        all.add("--coordinator");
-        all.add(c.processes.target());
-      }
-      int code = Main.run(all.toArray(String[]::new));
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  Run spc(String... args) {
+    Cli.Run r = Cli.run(c.processes.target(), args);
+    return new Run(r.code(), r.out(), r.err());
   }
 
   @Test

@@ -12,6 +12,12 @@ public interface JobContext {
 
   String type();
 
+  /** Which attempt of the job this run is, from 1: above 1 when earlier ones failed and it retries. */
+  int attempt();
+
+  /** The attempts the job may have in all (its retry policy's); this run is the last if equal. */
+  int maxAttempts();
+
   List<String> args();
 
   /** The payload bytes (a copy is not made: do not modify). */

@@ -2,6 +2,7 @@ package dev.spc.client.internal;
 
 import com.google.protobuf.Timestamp;
 import dev.spc.client.DoneReason;
+import dev.spc.client.JobAttempt;
 import dev.spc.client.JobId;
 import dev.spc.client.JobSpec;
 import dev.spc.client.JobState;
@@ -29,6 +30,19 @@ public final class Convert {
     if (p.hasMaxSeconds() && p.getMaxSeconds() >= 0) {
       b.maxSeconds(p.getMaxSeconds());
     }
+    if (p.hasRetry()) {
+      b.retry(dev.spc.client.RetryPolicy.fromProto(p.getRetry()));
+    }
+    if (p.hasStartAfter()) {
+      b.startAfter(java.time.Duration.ofSeconds(p.getStartAfter().getSeconds(), p.getStartAfter().getNanos()));
+    }
+    if (p.hasStartAt()) {
+      b.startAt(Instant.ofEpochSecond(p.getStartAt().getSeconds(), p.getStartAt().getNanos()));
+    }
+    if (p.hasExpireAfter()) {
+      b.expireAfter(java.time.Duration.ofSeconds(p.getExpireAfter().getSeconds(),
+          p.getExpireAfter().getNanos()));
+    }
     return b.build();
   }
 
@@ -37,15 +51,10 @@ public final class Convert {
       case JOB_STATE_PENDING -> JobState.PENDING;
       case JOB_STATE_RUNNING -> JobState.RUNNING;
       case JOB_STATE_DONE -> JobState.DONE;
+      case JOB_STATE_SCHEDULED -> JobState.SCHEDULED;
       default -> JobState.UNKNOWN;
     };
-    Optional<DoneReason> reason = switch (j.getDoneReason()) {
-      case DONE_REASON_DONE -> Optional.of(DoneReason.DONE);
-      case DONE_REASON_TIMEOUT -> Optional.of(DoneReason.TIMEOUT);
-      case DONE_REASON_CANCELLED -> Optional.of(DoneReason.CANCELLED);
-      case DONE_REASON_CRASHED -> Optional.of(DoneReason.CRASHED);
-      default -> Optional.empty();
-    };
+    Optional<DoneReason> reason = reason(j.getDoneReason());
     return new JobStatus(JobId.of(j.getJobId()), state, reason,
         j.hasSpec() && !j.getSpec().getType().isEmpty() ? fromProto(j.getSpec()) : null,
         j.getWorker(), j.getError(), j.getResult().toByteArray(),
@@ -56,7 +65,44 @@ public final class Convert {
         j.getPendingReason(),
         j.getOutputTail().toByteArray(),
         j.hasProgress() ? java.util.OptionalDouble.of(j.getProgress()) : java.util.OptionalDouble.empty(),
-        j.getProgressMessage());
+        j.getProgressMessage(), j.getAttempt(), Math.max(1, j.getMaxAttempts()),
+        j.getAttemptsList().stream().map(a -> new JobAttempt(a.getAttempt(), a.getWorker(),
+            instant(a.hasStartedAt(), a.getStartedAt()), instant(a.hasFinishedAt(), a.getFinishedAt()),
+            reason(a.getDoneReason()).orElse(DoneReason.CRASHED), a.getError(),
+            a.hasExitCode() ? OptionalInt.of(a.getExitCode()) : OptionalInt.empty())).toList(),
+        instant(j.hasNextAttemptAt(), j.getNextAttemptAt()),
+        j.getRerunOf().isEmpty() ? Optional.empty() : Optional.of(JobId.of(j.getRerunOf())));
+  }
+
+  public static Optional<DoneReason> reason(dev.spc.proto.DoneReason r) {
+    return switch (r) {
+      case DONE_REASON_DONE -> Optional.of(DoneReason.DONE);
+      case DONE_REASON_TIMEOUT -> Optional.of(DoneReason.TIMEOUT);
+      case DONE_REASON_CANCELLED -> Optional.of(DoneReason.CANCELLED);
+      case DONE_REASON_CRASHED -> Optional.of(DoneReason.CRASHED);
+      case DONE_REASON_EXPIRED -> Optional.of(DoneReason.EXPIRED);
+      default -> Optional.empty();
+    };
+  }
+
+  public static dev.spc.proto.DoneReason toProto(DoneReason r) {
+    return switch (r) {
+      case DONE -> dev.spc.proto.DoneReason.DONE_REASON_DONE;
+      case TIMEOUT -> dev.spc.proto.DoneReason.DONE_REASON_TIMEOUT;
+      case CANCELLED -> dev.spc.proto.DoneReason.DONE_REASON_CANCELLED;
+      case CRASHED -> dev.spc.proto.DoneReason.DONE_REASON_CRASHED;
+      case EXPIRED -> dev.spc.proto.DoneReason.DONE_REASON_EXPIRED;
+    };
+  }
+
+  public static dev.spc.proto.JobState toProto(JobState s) {
+    return switch (s) {
+      case PENDING -> dev.spc.proto.JobState.JOB_STATE_PENDING;
+      case RUNNING -> dev.spc.proto.JobState.JOB_STATE_RUNNING;
+      case SCHEDULED -> dev.spc.proto.JobState.JOB_STATE_SCHEDULED;
+      case DONE -> dev.spc.proto.JobState.JOB_STATE_DONE;
+      case UNKNOWN -> dev.spc.proto.JobState.JOB_STATE_UNKNOWN;
+    };
   }
 
   public static WorkerInfo fromProto(Worker w) {

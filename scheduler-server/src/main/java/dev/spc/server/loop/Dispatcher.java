@@ -65,7 +65,7 @@ final class Dispatcher {
     }
     LeaseRecord lease = leases.grant(job, w, max, clock.nanos() + max * 1_000_000_000L);
     outbox.lease(w, Lease.newBuilder().setLeaseId(lease.id).setJobId(job.id).setSpec(job.spec)
-        .setMaxSeconds(max).build());
+        .setMaxSeconds(max).setAttempt(job.attempt).setMaxAttempts(job.maxAttempts).build());
   }
 
   private int effectiveMaxSeconds(JobSpec spec) {

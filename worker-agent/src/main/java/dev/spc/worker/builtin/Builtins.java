@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The job types every agent has: {@code sleep}, {@code fail}, {@code spin}, {@code echo},
- * {@code noop}.
+ * The job types every agent has: {@code sleep}, {@code fail}, {@code flaky}, {@code spin},
+ * {@code echo}, {@code noop}.
  */
 public final class Builtins {
   private Builtins() {}
@@ -20,6 +20,7 @@ public final class Builtins {
     Map<String, JobHandler> m = new LinkedHashMap<>();
     m.put("sleep", Builtins::sleep);
     m.put("fail", Builtins::fail);
+    m.put("flaky", Builtins::flaky);
     m.put("spin", Builtins::spin);
     m.put("echo", Builtins::echo);
     m.put("noop", ctx -> {});
@@ -47,6 +48,25 @@ public final class Builtins {
   /** Throws with args[0] as the message. */
   static void fail(JobContext ctx) {
     throw new JobFailedException(ctx.args().isEmpty() ? "failed on purpose" : ctx.args().get(0));
+  }
+
+  /**
+   * Fails its first args[0] attempts (default 1), then succeeds: a job to watch retries with.
+   * args[1], if given, is the error text.
+   */
+  static void flaky(JobContext ctx) {
+    int failures;
+    try {
+      failures = ctx.args().isEmpty() ? 1 : Integer.parseInt(ctx.args().get(0));
+    } catch (NumberFormatException e) {
+      throw JobFailedException.nonRetryable("flaky: args[0] must be a number of attempts to fail,"
+          + " got '" + ctx.args().get(0) + "'");
+    }
+    if (ctx.attempt() <= failures) {
+      throw new JobFailedException((ctx.args().size() > 1 ? ctx.args().get(1) : "flaky failure")
+          + " (attempt " + ctx.attempt() + " of " + ctx.maxAttempts() + ")");
+    }
+    ctx.setResult("succeeded on attempt " + ctx.attempt());
   }
 
   /**

@@ -161,6 +161,9 @@ public final class AgentState implements SessionJobs {
       r = run.isCancelled()
           ? result(run, stoppedOutcome(run), run.cancelReason(), null)
           : result(run, Outcome.OUTCOME_FAILED, describe(t), run.result());
+      if (t instanceof JobFailedException f && !f.retryable()) {
+        r = r.toBuilder().setNonRetryable(true).build();
+      }
       if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
         log.error("job exhausted the JVM", vme, "job", run.jobId());
       }

@@ -118,6 +118,16 @@ public final class JobRun implements JobContext {
   }
 
   @Override
+  public int attempt() {
+    return Math.max(1, lease.getAttempt());
+  }
+
+  @Override
+  public int maxAttempts() {
+    return Math.max(attempt(), lease.getMaxAttempts());
+  }
+
+  @Override
   public String type() {
     return lease.getSpec().getType();
   }

@@ -10,12 +10,12 @@ import java.util.function.Supplier;
  * while it is UNAVAILABLE; against a cluster, every call, faster, and also a short call that timed
  * out on a frozen leader.
  */
-public final class RetryPolicy {
+public final class CallRetries {
   private final boolean cluster;
   private final Duration timeout;
 
   /** Retries go on for up to {@code timeout} (the client's submit retry timeout). */
-  public RetryPolicy(boolean cluster, Duration timeout) {
+  public CallRetries(boolean cluster, Duration timeout) {
     this.cluster = cluster;
     this.timeout = timeout;
   }

@@ -1,0 +1,35 @@
+package dev.spc.client;
+
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Which jobs {@link SpcClient#find(JobQuery, int, String)} returns: all of them, or those in one
+ * state, those that ended for one reason, or the dead set (failed for good, no attempt left).
+ *
+ * @param state only jobs in this state; null for every state
+ * @param doneReason only done jobs that ended for this reason; empty for any
+ * @param retriesExhausted only jobs that failed for good after their last allowed attempt
+ */
+public record JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason,
+    boolean retriesExhausted) {
+  /** Every job. */
+  public static JobQuery all() {
+    return new JobQuery(null, Optional.empty(), false);
+  }
+
+  /** Jobs in {@code state}. */
+  public static JobQuery inState(JobState state) {
+    return new JobQuery(state, Optional.empty(), false);
+  }
+
+  /** Done jobs that ended for {@code reason}. */
+  public static JobQuery endedFor(DoneReason reason) {
+    return new JobQuery(JobState.DONE, Optional.of(reason), false);
+  }
+
+  /** The dead set: jobs that failed for good with no attempt left, to look at or re-run. */
+  public static JobQuery dead() {
+    return new JobQuery(JobState.DONE, Optional.empty(), true);
+  }
+}

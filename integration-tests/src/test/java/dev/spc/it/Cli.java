@@ -1,0 +1,36 @@
+package dev.spc.it;
+
+import dev.spc.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Runs the command line in this JVM against a coordinator, capturing its output and exit code. */
+final class Cli {
+  private Cli() {}
+
+  record Run(int code, String out, String err) {}
+
+  /** {@code bin/spc ARGS... --coordinator TARGET} (unless the arguments name one). */
+  static synchronized Run run(String target, String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      List<String> all = new java.util.ArrayList<>(List.of(args));
+      if (!all.contains("--coordinator")) {
+        all.add("--coordinator");
+        all.add(target);
+      }
+      int code = Main.run(all.toArray(String[]::new));
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+}
