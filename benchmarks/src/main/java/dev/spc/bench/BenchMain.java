@@ -83,7 +83,7 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--agents", description = "Simulated agents in the scale test (default ${DEFAULT-VALUE}).")
   int agents = 1000;
 
-  @Option(names = "--skip", split = ",", description = "Sections to skip: transport, burndown, latency, scale, jmh.")
+  @Option(names = "--skip", split = ",", description = "Sections to skip: transport, burndown, latency, scale, timers, jmh.")
   List<String> skip = new ArrayList<>();
 
   @Option(names = "--jvm", split = ",", description = "JVM flags of the coordinator and agents (default ${DEFAULT-VALUE}).")
@@ -151,6 +151,9 @@ public final class BenchMain implements Callable<Integer> {
     }
     if (!skip.contains("scale")) {
       scale(dir);
+    }
+    if (!skip.contains("timers")) {
+      Timers.run(dir, jvmFlags, pending, this::row, out);
     }
     if (!skip.contains("jmh")) {
       jmh();
@@ -357,7 +360,7 @@ public final class BenchMain implements Callable<Integer> {
     return 100 * (b.cpuSeconds() - a.cpuSeconds()) / ((System.nanoTime() - t0) / 1e9);
   }
 
-  private static long heapUsedAfterGc(long pid) throws Exception {
+  static long heapUsedAfterGc(long pid) throws Exception {
     String jcmd = Path.of(JavaLauncher.javaBinary()).resolveSibling("jcmd").toString();
     run(jcmd, Long.toString(pid), "GC.run");
     String info = run(jcmd, Long.toString(pid), "GC.heap_info");

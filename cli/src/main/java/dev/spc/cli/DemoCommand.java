@@ -110,6 +110,11 @@ final class DemoCommand implements Callable<Integer> {
     add(rows, spc, "sleep 2s", JobSpec.of("sleep", "2"));
     add(rows, spc, "sleep 1s, priority 5", JobSpec.newBuilder("sleep").args("1").priority(5).build());
     add(rows, spc, "fail: a handler that throws", JobSpec.of("fail", "simulated crash"));
+    add(rows, spc, "flaky: fails twice, 3 attempts", JobSpec.newBuilder("flaky").args("2")
+        .retry(dev.spc.client.RetryPolicy.attempts(3).backoff(Duration.ofMillis(700),
+            Duration.ofSeconds(2)).build()).build());
+    add(rows, spc, "echo, starts in 3s", JobSpec.newBuilder("echo").args("later")
+        .startAfter(Duration.ofSeconds(3)).build());
     add(rows, spc, "sleep 30s with max 2s", JobSpec.newBuilder("sleep").args("30").maxSeconds(2).build());
     add(rows, spc, "spin 3s ignoring stop, max 1s",
         JobSpec.newBuilder("spin").args("3").maxSeconds(1).build());

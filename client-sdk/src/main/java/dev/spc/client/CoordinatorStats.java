@@ -15,7 +15,10 @@ package dev.spc.client;
  * @param slots their slots in total
  * @param busySlots slots holding a lease
  * @param waiters callers blocked waiting for jobs
+ * @param scheduled jobs waiting for their start time or a retry's backoff
+ * @param doneExpired done with reason EXPIRED
+ * @param retriesTotal failed attempts sent to run again since the coordinator started
  */
 public record CoordinatorStats(long pending, long running, long done, long doneDone,
     long doneTimeout, long doneCancelled, long doneCrashed, long submittedTotal, int workers,
-    int slots, int busySlots, int waiters) {}
+    int slots, int busySlots, int waiters, long scheduled, long doneExpired, long retriesTotal) {}

@@ -319,7 +319,8 @@ public final class SpcClient implements AutoCloseable {
     return retries.read(() -> call(unary(admin).getStats(dev.spc.proto.GetStatsRequest.getDefaultInstance()),
         s -> new CoordinatorStats(s.getPending(), s.getRunning(), s.getDone(), s.getDoneDone(),
             s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
-            s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters())));
+            s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters(), s.getScheduled(),
+            s.getDoneExpired(), s.getRetriesTotal())));
   }
 
   /** Who leads the cluster, as the coordinator this client talks to sees it. */

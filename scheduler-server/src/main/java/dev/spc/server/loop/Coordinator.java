@@ -226,6 +226,21 @@ public final class Coordinator {
     link.close(null);
   }
 
+  /**
+   * Nanoseconds until a job's start time, backoff or expiry is due (MAX_VALUE if none): the loop
+   * wakes for it rather than wait for its next tick, so timers fire within a millisecond or so.
+   */
+  public long nanosToNextTimer() {
+    return jobs.nanosToNextTimer();
+  }
+
+  /** Fires the timers that are due (also done at every tick). */
+  public void fireTimers() {
+    if (jobs.fireTimers(clock.now())) {
+      dispatcher.wake();
+    }
+  }
+
   /** Rules 7 and 11, and the other clocks: stalls, the reconnect grace, retention, deadlines. */
   private void tick() {
     shutdown.finishIfDone();
@@ -236,9 +251,7 @@ public final class Coordinator {
       lastRetentionScanNanos = now;
       jobs.expireOlderThan(clock.now().minus(cfg.maxDoneAge()));
     }
-    if (jobs.fireTimers(clock.now())) {
-      dispatcher.wake();
-    }
+    fireTimers();
     leases.expire(now, lease -> {
       leases.stop(lease);
       outbox.stop(lease.worker, lease.id, "timed out");

@@ -64,7 +64,8 @@ public final class EventLoop implements AutoCloseable {
     long nextTick = clock.nanos() + tickNanos;
     try {
       while (true) {
-        long wait = nextTick - clock.nanos();
+        long toTimer = coordinator.nanosToNextTimer();
+        long wait = Math.min(nextTick - clock.nanos(), toTimer);
         Msg msg = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
         int n = 0;
         while (msg != null) {
@@ -81,6 +82,8 @@ public final class EventLoop implements AutoCloseable {
         if (clock.nanos() - nextTick >= 0) {
           apply(new Msg.Tick());
           nextTick = clock.nanos() + tickNanos;
+        } else if (coordinator.nanosToNextTimer() == 0) {
+          coordinator.fireTimers(); // a start time or backoff due between ticks
         }
         try {
           coordinator.afterBatch();

@@ -269,7 +269,8 @@ final class JobRequests {
       return;
     }
     JobSpec.Builder spec = old.spec.toBuilder().clearIdempotencyKey();
-    if (spec.hasStartAt() && JobTable.startTime(old.spec, old.submittedAt) != null) {
+    if (spec.hasStartAt() && !java.util.Objects.requireNonNull(
+        JobTimers.startTime(old.spec, old.submittedAt)).isAfter(clock.now())) {
       spec.clearStartAt(); // its time has passed: run now
     }
     JobRecord job = jobs.add(spec.build(), clock.now(), "", 0);

@@ -201,7 +201,7 @@ final class JobTable {
     }
     jobs.put(seq, job);
     commits.changed(job);
-    Instant notBefore = startTime(spec, now);
+    Instant notBefore = JobTimers.startTime(spec, now);
     if (notBefore != null && notBefore.isAfter(now)) {
       job.state = JobState.JOB_STATE_SCHEDULED;
       job.nextAttemptAt = notBefore;
@@ -211,7 +211,7 @@ final class JobTable {
       enqueue(job);
     }
     if (spec.hasExpireAfter()) {
-      timers.add(expiry(job), job, JobTimers.Kind.EXPIRE);
+      timers.add(JobTimers.expiry(job), job, JobTimers.Kind.EXPIRE);
     }
     submittedTotal++;
     if (!spec.getIdempotencyKey().isEmpty()) {
@@ -361,27 +361,23 @@ final class JobTable {
     return ready[0];
   }
 
+  /** Nanoseconds until the earliest timer is due (0 if due); MAX_VALUE if there is none. */
+  @SuppressWarnings("JavaInstantGetSecondsGetNano") // the part of a millisecond: getNano() is it
+  long nanosToNextTimer() {
+    long at = timers.nextAtMillis();
+    if (at == Long.MAX_VALUE) {
+      return Long.MAX_VALUE;
+    }
+    Instant now = clock.now();
+    return Math.max(0, (at - now.toEpochMilli()) * 1_000_000L - now.getNano() % 1_000_000);
+  }
+
   /** The job's start time or backoff has passed: it is pending, ready to run. */
   void due(JobRecord job) {
     transition(job, Event.DUE);
     job.nextAttemptAt = null;
     commits.changed(job);
     observer.stateChanged(job);
-  }
-
-  /** When a job asking for a later start may start, or null. */
-  static @Nullable Instant startTime(JobSpec spec, Instant submittedAt) {
-    if (spec.hasStartAt()) {
-      return Instant.ofEpochSecond(spec.getStartAt().getSeconds(), spec.getStartAt().getNanos());
-    }
-    if (spec.hasStartAfter()) {
-      return submittedAt.plusMillis(Retries.millis(spec.getStartAfter()));
-    }
-    return null;
-  }
-
-  static Instant expiry(JobRecord job) {
-    return job.submittedAt.plusMillis(Retries.millis(job.spec.getExpireAfter()));
   }
 
   /** Something about a job besides its state changed (output of a stopped job): store it. */
@@ -483,7 +479,7 @@ final class JobTable {
       default -> doneByReason[j.reason.getNumber()]++;
     }
     if (!j.isDone() && j.attempt == 0 && j.spec.hasExpireAfter()) {
-      timers.add(expiry(j), j, JobTimers.Kind.EXPIRE);
+      timers.add(JobTimers.expiry(j), j, JobTimers.Kind.EXPIRE);
     }
   }
 

@@ -200,6 +200,19 @@ class RetriesTest {
   }
 
   @Test
+  void aStartTimeBetweenMilliseconds_stillFires() {
+    RecordingLink w = h.register("w", 1, "t");
+    h.clock.advance(java.time.Duration.ofNanos(400_000)); // now is 0.4 ms past a millisecond
+    String id = h.submit(JobSpec.newBuilder().setType("t").setStartAfter(ms(1000)).build());
+    h.advance(java.time.Duration.ofMillis(999), w); // 1 ms before the due time
+    h.clock.advance(java.time.Duration.ofNanos(700_000)); // in its millisecond, 0.3 ms before it
+    h.feed(new Msg.Tick());
+    assertEquals(JOB_STATE_SCHEDULED, h.job(id).getState());
+    h.advance(java.time.Duration.ofMillis(2), w);
+    assertEquals(JOB_STATE_RUNNING, h.job(id).getState(), "fired once due, never early and lost");
+  }
+
+  @Test
   void aJobNotStartedWithinItsExpiry_endsExpired_butNotOneThatRanOnce() {
     String unrun = h.submit(JobSpec.newBuilder().setType("t").setExpireAfter(ms(2000)).build());
     h.advance(java.time.Duration.ofMillis(1900));
