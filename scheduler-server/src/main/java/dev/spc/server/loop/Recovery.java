@@ -63,7 +63,8 @@ final class Recovery {
       j.exitCode = p.hasExitCode() ? p.getExitCode() : null;
       j.startedAt = p.hasStartedAt() ? instant(p.getStartedAt()) : null;
       j.finishedAt = p.hasFinishedAt() ? instant(p.getFinishedAt()) : null;
-      j.attempt = p.getAttempt();
+      // A job stored before attempts were counted, that had started, was on its first attempt.
+      j.attempt = p.getAttempt() == 0 && p.hasStartedAt() ? 1 : p.getAttempt();
       j.maxAttempts = p.getMaxAttempts() > 0 ? p.getMaxAttempts() : Retries.maxAttempts(p.getSpec(), cfg);
       j.attempts = p.getAttemptsCount() == 0 ? null : new ArrayList<>(p.getAttemptsList());
       j.nextAttemptAt = p.hasNextAttemptAt() ? instant(p.getNextAttemptAt()) : null;

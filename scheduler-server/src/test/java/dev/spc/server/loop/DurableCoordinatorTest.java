@@ -474,4 +474,18 @@ class DurableCoordinatorTest {
     assertEquals(JOB_STATE_RUNNING, job(delayed.get().get(0)).getState());
     assertEquals(2, job(retriedId).getAttempt());
   }
+
+  @Test
+  void aRunningJobStoredBeforeAttemptsWereCounted_isOnItsFirstAttempt_andIsNotRetried() {
+    Job old = Job.newBuilder().setJobId("inc-3").setState(JOB_STATE_RUNNING).setWorker("gone")
+        .setStartedAt(Views.ts(clock.now())).setSpec(JobSpec.newBuilder().setType("t")).build();
+    store.rows.put(3L, StoredJob.newBuilder().setJob(old).setLeaseId(99).setMaxSeconds(60).build());
+    h.restart(store.sorted());
+    h.advance(Duration.ofSeconds(11)); // past the reconnect grace: nobody claimed it
+    commit();
+    Job j = job("inc-3");
+    assertEquals(DONE_REASON_CRASHED, j.getDoneReason(), j.toString());
+    assertEquals(1, j.getAttempt());
+    assertEquals(1, j.getAttemptsCount());
+  }
 }
