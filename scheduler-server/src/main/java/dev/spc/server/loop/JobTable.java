@@ -272,7 +272,8 @@ final class JobTable {
     if (job.isDone()) {
       return false;
     }
-    if (job.state == JobState.JOB_STATE_RUNNING) {
+    if (job.state == JobState.JOB_STATE_RUNNING && job.maxAttempts > 1) {
+      // A single attempt is the job's own fields (Views shows it); only retried jobs keep a list.
       recordAttempt(job, reason, error);
       if (retryable && job.attempt < job.maxAttempts
           && Retries.retriesOn(job.spec, reason) && !Retries.finalExitCode(job.spec, job.exitCode)) {

@@ -12,6 +12,34 @@ final class Views {
   private Views() {}
 
   static Job job(JobRecord r, Map<String, Integer> workersPerType) {
+    Job.Builder b = builder(r, workersPerType);
+    if (r.attempts == null && r.isDone() && r.attempt > 0) {
+      b.addAttempts(onlyAttempt(r)); // a job allowed one attempt: its own fields say it all
+    }
+    return b.build();
+  }
+
+  private static dev.spc.proto.JobAttempt onlyAttempt(JobRecord r) {
+    dev.spc.proto.JobAttempt.Builder a = dev.spc.proto.JobAttempt.newBuilder().setAttempt(r.attempt)
+        .setWorker(r.worker).setDoneReason(r.reason).setError(r.error);
+    if (r.startedAt != null) {
+      a.setStartedAt(ts(r.startedAt));
+    }
+    if (r.finishedAt != null) {
+      a.setFinishedAt(ts(r.finishedAt));
+    }
+    if (r.exitCode != null) {
+      a.setExitCode(r.exitCode);
+    }
+    return a.build();
+  }
+
+  /** The job as stored: without the attempt a single-attempt job shows from its own fields. */
+  static Job stored(JobRecord r, Map<String, Integer> workersPerType) {
+    return builder(r, workersPerType).build();
+  }
+
+  private static Job.Builder builder(JobRecord r, Map<String, Integer> workersPerType) {
     Job.Builder b = Job.newBuilder()
         .setJobId(r.id)
         .setState(r.state)
@@ -48,7 +76,7 @@ final class Views {
           : "attempt " + r.attempt + " of " + r.maxAttempts + " failed (" + r.error + "); attempt "
               + (r.attempt + 1) + " at " + r.nextAttemptAt);
     }
-    return b.build();
+    return b;
   }
 
   static Job unknown(String id) {
