@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class NetNs implements AutoCloseable {
   private static final Pattern DROPPED = Pattern.compile("counter packets (\\d+)");
+  private static final Pattern OURS = Pattern.compile("^spcit(\\d+)-\\d+", Pattern.MULTILINE);
+  private static boolean swept;
 
   final String name;
   final String hostIf;
@@ -36,6 +38,7 @@ final class NetNs implements AutoCloseable {
 
   /** Namespace number {@code index} (0-200), made now; skips the test where it cannot be. */
   static NetNs create(int index) {
+    sweepStale();
     NetNs n = new NetNs(index);
     try {
       sh("ip", "netns", "add", n.name);
@@ -52,6 +55,37 @@ final class NetNs implements AutoCloseable {
       Assumptions.assumeTrue(false, "skipped: cannot make a network namespace here (needs root"
           + " and iproute2): " + e.getMessage());
       throw new AssertionError("unreachable");
+    }
+  }
+
+  /**
+   * Removes namespaces left by test runs that were killed before they could clean up: their host
+   * ends keep the same addresses, and a second link with an address already on the host would
+   * route nothing to the new namespace. A namespace is stale when no live process has the number
+   * in its name.
+   */
+  private static synchronized void sweepStale() {
+    if (swept) {
+      return;
+    }
+    swept = true;
+    String list;
+    try {
+      list = sh("ip", "netns", "list");
+    } catch (Exception e) {
+      return; // no iproute2 or no rights: create says so
+    }
+    java.util.Set<Long> live = new java.util.HashSet<>();
+    ProcessHandle.allProcesses().forEach(p -> live.add(p.pid() % 100000));
+    Matcher m = OURS.matcher(list);
+    while (m.find()) {
+      if (!live.contains(Long.parseLong(m.group(1)))) {
+        try {
+          sh("ip", "netns", "del", m.group());
+        } catch (Exception ignored) {
+          // gone meanwhile
+        }
+      }
     }
   }
 
