@@ -227,6 +227,9 @@ public final class WorkerAgent implements AutoCloseable {
     @Override
     public Stream open(Listener listener) {
       String address = transport == null ? "" : transport.current();
+      if (transport != null) {
+        transport.connectNow(); // the agent's own backoff decides when to retry, not gRPC's
+      }
       StreamObserver<WorkerMessage> out = stub.connect(new StreamObserver<>() {
         @Override
         public void onNext(CoordinatorMessage m) {

@@ -29,6 +29,7 @@ final class Recovery {
   /** Jobs that were running, by lease id, until their agent reports them. */
   private final Map<Long, Orphan> orphans = new HashMap<>();
   private long graceEndsNanos;
+  private boolean graceStarted;
 
   Recovery(CoordinatorConfig cfg, Clock clock, JobTable jobs, LeaseTable leases,
       WorkerRegistry workers) {
@@ -119,8 +120,15 @@ final class Recovery {
     return true;
   }
 
-  /** At the end of the reconnect grace, jobs nobody reported end CRASHED. */
+  /**
+   * At the end of the reconnect grace, jobs nobody reported end CRASHED. The grace counts from the
+   * first tick, when the loop runs and agents can be heard, not from reading the store.
+   */
   void tick(long nowNanos) {
+    if (!graceStarted) {
+      graceStarted = true;
+      graceEndsNanos = nowNanos + cfg.reconnectGrace().toNanos();
+    }
     if (!orphans.isEmpty() && nowNanos - graceEndsNanos >= 0) {
       log.info("reconnect grace over", "unclaimed_jobs", orphans.size());
       for (Orphan o : List.copyOf(orphans.values())) {

@@ -298,7 +298,9 @@ public final class AgentSession {
           + id.name() + ": " + why);
       return;
     }
-    long backoffMs = BACKOFF.delayMillis(attempt++, random);
+    // Try often enough to be back within the coordinator's reconnect grace, where jobs wait for us.
+    long backoffMs = Math.min(BACKOFF.delayMillis(attempt++, random),
+        Math.max(100, reconnectGraceMs / 5));
     if (failure == StreamFailure.STANDBY || failure == StreamFailure.PAUSED) {
       backoffMs = Math.min(backoffMs, 500); // a cluster between leaders: the next one is seconds away
     }

@@ -100,6 +100,16 @@ public final class AgentTransport implements AutoCloseable {
     }
   }
 
+  /**
+   * Connections that failed wait out gRPC's own reconnect backoff (up to two minutes) before the
+   * next try, and calls fail fast meanwhile: cut that short, so a stream opened now connects now.
+   */
+  public void connectNow() {
+    for (ManagedChannel c : opened) {
+      c.resetConnectBackoff();
+    }
+  }
+
   /** Sets the silence allowed, for the live sockets and every later one. */
   public void userTimeout(Duration timeout) {
     int ms = (int) Math.max(1, timeout.toMillis());

@@ -244,8 +244,28 @@ class AgentSessionTest {
   }
 
   @Test
-  void reconnects_withJitteredExponentialBackoff_cappedAt5s() {
-    registered().listener.onEnd(reset());
+  void reconnects_withJitteredExponentialBackoff_cappedToTryFiveTimesWithinTheGrace() {
+    registered().listener.onEnd(reset()); // grace 5 s: never more than 1 s between tries
+    List<Long> gaps = new ArrayList<>();
+    long last = clock.now;
+    for (int i = 0; i < 8; i++) {
+      int before = dialer.streams.size();
+      while (dialer.streams.size() == before) {
+        clock.advance(1);
+      }
+      gaps.add((clock.now - last) / 1_000_000);
+      last = clock.now;
+      dialer.last().listener.onEnd(reset());
+    }
+    assertEquals(List.of(99L, 199L, 399L, 799L, 1000L, 1000L, 1000L, 1000L), gaps);
+    assertTrue(exits.isEmpty(), "a registered agent keeps trying");
+  }
+
+  @Test
+  void reconnects_atMostEvery5s_whateverTheGrace() {
+    s.start();
+    dialer.last().registered(200, 1000, 60_000);
+    dialer.last().listener.onEnd(reset());
     List<Long> gaps = new ArrayList<>();
     long last = clock.now;
     for (int i = 0; i < 8; i++) {
@@ -258,7 +278,6 @@ class AgentSessionTest {
       dialer.last().listener.onEnd(reset());
     }
     assertEquals(List.of(99L, 199L, 399L, 799L, 1599L, 3199L, 4999L, 4999L), gaps);
-    assertTrue(exits.isEmpty(), "a registered agent keeps trying");
   }
 
   @Test
