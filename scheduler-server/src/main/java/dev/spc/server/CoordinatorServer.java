@@ -76,7 +76,7 @@ public final class CoordinatorServer implements AutoCloseable {
       long term = b.config.epoch() > 0 ? b.config.epoch() : store.nextTerm();
       writer = new StoreWriter(store);
       coordinator = new Coordinator(b.config, b.clock, new java.util.SplittableRandom(), writer,
-          incarnation, term, r.jobs());
+          incarnation, term, r.jobs(), r.schedules());
     }
     this.loop = new EventLoop(coordinator, b.clock, b.tickInterval);
     if (writer != null) {
@@ -110,6 +110,7 @@ public final class CoordinatorServer implements AutoCloseable {
         .maxInboundMessageSize(b.config.maxInboundMessageBytes())
         .addService(intercept(new JobServiceImpl(loop), peers))
         .addService(intercept(new AdminServiceImpl(loop, cluster), peers))
+        .addService(intercept(new dev.spc.server.grpc.ScheduleServiceImpl(loop), peers))
         .addService(intercept(new WorkerServiceImpl(loop, b.clock), peers))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())

@@ -8,9 +8,12 @@ import java.util.Set;
  * {@link #WORKER}, which is for agents alone.
  */
 public enum Role {
-  /** GetJob, ListJobs, WaitJob, WaitAnyJob, WatchJob, ListWorkers, GetStats, GetCluster. */
+  /**
+   * GetJob, ListJobs, WaitJob, WaitAnyJob, WatchJob, ListWorkers, GetStats, GetCluster, GetSchedule,
+   * ListSchedules.
+   */
   READER,
-  /** A reader that may also SubmitJob, SubmitJobs, CancelJob and RerunJob. */
+  /** A reader that may also SubmitJob, SubmitJobs, CancelJob, RerunJob and change schedules. */
   SUBMITTER,
   /** A submitter that may also StopWorker (and every later admin call). */
   OPERATOR,
@@ -23,10 +26,14 @@ public enum Role {
       "spc.v1.JobService/GetJob", "spc.v1.JobService/ListJobs", "spc.v1.JobService/WaitJob",
       "spc.v1.JobService/WaitAnyJob", "spc.v1.JobService/WatchJob",
       "spc.v1.AdminService/ListWorkers", "spc.v1.AdminService/GetStats",
-      "spc.v1.AdminService/GetCluster");
+      "spc.v1.AdminService/GetCluster", "spc.v1.ScheduleService/GetSchedule",
+      "spc.v1.ScheduleService/ListSchedules");
   private static final Set<String> WRITES = Set.of(
       "spc.v1.JobService/SubmitJob", "spc.v1.JobService/SubmitJobs", "spc.v1.JobService/CancelJob",
-      "spc.v1.JobService/RerunJob");
+      "spc.v1.JobService/RerunJob", "spc.v1.ScheduleService/CreateSchedule",
+      "spc.v1.ScheduleService/UpdateSchedule", "spc.v1.ScheduleService/DeleteSchedule",
+      "spc.v1.ScheduleService/PauseSchedule", "spc.v1.ScheduleService/ResumeSchedule",
+      "spc.v1.ScheduleService/TriggerSchedule");
   private static final String WORKER_SERVICE = "spc.v1.WorkerService/";
   private static final String REFLECTION = "grpc.reflection.";
 

@@ -3,6 +3,8 @@ package dev.spc.server.loop;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.JobState;
 import dev.spc.proto.store.StoredJob;
+import dev.spc.proto.store.StoredSchedule;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -57,12 +59,19 @@ public final class Coordinator {
   private final JobRequests requests;
   private final Liveness liveness;
   private final ShutdownHandshake shutdown;
+  private final Schedules schedules;
   private long lastRetentionScanNanos;
 
   /** An in-memory coordinator. */
   public Coordinator(CoordinatorConfig cfg, Clock clock) {
     this(cfg, clock, new java.util.SplittableRandom(), Persistence.IN_MEMORY,
-        JobIds.newIncarnation(clock.now().toEpochMilli()), 0, List.of());
+        JobIds.newIncarnation(clock.now().toEpochMilli()), 0, List.of(), List.of());
+  }
+
+  /** As the full constructor, with no schedules recovered. */
+  public Coordinator(CoordinatorConfig cfg, Clock clock, java.util.random.RandomGenerator random,
+      Persistence persistence, String incarnation, long term, List<StoredJob> recovered) {
+    this(cfg, clock, random, persistence, incarnation, term, recovered, List.of());
   }
 
   /**
@@ -70,9 +79,11 @@ public final class Coordinator {
    * sequence order) under the id prefix {@code incarnation}. It issues job and lease ids of
    * {@code term}, which must be above every term that issued the recovered ones (see {@link
    * JobIds}); term 0 is for a coordinator that recovers nothing. {@code random} jitters retries.
+   * {@code recoveredSchedules} are the schedules it held.
    */
   public Coordinator(CoordinatorConfig cfg, Clock clock, java.util.random.RandomGenerator random,
-      Persistence persistence, String incarnation, long term, List<StoredJob> recovered) {
+      Persistence persistence, String incarnation, long term, List<StoredJob> recovered,
+      List<StoredSchedule> recoveredSchedules) {
     this.cfg = cfg;
     this.clock = clock;
     this.commits = new Durability(persistence, this::runEffect);
@@ -86,6 +97,9 @@ public final class Coordinator {
       @Override
       public void done(JobRecord job) {
         waiters.release(job);
+        if (!job.scheduleId.isEmpty()) {
+          schedules.jobDone(job);
+        }
       }
     });
     this.waiters = new Waiters(jobs, workers);
@@ -101,7 +115,9 @@ public final class Coordinator {
         dispatcher::wake);
     this.liveness = new Liveness(cfg, clock, workers, sessions);
     this.shutdown = new ShutdownHandshake(clock, commits, workers, outbox, sessions, waiters);
-    if (recovery.recover(recovered)) {
+    this.schedules = new Schedules(cfg, clock, commits, jobs, requests::cancelJob, dispatcher::wake);
+    recoveredSchedules.forEach(schedules::restore);
+    if (recovery.recover(recovered, schedules::restoredJob)) {
       dispatcher.wake();
     }
   }
@@ -137,7 +153,24 @@ public final class Coordinator {
       case Msg.WaitAbandoned(var waiterId) -> waiters.abandon(waiterId);
       case Msg.ListJobs(var request, var reply) -> requests.list(request, commits.defer(reply));
       case Msg.ListWorkers(var reply) -> requests.listWorkers(commits.defer(reply));
-      case Msg.GetStats(var reply) -> commits.defer(reply).ok(requests.stats(waiters.count()));
+      case Msg.GetStats(var reply) -> {
+        dev.spc.proto.Stats.Builder stats = requests.stats(waiters.count()).toBuilder();
+        schedules.addTo(stats);
+        commits.defer(reply).ok(stats.build());
+      }
+      case Msg.PutSchedule(var s, var update, var mayExec, var reply) -> {
+        if (update) {
+          schedules.update(s, mayExec, commits.defer(reply));
+        } else {
+          schedules.create(s, mayExec, commits.defer(reply));
+        }
+      }
+      case Msg.GetSchedule(var id, var reply) -> schedules.get(id, commits.defer(reply));
+      case Msg.ListSchedules(var request, var reply) -> schedules.list(request, commits.defer(reply));
+      case Msg.DeleteSchedule(var id, var reply) -> schedules.delete(id, commits.defer(reply));
+      case Msg.PauseSchedule(var id, var pause, var reply) -> schedules.pause(id, pause, commits.defer(reply));
+      case Msg.TriggerSchedule(var id, var mayExec, var reply) ->
+          schedules.trigger(id, mayExec, commits.defer(reply));
       case Msg.StopWorker(var name, var drain, var reply) ->
           sessions.stopWorker(name, drain, commits.defer(reply));
       case Msg.Watch(var watcherId, var jobId, var follow, var sink) ->
@@ -177,13 +210,14 @@ public final class Coordinator {
    * the batch's changes go to storage and its replies and sends wait for them.
    */
   public void afterBatch() {
+    schedules.fireBuffered();
     dispatch();
     outbox.flush();
     while (outbox.takeFreed()) { // a lease dropped unsent freed a slot (in memory: at once)
       dispatch();
       outbox.flush();
     }
-    commits.endBatch(Coordinator::stored);
+    commits.endBatch(Coordinator::stored, Schedules::stored);
   }
 
   private void dispatch() {
@@ -230,15 +264,24 @@ public final class Coordinator {
    * Nanoseconds until a job's start time, backoff or expiry is due (MAX_VALUE if none): the loop
    * wakes for it rather than wait for its next tick, so timers fire within a millisecond or so.
    */
+  @SuppressWarnings("JavaInstantGetSecondsGetNano") // the part of a millisecond: getNano() is it
   public long nanosToNextTimer() {
-    return jobs.nanosToNextTimer();
+    long jobTimer = jobs.nanosToNextTimer();
+    long at = schedules.nextAtMillis();
+    if (at == Long.MAX_VALUE) {
+      return jobTimer;
+    }
+    Instant now = clock.now();
+    return Math.min(jobTimer, Math.max(0, (at - now.toEpochMilli()) * 1_000_000L - now.getNano() % 1_000_000));
   }
 
   /** Fires the timers that are due (also done at every tick). */
   public void fireTimers() {
-    if (jobs.fireTimers(clock.now())) {
+    Instant now = clock.now();
+    if (jobs.fireTimers(now)) {
       dispatcher.wake();
     }
+    schedules.fire(now);
   }
 
   /** Rules 7 and 11, and the other clocks: stalls, the reconnect grace, retention, deadlines. */

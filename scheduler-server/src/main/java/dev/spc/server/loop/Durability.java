@@ -3,6 +3,7 @@ package dev.spc.server.loop;
 import dev.spc.proto.Lease;
 import dev.spc.proto.StopJob;
 import dev.spc.proto.store.StoredJob;
+import dev.spc.proto.store.StoredSchedule;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -49,6 +50,8 @@ final class Durability {
   private final Consumer<Effect> run;
   private final Map<Long, JobRecord> dirty = new LinkedHashMap<>();
   private final List<Long> purged = new ArrayList<>();
+  private final Map<String, ScheduleRecord> dirtySchedules = new LinkedHashMap<>();
+  private final List<String> droppedSchedules = new ArrayList<>();
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   private List<Effect> current = new ArrayList<>();
   private long batchNo;
@@ -106,6 +109,20 @@ final class Durability {
     }
   }
 
+  void changed(ScheduleRecord s) {
+    if (!immediate) {
+      droppedSchedules.remove(s.id);
+      dirtySchedules.put(s.id, s);
+    }
+  }
+
+  void dropped(String scheduleId) {
+    if (!immediate) {
+      dirtySchedules.remove(scheduleId);
+      droppedSchedules.add(scheduleId);
+    }
+  }
+
   /** Runs {@code action} once everything changed so far is stored. */
   void later(Runnable action) {
     effect(new Effect.Run(action));
@@ -130,21 +147,31 @@ final class Durability {
    * change state and record effects of its own (a shutdown returning held-back leases to pending,
    * a watcher told of that): those belong to the next batch, which stores them first.
    */
-  void endBatch(Function<JobRecord, StoredJob> row) {
+  void endBatch(Function<JobRecord, StoredJob> row, Function<ScheduleRecord, StoredSchedule> scheduleRow) {
     if (immediate) {
       return;
     }
     List<Effect> effects = current;
     current = new ArrayList<>();
-    if (!dirty.isEmpty() || !purged.isEmpty()) {
+    if (!dirty.isEmpty() || !purged.isEmpty() || !dirtySchedules.isEmpty() || !droppedSchedules.isEmpty()) {
       List<StoredJob> rows = new ArrayList<>(dirty.size());
       for (JobRecord j : dirty.values()) {
         rows.add(row.apply(j));
       }
+      List<StoredSchedule> schedules = List.of();
+      if (!dirtySchedules.isEmpty()) {
+        schedules = new ArrayList<>(dirtySchedules.size());
+        for (ScheduleRecord s : dirtySchedules.values()) {
+          schedules.add(scheduleRow.apply(s));
+        }
+      }
       batchNo++;
-      persistence.persist(batchNo, rows, List.copyOf(purged));
+      persistence.persist(batchNo, new Persistence.Changes(rows, List.copyOf(purged), schedules,
+          List.copyOf(droppedSchedules)));
       dirty.clear();
       purged.clear();
+      dirtySchedules.clear();
+      droppedSchedules.clear();
       waiting.add(new Waiting(batchNo, effects));
     } else if (waiting.isEmpty()) {
       effects.forEach(run);

@@ -47,6 +47,9 @@ final class JobRecord {
   @Nullable Instant nextAttemptAt;
   /** The job this one runs again (RerunJob), or "". */
   String rerunOf = "";
+  /** A job a schedule made: the schedule ("" if none) and the fire time it was made for. */
+  String scheduleId = "";
+  @Nullable Instant scheduledFor;
   @Nullable Double progress;
   String progressMessage = "";
   /** Recent events and watchers; null until there are some. */

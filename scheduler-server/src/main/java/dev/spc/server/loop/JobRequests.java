@@ -158,6 +158,12 @@ final class JobRequests {
     if (!job.isDone() && refuseWrite(reply)) {
       return;
     }
+    cancelJob(job, "cancelled");
+    reply.ok(CancelJobResponse.newBuilder().setState(job.state).setDoneReason(job.reason).build());
+  }
+
+  /** Ends a job CANCELLED with {@code detail}; a running job's worker is told to stop it. */
+  void cancelJob(JobRecord job, String detail) {
     if (job.state == JobState.JOB_STATE_RUNNING) {
       if (job.lease != null) {
         leases.stop(job.lease);
@@ -169,8 +175,7 @@ final class JobRequests {
         log.info("cancelled a job awaiting re-adoption", "job", job.id, "worker", job.worker);
       }
     }
-    jobs.finish(job, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);
-    reply.ok(CancelJobResponse.newBuilder().setState(job.state).setDoneReason(job.reason).build());
+    jobs.finish(job, DoneReason.DONE_REASON_CANCELLED, detail, null);
   }
 
   void list(ListJobsRequest req, Reply<ListJobsResponse> reply) {
@@ -195,6 +200,7 @@ final class JobRequests {
       return;
     }
     boolean dead = req.getRetriesExhausted();
+    String schedule = req.getScheduleId();
     long from = 0;
     if (!req.getPageToken().isEmpty()) {
       try {
@@ -223,7 +229,8 @@ final class JobRequests {
         JobRecord job = jobs.get(seq);
         if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)
             && (reason == DoneReason.DONE_REASON_UNSPECIFIED || (job.isDone() && job.reason == reason))
-            && (!dead || exhausted(job))) {
+            && (!dead || exhausted(job))
+            && (schedule.isEmpty() || schedule.equals(job.scheduleId))) {
           out.addJobs(Views.job(job, workers.perType()));
           taken++;
         }

@@ -57,6 +57,24 @@ public sealed interface Msg {
 
   record ListWorkers(Reply<ListWorkersResponse> reply) implements Request {}
 
+  /** Create ({@code update == false}) or replace a schedule; {@code mayExec} as for Rerun. */
+  record PutSchedule(dev.spc.proto.Schedule schedule, boolean update, boolean mayExec,
+      Reply<dev.spc.proto.Schedule> reply) implements Request {}
+
+  record GetSchedule(String scheduleId, Reply<dev.spc.proto.Schedule> reply) implements Request {}
+
+  record ListSchedules(dev.spc.proto.ListSchedulesRequest request,
+      Reply<dev.spc.proto.ListSchedulesResponse> reply) implements Request {}
+
+  record DeleteSchedule(String scheduleId, Reply<Boolean> reply) implements Request {}
+
+  /** Pause ({@code pause == true}) or resume. */
+  record PauseSchedule(String scheduleId, boolean pause, Reply<dev.spc.proto.Schedule> reply)
+      implements Request {}
+
+  /** Make the schedule's job now; answers its id. */
+  record TriggerSchedule(String scheduleId, boolean mayExec, Reply<String> reply) implements Request {}
+
   record StopWorker(String name, boolean drain, Reply<StopWorkerResponse> reply) implements Request {}
 
   /** A worker's stream can take more again: send what was held back. */

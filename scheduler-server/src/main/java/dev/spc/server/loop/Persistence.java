@@ -1,6 +1,7 @@
 package dev.spc.server.loop;
 
 import dev.spc.proto.store.StoredJob;
+import dev.spc.proto.store.StoredSchedule;
 import java.util.List;
 
 /**
@@ -8,7 +9,15 @@ import java.util.List;
  * answer with {@link Msg.Committed} or {@link Msg.CommitFailed} for the batch number.
  */
 public interface Persistence {
-  void persist(long batchNo, List<StoredJob> upserts, List<Long> deletes);
+  /** One batch's changes: jobs upserted and deleted (by sequence), schedules upserted and deleted. */
+  record Changes(List<StoredJob> upserts, List<Long> deletes, List<StoredSchedule> schedules,
+      List<String> schedulesDeleted) {
+    public Changes(List<StoredJob> upserts, List<Long> deletes) {
+      this(upserts, deletes, List.of(), List.of());
+    }
+  }
+
+  void persist(long batchNo, Changes changes);
 
   /**
    * Whether every change counts as stored the moment it is made (nothing is written): then no
@@ -21,7 +30,7 @@ public interface Persistence {
   /** In-memory mode: nothing survives a restart, and nothing waits for storage. */
   Persistence IN_MEMORY = new Persistence() {
     @Override
-    public void persist(long batchNo, List<StoredJob> upserts, List<Long> deletes) {
+    public void persist(long batchNo, Changes changes) {
       throw new IllegalStateException("an in-memory coordinator stores nothing");
     }
 

@@ -40,8 +40,11 @@ final class Recovery {
     this.workers = workers;
   }
 
-  /** Rebuilds the state from the stored rows (in sequence order); true if there were any. */
-  boolean recover(List<StoredJob> rows) {
+  /**
+   * Rebuilds the state from the stored rows (in sequence order), telling {@code restored} of each
+   * job; true if there were any.
+   */
+  boolean recover(List<StoredJob> rows, java.util.function.Consumer<JobRecord> restored) {
     if (rows.isEmpty()) {
       return false;
     }
@@ -70,12 +73,17 @@ final class Recovery {
       j.attempts = p.getAttemptsCount() == 0 ? null : new ArrayList<>(p.getAttemptsList());
       j.nextAttemptAt = p.hasNextAttemptAt() ? instant(p.getNextAttemptAt()) : null;
       j.rerunOf = p.getRerunOf();
+      if (p.hasScheduledFor()) {
+        j.scheduleId = p.getScheduleId();
+        j.scheduledFor = instant(p.getScheduledFor());
+      }
       if (!row.getBatchKey().isEmpty()) {
         j.batchKey = row.getBatchKey();
         j.batchIndex = row.getBatchIndex();
         batches.computeIfAbsent(j.batchKey, k -> new TreeMap<>()).put(j.batchIndex, j);
       }
       jobs.restore(j);
+      restored.accept(j);
       switch (j.state) {
         case JOB_STATE_PENDING, JOB_STATE_SCHEDULED -> { }
         case JOB_STATE_RUNNING -> orphans.put(row.getLeaseId(),

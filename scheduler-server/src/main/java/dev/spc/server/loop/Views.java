@@ -69,6 +69,9 @@ final class Views {
     if (r.nextAttemptAt != null) {
       b.setNextAttemptAt(ts(r.nextAttemptAt));
     }
+    if (r.scheduledFor != null) {
+      b.setScheduleId(r.scheduleId).setScheduledFor(ts(r.scheduledFor));
+    }
     if (r.state == JobState.JOB_STATE_PENDING) {
       b.setPendingReason(pendingReason(r, workersPerType));
     } else if (r.state == JobState.JOB_STATE_SCHEDULED && r.nextAttemptAt != null) {
@@ -116,5 +119,9 @@ final class Views {
 
   static Timestamp ts(Instant i) {
     return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+  }
+
+  static Instant instant(Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
   }
 }

@@ -1,6 +1,7 @@
 package dev.spc.server.store;
 
 import dev.spc.proto.store.StoredJob;
+import dev.spc.proto.store.StoredSchedule;
 import java.util.Collection;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -10,8 +11,11 @@ import org.jspecify.annotations.Nullable;
  * that returns is on stable storage.
  */
 public interface JobStore extends AutoCloseable {
-  /** What the store held at open: the coordinator's id prefix (null on first open) and the jobs. */
-  record Recovered(@Nullable String incarnation, List<StoredJob> jobs) {}
+  /**
+   * What the store held at open: the coordinator's id prefix (null on first open), the jobs and
+   * the schedules.
+   */
+  record Recovered(@Nullable String incarnation, List<StoredJob> jobs, List<StoredSchedule> schedules) {}
 
   /** Reads everything back, in job sequence order. */
   Recovered load() throws StoreException;
@@ -26,8 +30,17 @@ public interface JobStore extends AutoCloseable {
    */
   long nextTerm() throws StoreException;
 
-  /** Upserts these jobs and deletes those sequences, atomically and durably. */
-  void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException;
+  /**
+   * Upserts these jobs and deletes those sequences, upserts these schedules and deletes those
+   * ids, atomically and durably.
+   */
+  void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
+      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted) throws StoreException;
+
+  /** {@link #commit(Collection, Collection, Collection, Collection)} of jobs alone. */
+  default void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException {
+    commit(upserts, deletes, List.of(), List.of());
+  }
 
   @Override
   void close() throws StoreException;

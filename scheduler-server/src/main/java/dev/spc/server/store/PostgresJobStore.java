@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.spc.proto.store.StoredJob;
+import dev.spc.proto.store.StoredSchedule;
 import dev.spc.server.loop.JobIds;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,7 +39,9 @@ public final class PostgresJobStore implements JobStore {
           + " address text NOT NULL, epoch bigint NOT NULL, expires_at timestamptz NOT NULL)",
       "INSERT INTO spc_leader VALUES (1, '', '', 0, 'epoch')",
       "CREATE TABLE spc_members (holder text PRIMARY KEY, address text NOT NULL,"
-          + " role text NOT NULL, seen_at timestamptz NOT NULL)"));
+          + " role text NOT NULL, seen_at timestamptz NOT NULL)"),
+      List.of("CREATE TABLE spc_schedules (id text PRIMARY KEY, epoch bigint NOT NULL,"
+          + " data bytea NOT NULL)"));
   private static final long MIGRATION_LOCK = 0x5350_4301L; // "SPC" 1
 
   private final HikariDataSource pool;
@@ -161,7 +164,15 @@ public final class PostgresJobStore implements JobStore {
         }
         c.commit();
       }
-      return new Recovered(incarnation, jobs);
+      List<StoredSchedule> schedules = new ArrayList<>();
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT data FROM spc_schedules ORDER BY id")) {
+        while (rs.next()) {
+          schedules.add(StoredSchedule.parseFrom(rs.getBytes(1)));
+        }
+      }
+      c.commit();
+      return new Recovered(incarnation, jobs, schedules);
     } catch (SQLException | InvalidProtocolBufferException e) {
       throw new StoreException("cannot read the PostgreSQL store: " + e.getMessage(), e);
     }
@@ -199,7 +210,8 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException {
+  public void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
+      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted) throws StoreException {
     long mine = epoch;
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
@@ -237,6 +249,25 @@ public final class PostgresJobStore implements JobStore {
           try (PreparedStatement p = c.prepareStatement("DELETE FROM spc_jobs WHERE seq = ANY (?)")) {
             p.setArray(1, c.createArrayOf("bigint", deletes.toArray()));
             p.executeUpdate();
+          }
+        }
+        if (!schedulesDeleted.isEmpty()) {
+          try (PreparedStatement p = c.prepareStatement("DELETE FROM spc_schedules WHERE id = ANY (?)")) {
+            p.setArray(1, c.createArrayOf("text", schedulesDeleted.toArray()));
+            p.executeUpdate();
+          }
+        }
+        if (!schedules.isEmpty()) {
+          try (PreparedStatement p = c.prepareStatement("INSERT INTO spc_schedules (id, epoch, data)"
+              + " VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET epoch = EXCLUDED.epoch,"
+              + " data = EXCLUDED.data")) {
+            for (StoredSchedule sc : schedules) {
+              p.setString(1, sc.getSchedule().getScheduleId());
+              p.setLong(2, mine);
+              p.setBytes(3, sc.toByteArray());
+              p.addBatch();
+            }
+            p.executeBatch();
           }
         }
         c.commit();

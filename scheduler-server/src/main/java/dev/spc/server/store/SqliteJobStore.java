@@ -2,6 +2,7 @@ package dev.spc.server.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spc.proto.store.StoredJob;
+import dev.spc.proto.store.StoredSchedule;
 import dev.spc.server.loop.JobIds;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,7 @@ public final class SqliteJobStore implements JobStore {
         s.execute("PRAGMA busy_timeout=5000");
         s.execute("CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS schedules (id TEXT PRIMARY KEY, data BLOB NOT NULL)");
       }
       // Transactions are explicit (BEGIN/COMMIT/ROLLBACK): after a failed write (a full disk)
       // SQLite may already have rolled back, and the driver's implicit transactions lose track.
@@ -62,7 +64,14 @@ public final class SqliteJobStore implements JobStore {
           jobs.add(StoredJob.parseFrom(rs.getBytes(1)));
         }
       }
-      return new Recovered(incarnation, jobs);
+      List<StoredSchedule> schedules = new ArrayList<>();
+      try (Statement s = db.createStatement();
+          ResultSet rs = s.executeQuery("SELECT data FROM schedules ORDER BY id")) {
+        while (rs.next()) {
+          schedules.add(StoredSchedule.parseFrom(rs.getBytes(1)));
+        }
+      }
+      return new Recovered(incarnation, jobs, schedules);
     } catch (SQLException | InvalidProtocolBufferException e) {
       throw new StoreException("cannot read the store: " + e.getMessage(), e);
     }
@@ -108,9 +117,25 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException {
+  public void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
+      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted) throws StoreException {
     try {
       exec("BEGIN IMMEDIATE");
+      if (!schedules.isEmpty() || !schedulesDeleted.isEmpty()) {
+        try (PreparedStatement del = db.prepareStatement("DELETE FROM schedules WHERE id = ?");
+            PreparedStatement put = db.prepareStatement(
+                "INSERT OR REPLACE INTO schedules (id, data) VALUES (?, ?)")) {
+          for (String id : schedulesDeleted) {
+            del.setString(1, id);
+            del.executeUpdate();
+          }
+          for (StoredSchedule sc : schedules) {
+            put.setString(1, sc.getSchedule().getScheduleId());
+            put.setBytes(2, sc.toByteArray());
+            put.executeUpdate();
+          }
+        }
+      }
       for (StoredJob j : upserts) {
         upsert.setLong(1, seqOf(j));
         upsert.setBytes(2, j.toByteArray());

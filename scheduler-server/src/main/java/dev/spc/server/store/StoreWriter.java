@@ -2,6 +2,7 @@ package dev.spc.server.store;
 
 import dev.spc.common.Log;
 import dev.spc.proto.store.StoredJob;
+import dev.spc.proto.store.StoredSchedule;
 import dev.spc.server.loop.Persistence;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,9 +31,9 @@ public final class StoreWriter implements Persistence, AutoCloseable {
     void failed(long upToBatch, String error);
   }
 
-  private record Batch(long no, List<StoredJob> upserts, List<Long> deletes) {}
+  private record Batch(long no, Changes changes) {}
 
-  private static final Batch STOP = new Batch(-1, List.of(), List.of());
+  private static final Batch STOP = new Batch(-1, new Changes(List.of(), List.of()));
 
   private final JobStore store;
   private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
@@ -52,8 +53,8 @@ public final class StoreWriter implements Persistence, AutoCloseable {
   }
 
   @Override
-  public void persist(long batchNo, List<StoredJob> upserts, List<Long> deletes) {
-    queue.add(new Batch(batchNo, upserts, deletes));
+  public void persist(long batchNo, Changes changes) {
+    queue.add(new Batch(batchNo, changes));
   }
 
   private Listener listener() {
@@ -64,6 +65,8 @@ public final class StoreWriter implements Persistence, AutoCloseable {
   private void run() {
     Map<Long, StoredJob> upserts = new LinkedHashMap<>();
     Set<Long> deletes = new LinkedHashSet<>();
+    Map<String, StoredSchedule> schedules = new LinkedHashMap<>();
+    Set<String> schedulesDeleted = new LinkedHashSet<>();
     long upTo = 0;
     boolean failing = false;
     try {
@@ -75,23 +78,32 @@ public final class StoreWriter implements Persistence, AutoCloseable {
             stop = true;
             break;
           }
-          for (StoredJob j : b.upserts()) {
+          for (StoredJob j : b.changes().upserts()) {
             long seq = SqliteJobStore.seqOf(j);
             upserts.put(seq, j);
             deletes.remove(seq);
           }
-          for (long seq : b.deletes()) {
+          for (long seq : b.changes().deletes()) {
             upserts.remove(seq);
             deletes.add(seq);
+          }
+          for (String id : b.changes().schedulesDeleted()) {
+            schedules.remove(id);
+            schedulesDeleted.add(id);
+          }
+          for (StoredSchedule sc : b.changes().schedules()) {
+            schedules.put(sc.getSchedule().getScheduleId(), sc);
           }
           upTo = Math.max(upTo, b.no());
           b = queue.poll();
         }
-        if (!upserts.isEmpty() || !deletes.isEmpty()) {
+        if (!upserts.isEmpty() || !deletes.isEmpty() || !schedules.isEmpty() || !schedulesDeleted.isEmpty()) {
           try {
-            store.commit(upserts.values(), deletes);
+            store.commit(upserts.values(), deletes, schedules.values(), schedulesDeleted);
             upserts.clear();
             deletes.clear();
+            schedules.clear();
+            schedulesDeleted.clear();
             if (failing) {
               log.info("storage is writable again");
             }

@@ -27,12 +27,14 @@ class DurableCoordinatorTest {
   /** A store in a map; commits happen when the test says. */
   static final class FakeStore implements Persistence {
     final Map<Long, StoredJob> rows = new LinkedHashMap<>();
+    final Map<String, dev.spc.proto.store.StoredSchedule> schedules = new java.util.TreeMap<>();
     final List<Object[]> queued = new ArrayList<>();
     long lastBatch;
 
     @Override
-    public void persist(long batchNo, List<StoredJob> upserts, List<Long> deletes) {
-      queued.add(new Object[] {batchNo, upserts, deletes});
+    public void persist(long batchNo, Changes changes) {
+      queued.add(new Object[] {batchNo, changes.upserts(), changes.deletes(), changes.schedules(),
+          changes.schedulesDeleted()});
       lastBatch = batchNo;
     }
 
@@ -45,6 +47,12 @@ class DurableCoordinatorTest {
         }
         for (long seq : (List<Long>) q[2]) {
           rows.remove(seq);
+        }
+        for (String id : (List<String>) q[4]) {
+          schedules.remove(id);
+        }
+        for (dev.spc.proto.store.StoredSchedule s : (List<dev.spc.proto.store.StoredSchedule>) q[3]) {
+          schedules.put(s.getSchedule().getScheduleId(), s);
         }
       }
       queued.clear();

@@ -57,8 +57,14 @@ final class Harness {
 
   /** A restart: a new coordinator recovering {@code rows}, on the same clock and persistence. */
   void restart(List<dev.spc.proto.store.StoredJob> rows) {
+    restart(rows, List.of());
+  }
+
+  /** A restart recovering jobs and schedules. */
+  void restart(List<dev.spc.proto.store.StoredJob> rows,
+      List<dev.spc.proto.store.StoredSchedule> schedules) {
     term++;
-    c = new Coordinator(cfg, clock, random, persistence, "inc", term, rows);
+    c = new Coordinator(cfg, clock, random, persistence, "inc", term, rows, schedules);
   }
 
   void feed(Msg m) {
