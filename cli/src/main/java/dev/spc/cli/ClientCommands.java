@@ -353,6 +353,9 @@ final class ClientCommands {
     @Option(names = "--dead", description = "Only jobs that failed for good with no attempt left (re-run them with 'rerun ID').")
     boolean dead;
 
+    @Option(names = "--schedule", description = "Only jobs this schedule made.")
+    String schedule;
+
     @Option(names = "--limit", description = "At most this many (default ${DEFAULT-VALUE}).")
     int limit = 100;
 
@@ -379,7 +382,7 @@ final class ClientCommands {
 
     private JobQuery query() {
       return new JobQuery(state != null ? state : reason != null || dead ? JobState.DONE : null,
-          java.util.Optional.ofNullable(reason), dead);
+          java.util.Optional.ofNullable(reason), dead, java.util.Optional.ofNullable(schedule));
     }
   }
 

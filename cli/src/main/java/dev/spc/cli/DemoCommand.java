@@ -104,6 +104,9 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  private static final String SCHEDULE = "demo-every-2s";
+  private boolean schedulePaused;
+
   private void run(SpcClient spc) throws InterruptedException {
     Map<String, Row> rows = new LinkedHashMap<>();
     add(rows, spc, "echo 'hello from SPC'", JobSpec.of("echo", "hello from SPC"));
@@ -133,6 +136,8 @@ final class DemoCommand implements Callable<Integer> {
       batch.add(JobSpec.of("noop"));
     }
     rows.put("batch", new Row("50 x noop, one batch", spc.submitAll(batch)));
+    spc.schedules().create(dev.spc.client.ScheduleSpec.every(SCHEDULE, Duration.ofSeconds(2))
+        .job(JobSpec.of("echo", "tick")).build());
 
     Instant start = Instant.now();
     Live live = new Live(out);
@@ -156,13 +161,31 @@ final class DemoCommand implements Callable<Integer> {
         allDone &= line[2].startsWith("DONE");
         table.add(line);
       }
+      String[] scheduled = renderSchedule(spc);
+      allDone &= scheduled[2].startsWith("DONE");
+      table.add(scheduled);
       live.frame(table, String.format(java.util.Locale.ROOT, "t=%.1fs", elapsed.toMillis() / 1000.0));
       if (allDone) {
         break;
       }
       Thread.sleep(200);
     }
+    spc.schedules().delete(SCHEDULE);
     summary(spc, rows);
+  }
+
+  /** A schedule firing every 2 s: three fires, then it is paused. */
+  private String[] renderSchedule(SpcClient spc) {
+    List<JobStatus> made = spc.find(dev.spc.client.JobQuery.madeBy(SCHEDULE), 100, null).jobs();
+    long done = made.stream().filter(JobStatus::isDone).count();
+    if (made.size() >= 3 && !schedulePaused) {
+      spc.schedules().pause(SCHEDULE);
+      schedulePaused = true;
+    }
+    String state = schedulePaused && done == made.size() ? "DONE x" + done : "ACTIVE";
+    String last = made.isEmpty() ? "first fire in 2s"
+        : made.size() + " fired, the last for " + made.get(made.size() - 1).scheduledFor();
+    return new String[] {"schedule: echo every 2s", SCHEDULE, state, "(spread)", last};
   }
 
   private JobId add(Map<String, Row> rows, SpcClient spc, String label, JobSpec spec) {

@@ -53,6 +53,7 @@ final class Format {
       out.println("next:      " + s.nextAttemptAt());
     }
     s.rerunOf().ifPresent(o -> out.println("rerun of:  " + o));
+    s.scheduleId().ifPresent(id -> out.println("schedule:  " + id + " (fire time " + s.scheduledFor() + ")"));
     s.progress().ifPresent(p -> out.println(String.format(java.util.Locale.ROOT,
         "progress:  %.0f%% %s", p * 100, s.progressMessage()).stripTrailing()));
     if (!s.worker().isEmpty()) {

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
         ClientCommands.Workers.class,
         ClientCommands.StopWorker.class,
         ClientCommands.ClusterCommand.class,
+        ScheduleCommand.class,
         TokenCommand.class,
         CertsCommand.class,
     },
@@ -47,6 +48,7 @@ public final class Main {
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
     cl.registerConverter(java.time.Duration.class, new DurationConverter());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof SpcException s) {
         cmd.getErr().println("spc: " + s.getMessage());

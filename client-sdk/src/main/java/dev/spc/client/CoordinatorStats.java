@@ -18,7 +18,12 @@ package dev.spc.client;
  * @param scheduled jobs waiting for their start time or a retry's backoff
  * @param doneExpired done with reason EXPIRED
  * @param retriesTotal failed attempts sent to run again since the coordinator started
+ * @param schedules schedules held
+ * @param schedulesPaused of those, paused
+ * @param scheduleFiresTotal jobs made by schedules since the coordinator started
+ * @param scheduleSkipsTotal schedule fires that made no job (overlap, catch-up) since then
  */
 public record CoordinatorStats(long pending, long running, long done, long doneDone,
     long doneTimeout, long doneCancelled, long doneCrashed, long submittedTotal, int workers,
-    int slots, int busySlots, int waiters, long scheduled, long doneExpired, long retriesTotal) {}
+    int slots, int busySlots, int waiters, long scheduled, long doneExpired, long retriesTotal,
+    int schedules, int schedulesPaused, long scheduleFiresTotal, long scheduleSkipsTotal) {}

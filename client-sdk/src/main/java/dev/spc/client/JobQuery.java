@@ -10,9 +10,25 @@ import org.jspecify.annotations.Nullable;
  * @param state only jobs in this state; null for every state
  * @param doneReason only done jobs that ended for this reason; empty for any
  * @param retriesExhausted only jobs that failed for good after their last allowed attempt
+ * @param scheduleId only jobs made by this schedule; empty for any
  */
 public record JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason,
-    boolean retriesExhausted) {
+    boolean retriesExhausted, Optional<String> scheduleId) {
+  /** Without a schedule. */
+  public JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason, boolean retriesExhausted) {
+    this(state, doneReason, retriesExhausted, Optional.empty());
+  }
+
+  /** The jobs schedule {@code scheduleId} made. */
+  public static JobQuery madeBy(String scheduleId) {
+    return new JobQuery(null, Optional.empty(), false, Optional.of(scheduleId));
+  }
+
+  /** This query, narrowed to the jobs schedule {@code id} made. */
+  public JobQuery madeBySchedule(String id) {
+    return new JobQuery(state, doneReason, retriesExhausted, Optional.of(id));
+  }
+
   /** Every job. */
   public static JobQuery all() {
     return new JobQuery(null, Optional.empty(), false);

@@ -29,13 +29,16 @@ import org.jspecify.annotations.Nullable;
  * @param attempts every finished attempt, oldest first
  * @param nextAttemptAt while SCHEDULED: when it is ready to run
  * @param rerunOf for a job made by {@link SpcClient#rerun}: the job it runs again
+ * @param scheduleId for a job a schedule made: the schedule
+ * @param scheduledFor for a job a schedule made: the fire time it was made for
  */
 @SuppressWarnings("ArrayRecordComponent") // result bytes as given; a status is not compared
 public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, @Nullable JobSpec spec,
     String worker, String error, byte[] result, OptionalInt exitCode, @Nullable Instant submittedAt,
     @Nullable Instant startedAt, @Nullable Instant finishedAt, String pendingReason, byte[] outputTail,
     java.util.OptionalDouble progress, String progressMessage, int attempt, int maxAttempts,
-    java.util.List<JobAttempt> attempts, @Nullable Instant nextAttemptAt, Optional<JobId> rerunOf) {
+    java.util.List<JobAttempt> attempts, @Nullable Instant nextAttemptAt, Optional<JobId> rerunOf,
+    Optional<String> scheduleId, @Nullable Instant scheduledFor) {
 
   public boolean isDone() {
     return state == JobState.DONE;

@@ -186,6 +186,7 @@ public final class SpcClient implements AutoCloseable {
       req.setState(Convert.toProto(query.state()));
     }
     query.doneReason().ifPresent(r -> req.setDoneReason(Convert.toProto(r)));
+    query.scheduleId().ifPresent(req::setScheduleId);
     return retries.read(() -> call(unary(jobs).listJobs(req.build()), r -> new JobPage(
         r.getJobsList().stream().map(Convert::fromProto).toList(),
         r.getNextPageToken().isEmpty() ? java.util.Optional.empty()
@@ -320,7 +321,14 @@ public final class SpcClient implements AutoCloseable {
         s -> new CoordinatorStats(s.getPending(), s.getRunning(), s.getDone(), s.getDoneDone(),
             s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
             s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters(), s.getScheduled(),
-            s.getDoneExpired(), s.getRetriesTotal())));
+            s.getDoneExpired(), s.getRetriesTotal(), s.getSchedules(), s.getSchedulesPaused(),
+            s.getScheduleFiresTotal(), s.getScheduleSkipsTotal())));
+  }
+
+  /** The coordinator's schedules: jobs made on a calendar or at an interval. */
+  public ScheduleClient schedules() {
+    return new ScheduleClient(withCredentials(dev.spc.proto.ScheduleServiceGrpc.newFutureStub(channel)),
+        callTimeout, retries);
   }
 
   /** Who leads the cluster, as the coordinator this client talks to sees it. */

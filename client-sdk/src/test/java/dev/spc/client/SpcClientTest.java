@@ -61,7 +61,7 @@ class SpcClientTest {
     spc.cancel(spc.submit(JobSpec.of("nobody-handles-this")));
     spc.submit(JobSpec.of("nobody-handles-this"));
     CoordinatorStats s = spc.stats();
-    assertEquals(new CoordinatorStats(1, 0, 3, 1, 0, 1, 1, 4, 1, 2, 0, 0, 0, 0, 0), s);
+    assertEquals(new CoordinatorStats(1, 0, 3, 1, 0, 1, 1, 4, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0), s);
   }
 
   @Test
@@ -217,5 +217,43 @@ class SpcClientTest {
         .stream().map(JobStatus::id).toList());
     JobId again = spc.rerun(dead);
     assertEquals(Optional.of(dead), spc.await(again, Duration.ofSeconds(10)).rerunOf());
+  }
+
+  @Test
+  void aSchedule_firesJobsThatSayWhichFireMadeThem_andIsManagedFromTheClient() throws Exception {
+    cluster.agent("w1", 2, b -> b);
+    ScheduleClient schedules = spc.schedules();
+    Schedule made = schedules.create(ScheduleSpec.cron("every-second", "* * * * * *")
+        .timeZone("Europe/Copenhagen").job(JobSpec.of("echo", "tick")).overlap(ScheduleSpec.Overlap.ALLOW)
+        .build());
+    assertEquals(5, made.nextFireTimes().size());
+    assertEquals("cron '* * * * * *' in Europe/Copenhagen", made.describe());
+    assertEquals(ScheduleSpec.Overlap.ALLOW, made.overlap());
+    assertThrows(SpcException.AlreadyExists.class, () -> schedules.create(ScheduleSpec.every("every-second",
+        Duration.ofMinutes(1)).job(JobSpec.of("noop")).build()));
+    SpcException.InvalidArgument bad = assertThrows(SpcException.InvalidArgument.class, () -> schedules.create(
+        ScheduleSpec.cron("bad", "0 0 * *").job(JobSpec.of("noop")).build()));
+    assertTrue(bad.getMessage().contains("schedule.cron must have 5 fields"), bad.getMessage());
+    JobId now = schedules.trigger("every-second");
+    JobStatus done = spc.await(now, Duration.ofSeconds(10));
+    assertEquals(Optional.of("every-second"), done.scheduleId());
+    assertTrue(done.scheduledFor() != null);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (spc.find(JobQuery.madeBy("every-second"), 100, null).jobs().size() < 3
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    List<JobStatus> jobs = spc.find(JobQuery.madeBy("every-second"), 100, null).jobs();
+    assertTrue(jobs.size() >= 3, "fires make jobs: " + jobs.size());
+    assertEquals(jobs.size(), jobs.stream().map(JobStatus::scheduledFor).distinct().count(),
+        "one job per fire time");
+    assertTrue(schedules.pause("every-second").paused());
+    assertEquals(List.of("every-second"), schedules.list().stream().map(Schedule::id).toList());
+    assertTrue(schedules.get("every-second").nextFireTimes().isEmpty());
+    assertTrue(!schedules.resume("every-second").paused());
+    assertEquals(1, spc.stats().schedules());
+    schedules.delete("every-second");
+    assertThrows(SpcException.NotFound.class, () -> schedules.get("every-second"));
+    assertTrue(schedules.list().isEmpty());
   }
 }

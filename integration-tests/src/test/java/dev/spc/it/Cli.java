@@ -23,8 +23,8 @@ final class Cli {
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
       List<String> all = new java.util.ArrayList<>(List.of(args));
       if (!all.contains("--coordinator")) {
-        all.add("--coordinator");
-        all.add(target);
+        int end = all.indexOf("--"); // options go before the job's own arguments
+        all.addAll(end < 0 ? all.size() : end, List.of("--coordinator", target));
       }
       int code = Main.run(all.toArray(String[]::new));
       return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -71,7 +71,9 @@ public final class Convert {
             reason(a.getDoneReason()).orElse(DoneReason.CRASHED), a.getError(),
             a.hasExitCode() ? OptionalInt.of(a.getExitCode()) : OptionalInt.empty())).toList(),
         instant(j.hasNextAttemptAt(), j.getNextAttemptAt()),
-        j.getRerunOf().isEmpty() ? Optional.empty() : Optional.of(JobId.of(j.getRerunOf())));
+        j.getRerunOf().isEmpty() ? Optional.empty() : Optional.of(JobId.of(j.getRerunOf())),
+        j.getScheduleId().isEmpty() ? Optional.empty() : Optional.of(j.getScheduleId()),
+        instant(j.hasScheduledFor(), j.getScheduledFor()));
   }
 
   public static Optional<DoneReason> reason(dev.spc.proto.DoneReason r) {
