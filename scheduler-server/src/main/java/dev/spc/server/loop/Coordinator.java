@@ -159,6 +159,9 @@ public final class Coordinator {
         commits.defer(reply).ok(stats.build());
       }
       case Msg.PutSchedule(var s, var update, var mayExec, var reply) -> {
+        if (refuseWhileStopping(reply)) {
+          return;
+        }
         if (update) {
           schedules.update(s, mayExec, commits.defer(reply));
         } else {
@@ -167,10 +170,21 @@ public final class Coordinator {
       }
       case Msg.GetSchedule(var id, var reply) -> schedules.get(id, commits.defer(reply));
       case Msg.ListSchedules(var request, var reply) -> schedules.list(request, commits.defer(reply));
-      case Msg.DeleteSchedule(var id, var reply) -> schedules.delete(id, commits.defer(reply));
-      case Msg.PauseSchedule(var id, var pause, var reply) -> schedules.pause(id, pause, commits.defer(reply));
-      case Msg.TriggerSchedule(var id, var mayExec, var reply) ->
+      case Msg.DeleteSchedule(var id, var reply) -> {
+        if (!refuseWhileStopping(reply)) {
+          schedules.delete(id, commits.defer(reply));
+        }
+      }
+      case Msg.PauseSchedule(var id, var pause, var reply) -> {
+        if (!refuseWhileStopping(reply)) {
+          schedules.pause(id, pause, commits.defer(reply));
+        }
+      }
+      case Msg.TriggerSchedule(var id, var mayExec, var reply) -> {
+        if (!refuseWhileStopping(reply)) {
           schedules.trigger(id, mayExec, commits.defer(reply));
+        }
+      }
       case Msg.StopWorker(var name, var drain, var reply) ->
           sessions.stopWorker(name, drain, commits.defer(reply));
       case Msg.Watch(var watcherId, var jobId, var follow, var sink) ->
@@ -205,12 +219,23 @@ public final class Coordinator {
     }
   }
 
+  /** A stopping coordinator changes no schedule and fires none: true (and refused) if stopping. */
+  private boolean refuseWhileStopping(Reply<?> reply) {
+    if (shutdown.inProgress()) {
+      reply.fail(Failure.unavailable(ShutdownHandshake.STOPPING));
+      return true;
+    }
+    return false;
+  }
+
   /**
    * Leases pending jobs to free slots, then hands what the batch queued for each worker over;
    * the batch's changes go to storage and its replies and sends wait for them.
    */
   public void afterBatch() {
-    schedules.fireBuffered();
+    if (!shutdown.inProgress()) {
+      schedules.fireBuffered();
+    }
     dispatch();
     outbox.flush();
     while (outbox.takeFreed()) { // a lease dropped unsent freed a slot (in memory: at once)
@@ -267,7 +292,7 @@ public final class Coordinator {
   @SuppressWarnings("JavaInstantGetSecondsGetNano") // the part of a millisecond: getNano() is it
   public long nanosToNextTimer() {
     long jobTimer = jobs.nanosToNextTimer();
-    long at = schedules.nextAtMillis();
+    long at = shutdown.inProgress() ? Long.MAX_VALUE : schedules.nextAtMillis();
     if (at == Long.MAX_VALUE) {
       return jobTimer;
     }
@@ -281,7 +306,9 @@ public final class Coordinator {
     if (jobs.fireTimers(now)) {
       dispatcher.wake();
     }
-    schedules.fire(now);
+    if (!shutdown.inProgress()) { // what comes due now is caught up (or not) after the restart
+      schedules.fire(now);
+    }
   }
 
   /** Rules 7 and 11, and the other clocks: stalls, the reconnect grace, retention, deadlines. */

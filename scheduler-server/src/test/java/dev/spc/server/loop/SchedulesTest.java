@@ -393,4 +393,17 @@ class SchedulesTest {
     assertEquals(3 + 6, fired.size(), "the fires of the last minute (10:00 to 10:30 by 10 s, minus"
         + " one exactly a minute old) are on time; earlier ones were missed (catch-up SKIP)");
   }
+
+  @Test
+  void aStoppingCoordinator_firesNothing_andRefusesScheduleChanges() {
+    create(every("s", 10).setOverlap(OverlapPolicy.OVERLAP_POLICY_ALLOW));
+    h.feed(new Msg.Shutdown(new Captured<>()));
+    h.advance(Duration.ofSeconds(25));
+    assertEquals(List.of(), jobsOf("s"), "fires wait for the next coordinator's catch-up policy");
+    assertTrue(h.c.nanosToNextTimer() > 0, "and the loop does not spin on them");
+    Captured<String> trigger = new Captured<>();
+    h.feed(new Msg.TriggerSchedule("s", true, trigger));
+    assertEquals(Failure.Code.UNAVAILABLE, trigger.failure.code());
+    assertEquals(Failure.Code.UNAVAILABLE, tryCreate(every("t", 10)).failure.code());
+  }
 }
