@@ -103,6 +103,9 @@ final class ClientCommands {
     @Option(names = "--idempotency-key", description = "Resubmitting with the same key returns the first job's id.")
     String idempotencyKey;
 
+    @Option(names = "--label", description = "A label to find the job by, KEY=VALUE (repeatable).")
+    java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+
     @Option(names = "--env", description = "For exec jobs: an environment variable, NAME=VALUE (repeatable).")
     java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
 
@@ -147,7 +150,7 @@ final class ClientCommands {
       if (idempotencyKey != null) {
         spec.idempotencyKey(idempotencyKey);
       }
-      spec.env(env);
+      spec.env(env).labels(labels);
       if (cwd != null) {
         spec.cwd(cwd);
       }
@@ -240,12 +243,38 @@ final class ClientCommands {
     @Mixin
     Target target;
 
-    @Parameters(index = "0", description = "Job id.")
-    String id;
+    @Parameters(index = "0", arity = "0..1", description = "Job id (or select many with the options).")
+    @Nullable String id;
+
+    @Option(names = "--label", description = "Cancel every job not done carrying this label,"
+        + " KEY=VALUE (VALUE * for any; repeatable; with the other options: all must match).")
+    java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--type", description = "Cancel every job not done of this type.")
+    @Nullable String type;
+
+    @Option(names = "--state", description = "Cancel every job in this state (repeatable):"
+        + " PENDING, SCHEDULED, RUNNING.")
+    List<JobState> states = new ArrayList<>();
+
+    @Option(names = "--priority-below", description = "Cancel every job not done whose priority is below this.")
+    @Nullable Integer priorityBelow;
 
     @Override
     public Integer call() {
+      boolean selecting = !labels.isEmpty() || type != null || !states.isEmpty() || priorityBelow != null;
+      if (selecting == (id != null)) {
+        throw new IllegalArgumentException("give a job id, or select jobs with --label, --type,"
+            + " --state or --priority-below");
+      }
       try (SpcClient spc = target.connect()) {
+        if (selecting) {
+          long n = spc.cancelJobs(new dev.spc.client.JobSelector(labels, type, java.util.Set.copyOf(states),
+              priorityBelow == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(priorityBelow)));
+          System.out.println(n + " jobs cancelled");
+          return ExitCodes.OK;
+        }
+        String id = java.util.Objects.requireNonNull(this.id);
         JobState after = spc.cancel(JobId.of(id));
         if (after == JobState.UNKNOWN) {
           System.out.println(id + " UNKNOWN");
@@ -356,6 +385,12 @@ final class ClientCommands {
     @Option(names = "--schedule", description = "Only jobs this schedule made.")
     String schedule;
 
+    @Option(names = "--type", description = "Only jobs of this type.")
+    String type;
+
+    @Option(names = "--label", description = "Only jobs carrying this label, KEY=VALUE (VALUE * for any; repeatable).")
+    java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+
     @Option(names = "--limit", description = "At most this many (default ${DEFAULT-VALUE}).")
     int limit = 100;
 
@@ -382,7 +417,8 @@ final class ClientCommands {
 
     private JobQuery query() {
       return new JobQuery(state != null ? state : reason != null || dead ? JobState.DONE : null,
-          java.util.Optional.ofNullable(reason), dead, java.util.Optional.ofNullable(schedule));
+          java.util.Optional.ofNullable(reason), dead, java.util.Optional.ofNullable(schedule),
+          java.util.Optional.ofNullable(type), labels);
     }
   }
 

@@ -36,6 +36,10 @@ final class Format {
         out.println("priority:  " + s.spec().priority());
       }
       s.spec().maxSeconds().ifPresent(m -> out.println("max:       " + m + "s"));
+      if (!s.spec().labels().isEmpty()) {
+        out.println("labels:    " + s.spec().labels().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(" ")));
+      }
     }
     if (!s.pendingReason().isEmpty()) {
       out.println("pending:   " + s.pendingReason());

@@ -11,22 +11,41 @@ import org.jspecify.annotations.Nullable;
  * @param doneReason only done jobs that ended for this reason; empty for any
  * @param retriesExhausted only jobs that failed for good after their last allowed attempt
  * @param scheduleId only jobs made by this schedule; empty for any
+ * @param type only jobs of this type; empty for any
+ * @param labels only jobs carrying every one of these labels with these values ("*": any value)
  */
 public record JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason,
-    boolean retriesExhausted, Optional<String> scheduleId) {
-  /** Without a schedule. */
+    boolean retriesExhausted, Optional<String> scheduleId, Optional<String> type,
+    java.util.Map<String, String> labels) {
+  public JobQuery {
+    labels = java.util.Map.copyOf(labels);
+  }
+
+  /** Without a schedule, a type or labels. */
   public JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason, boolean retriesExhausted) {
-    this(state, doneReason, retriesExhausted, Optional.empty());
+    this(state, doneReason, retriesExhausted, Optional.empty(), Optional.empty(), java.util.Map.of());
+  }
+
+  /** This query, narrowed to jobs of {@code type}. */
+  public JobQuery ofType(String type) {
+    return new JobQuery(state, doneReason, retriesExhausted, scheduleId, Optional.of(type), labels);
+  }
+
+  /** This query, narrowed to jobs also carrying this label with this value ("*": any value). */
+  public JobQuery withLabel(String key, String value) {
+    java.util.Map<String, String> m = new java.util.HashMap<>(labels);
+    m.put(key, value);
+    return new JobQuery(state, doneReason, retriesExhausted, scheduleId, type, m);
   }
 
   /** The jobs schedule {@code scheduleId} made. */
   public static JobQuery madeBy(String scheduleId) {
-    return new JobQuery(null, Optional.empty(), false, Optional.of(scheduleId));
+    return all().madeBySchedule(scheduleId);
   }
 
   /** This query, narrowed to the jobs schedule {@code id} made. */
   public JobQuery madeBySchedule(String id) {
-    return new JobQuery(state, doneReason, retriesExhausted, Optional.of(id));
+    return new JobQuery(state, doneReason, retriesExhausted, Optional.of(id), type, labels);
   }
 
   /** Every job. */

@@ -23,6 +23,7 @@ public final class JobSpec {
   private final java.time.@Nullable Duration startAfter;
   private final java.time.@Nullable Instant startAt;
   private final java.time.@Nullable Duration expireAfter;
+  private final java.util.Map<String, String> labels;
   /** The wire form, built once: one spec is often submitted many times. */
   private volatile dev.spc.proto.@Nullable JobSpec wire;
 
@@ -39,6 +40,7 @@ public final class JobSpec {
     this.startAfter = b.startAfter;
     this.startAt = b.startAt;
     this.expireAfter = b.expireAfter;
+    this.labels = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(b.labels));
   }
 
   /** A spec of this type with no arguments. */
@@ -53,7 +55,7 @@ public final class JobSpec {
   public Builder toBuilder() {
     return new Builder(type).args(args).payload(payload).priority(priority)
         .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds).env(env).cwd(cwd)
-        .retry(retry).startAfter(startAfter).startAt(startAt).expireAfter(expireAfter);
+        .retry(retry).startAfter(startAfter).startAt(startAt).expireAfter(expireAfter).labels(labels);
   }
 
   /** The wire form, built on first use. */
@@ -66,6 +68,7 @@ public final class JobSpec {
           .setPriority(priority)
           .setIdempotencyKey(idempotencyKey)
           .putAllEnv(env)
+          .putAllLabels(labels)
           .setCwd(cwd);
       if (payload.length > 0) {
         b.setPayload(com.google.protobuf.ByteString.copyFrom(payload));
@@ -120,6 +123,11 @@ public final class JobSpec {
     return env;
   }
 
+  /** Labels to find and act on the job by (list, cancel many at once). */
+  public java.util.Map<String, String> labels() {
+    return labels;
+  }
+
   /** For exec jobs: the working directory; empty for the agent's. */
   public String cwd() {
     return cwd;
@@ -152,7 +160,7 @@ public final class JobSpec {
         && priority == s.priority && idempotencyKey.equals(s.idempotencyKey)
         && env.equals(s.env) && cwd.equals(s.cwd) && Objects.equals(retry, s.retry)
         && Objects.equals(startAfter, s.startAfter) && Objects.equals(startAt, s.startAt)
-        && Objects.equals(expireAfter, s.expireAfter);
+        && Objects.equals(expireAfter, s.expireAfter) && labels.equals(s.labels);
   }
 
   @Override
@@ -169,7 +177,8 @@ public final class JobSpec {
         + (retry != null ? ", retry=" + retry : "")
         + (startAfter != null ? ", startAfter=" + startAfter : "")
         + (startAt != null ? ", startAt=" + startAt : "")
-        + (expireAfter != null ? ", expireAfter=" + expireAfter : "") + "}";
+        + (expireAfter != null ? ", expireAfter=" + expireAfter : "")
+        + (labels.isEmpty() ? "" : ", labels=" + labels) + "}";
   }
 
   /**
@@ -184,6 +193,7 @@ public final class JobSpec {
     private int priority;
     private String idempotencyKey = "";
     private java.util.Map<String, String> env = java.util.Map.of();
+    private java.util.Map<String, String> labels = java.util.Map.of();
     private String cwd = "";
     private @Nullable RetryPolicy retry;
     private java.time.@Nullable Duration startAfter;
@@ -243,6 +253,23 @@ public final class JobSpec {
     /** For exec jobs: environment variables added to the agent's. */
     public Builder env(java.util.Map<String, String> env) {
       this.env = java.util.Map.copyOf(env);
+      return this;
+    }
+
+    /**
+     * Labels (at most 32; keys 1-63 characters of [A-Za-z0-9._/-], values at most 255), to find
+     * the job by ({@link JobQuery#withLabel}) or cancel it with others ({@link JobSelector}).
+     */
+    public Builder labels(java.util.Map<String, String> labels) {
+      this.labels = java.util.Map.copyOf(labels);
+      return this;
+    }
+
+    /** One more label. */
+    public Builder label(String key, String value) {
+      java.util.Map<String, String> m = new java.util.HashMap<>(labels);
+      m.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      this.labels = m;
       return this;
     }
 

@@ -151,6 +151,19 @@ public final class SpcClient implements AutoCloseable {
   }
 
   /**
+   * Cancels every job not done that matches {@code selector}, in one step of the coordinator;
+   * returns how many. Needs the operator role.
+   */
+  public long cancelJobs(JobSelector selector) {
+    return join(cancelJobsAsync(selector));
+  }
+
+  public CompletableFuture<Long> cancelJobsAsync(JobSelector selector) {
+    var req = dev.spc.proto.CancelJobsRequest.newBuilder().setSelector(selector.toProto()).build();
+    return retries.read(() -> call(unary(jobs).cancelJobs(req), r -> r.getCancelled()));
+  }
+
+  /**
    * A new job with the spec of a done one (without its idempotency key), pointing back to it:
    * the "run it again now" of a job that failed for good. {@link SpcException} FAILED_PRECONDITION
    * while the job is not done.
@@ -187,6 +200,8 @@ public final class SpcClient implements AutoCloseable {
     }
     query.doneReason().ifPresent(r -> req.setDoneReason(Convert.toProto(r)));
     query.scheduleId().ifPresent(req::setScheduleId);
+    query.type().ifPresent(req::setType);
+    req.putAllLabels(query.labels());
     return retries.read(() -> call(unary(jobs).listJobs(req.build()), r -> new JobPage(
         r.getJobsList().stream().map(Convert::fromProto).toList(),
         r.getNextPageToken().isEmpty() ? java.util.Optional.empty()

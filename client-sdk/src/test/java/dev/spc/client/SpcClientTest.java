@@ -256,4 +256,22 @@ class SpcClientTest {
     assertThrows(SpcException.NotFound.class, () -> schedules.get("every-second"));
     assertTrue(schedules.list().isEmpty());
   }
+
+  @Test
+  void labels_findJobs_andCancelJobsCancelsWhatASelectorMatches() {
+    JobSpec spec = JobSpec.newBuilder("nobody-runs-this").label("tenant", "acme").label("batch", "7").build();
+    JobId a = spc.submit(spec);
+    JobId b = spc.submit(spec.toBuilder().priority(9).build());
+    JobId c = spc.submit(JobSpec.newBuilder("nobody-runs-this").label("tenant", "globex").build());
+    assertEquals(java.util.Map.of("tenant", "acme", "batch", "7"), spc.status(a).spec().labels());
+    assertEquals(List.of(a, b), spc.find(JobQuery.all().withLabel("tenant", "acme"), 10, null).jobs()
+        .stream().map(JobStatus::id).toList());
+    assertEquals(List.of(c), spc.find(JobQuery.all().ofType("nobody-runs-this").withLabel("tenant", "globex"),
+        10, null).jobs().stream().map(JobStatus::id).toList());
+    assertEquals(1, spc.cancelJobs(JobSelector.label("tenant", "acme").andPriorityBelow(5)));
+    assertEquals(Optional.of(DoneReason.CANCELLED), spc.status(a).reason());
+    assertEquals(JobState.PENDING, spc.status(b).state());
+    assertThrows(SpcException.InvalidArgument.class, () -> spc.cancelJobs(
+        new JobSelector(java.util.Map.of(), null, java.util.Set.of(), java.util.OptionalInt.empty())));
+  }
 }

@@ -115,7 +115,37 @@ final class EveryCall {
         StopWorkerRequest.newBuilder().setName(worker).setDrain(true).build()));
     call("StopWorker unknown", () -> deadline(admin).stopWorker(
         StopWorkerRequest.newBuilder().setName("nobody-by-this-name").build()));
+    call("CancelJobs", () -> deadline(jobs).cancelJobs(dev.spc.proto.CancelJobsRequest.newBuilder()
+        .setSelector(dev.spc.proto.JobSelector.newBuilder().putLabels("every-call", "matches-nothing"))
+        .build()));
+    scheduleCalls();
     return this;
+  }
+
+  /** Every ScheduleService call on a schedule of its own, from create to delete. */
+  private void scheduleCalls() {
+    dev.spc.proto.ScheduleServiceGrpc.ScheduleServiceBlockingStub schedules =
+        dev.spc.proto.ScheduleServiceGrpc.newBlockingStub(channel);
+    String id = "every-call-" + System.nanoTime();
+    dev.spc.proto.Schedule s = dev.spc.proto.Schedule.newBuilder().setScheduleId(id)
+        .setCron("0 3 * * *").setTimeZone("Europe/Copenhagen")
+        .setJob(JobSpec.newBuilder().setType("nobody-runs-this")).build();
+    call("CreateSchedule", () -> deadline(schedules).createSchedule(
+        dev.spc.proto.CreateScheduleRequest.newBuilder().setSchedule(s).build()));
+    call("GetSchedule", () -> deadline(schedules).getSchedule(
+        dev.spc.proto.GetScheduleRequest.newBuilder().setScheduleId(id).build()));
+    call("ListSchedules", () -> deadline(schedules).listSchedules(
+        dev.spc.proto.ListSchedulesRequest.getDefaultInstance()));
+    call("UpdateSchedule", () -> deadline(schedules).updateSchedule(
+        dev.spc.proto.UpdateScheduleRequest.newBuilder().setSchedule(s.toBuilder().setCron("0 4 * * *")).build()));
+    call("PauseSchedule", () -> deadline(schedules).pauseSchedule(
+        dev.spc.proto.PauseScheduleRequest.newBuilder().setScheduleId(id).build()));
+    call("ResumeSchedule", () -> deadline(schedules).resumeSchedule(
+        dev.spc.proto.ResumeScheduleRequest.newBuilder().setScheduleId(id).build()));
+    call("TriggerSchedule", () -> deadline(schedules).triggerSchedule(
+        dev.spc.proto.TriggerScheduleRequest.newBuilder().setScheduleId(id).build()));
+    call("DeleteSchedule", () -> deadline(schedules).deleteSchedule(
+        dev.spc.proto.DeleteScheduleRequest.newBuilder().setScheduleId(id).build()));
   }
 
   /**

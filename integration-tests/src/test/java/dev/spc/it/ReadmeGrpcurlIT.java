@@ -74,6 +74,9 @@ class ReadmeGrpcurlIT {
         assertTrue(t.contains("\"state\": \"JOB_STATE_DONE\""), t);
         assertTrue(t.contains("\"doneReason\": \"DONE_REASON_DONE\""), t);
         assertTrue(t.contains("\"name\": \"w1\""), t);
+        assertTrue(t.contains("\"cancelled\": \"1\""), "CancelJobs cancelled the labelled job: " + t);
+        assertTrue(t.contains("\"scheduleId\": \"tick\"") && t.contains("\"nextFireTimes\": ["),
+            "the schedule was made and listed: " + t);
         assertTrue(t.contains("\"progress\": {"), "WatchJob streamed the sleep's progress: " + t);
         assertTrue(t.contains("\"outputTail\": \"" + java.util.Base64.getEncoder().encodeToString(
             "hello from exec\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\""), "the exec job ran: " + t);

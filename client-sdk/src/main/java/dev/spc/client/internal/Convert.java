@@ -26,6 +26,7 @@ public final class Convert {
         .priority(p.getPriority())
         .idempotencyKey(p.getIdempotencyKey())
         .env(p.getEnvMap())
+        .labels(p.getLabelsMap())
         .cwd(p.getCwd());
     if (p.hasMaxSeconds() && p.getMaxSeconds() >= 0) {
       b.maxSeconds(p.getMaxSeconds());

@@ -15,7 +15,7 @@ public enum Role {
   READER,
   /** A reader that may also SubmitJob, SubmitJobs, CancelJob, RerunJob and change schedules. */
   SUBMITTER,
-  /** A submitter that may also StopWorker (and every later admin call). */
+  /** A submitter that may also StopWorker, CancelJobs (and every later admin call). */
   OPERATOR,
   /** Everything. */
   ADMIN,

@@ -81,6 +81,13 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   }
 
   @Override
+  public void cancelJobs(dev.spc.proto.CancelJobsRequest req,
+      StreamObserver<dev.spc.proto.CancelJobsResponse> out) {
+    loop.post(new Msg.CancelJobs(req.getSelector(), new GrpcReply<>(out,
+        n -> dev.spc.proto.CancelJobsResponse.newBuilder().setCancelled(n).build())));
+  }
+
+  @Override
   public void rerunJob(RerunJobRequest req, StreamObserver<RerunJobResponse> out) {
     Identity id = Identity.CURRENT.get();
     loop.post(new Msg.Rerun(req.getJobId(), id == null || id.mayExec(), new GrpcReply<>(out,

@@ -147,6 +147,7 @@ public final class Coordinator {
           requests.submit(specs, batch, key, shutdown.inProgress(), commits.defer(reply));
       case Msg.GetJob(var id, var reply) -> requests.get(id, commits.defer(reply));
       case Msg.Cancel(var id, var reply) -> requests.cancel(id, commits.defer(reply));
+      case Msg.CancelJobs(var selector, var reply) -> requests.cancelJobs(selector, commits.defer(reply));
       case Msg.Rerun(var id, var mayExec, var reply) -> requests.rerun(id, mayExec, commits.defer(reply));
       case Msg.Wait(var waiterId, var jobIds, var any, var reply) ->
           waiters.wait(waiterId, jobIds, any, shutdown.inProgress(), commits.defer(reply));

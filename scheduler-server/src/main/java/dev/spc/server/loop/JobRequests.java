@@ -201,6 +201,13 @@ final class JobRequests {
     }
     boolean dead = req.getRetriesExhausted();
     String schedule = req.getScheduleId();
+    String type = req.getType();
+    java.util.Map<String, String> labels = req.getLabelsMap();
+    String badLabels = labels.isEmpty() ? null : Labels.check("labels", labels);
+    if (badLabels != null) {
+      reply.fail(Failure.invalid(badLabels));
+      return;
+    }
     long from = 0;
     if (!req.getPageToken().isEmpty()) {
       try {
@@ -230,13 +237,59 @@ final class JobRequests {
         if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)
             && (reason == DoneReason.DONE_REASON_UNSPECIFIED || (job.isDone() && job.reason == reason))
             && (!dead || exhausted(job))
-            && (schedule.isEmpty() || schedule.equals(job.scheduleId))) {
+            && (schedule.isEmpty() || schedule.equals(job.scheduleId))
+            && (type.isEmpty() || type.equals(job.spec.getType()))
+            && (labels.isEmpty() || Labels.matches(job.spec.getLabelsMap(), labels))) {
           out.addJobs(Views.job(job, workers.perType()));
           taken++;
         }
       }
     }
     reply.ok(out.build());
+  }
+
+  /**
+   * Cancels every job that is not done and matches {@code selector}, in this one step: nothing
+   * it matches starts meanwhile. Answers how many.
+   */
+  void cancelJobs(dev.spc.proto.JobSelector selector, Reply<Long> reply) {
+    String problem = selector.getLabelsCount() == 0 && selector.getType().isEmpty()
+        && selector.getStatesCount() == 0 && !selector.hasPriorityBelow()
+        ? "selector must name at least one of labels, type, states, priority_below"
+        : selector.getLabelsCount() > 0 ? Labels.check("selector.labels", selector.getLabelsMap()) : null;
+    java.util.Set<JobState> states = java.util.EnumSet.noneOf(JobState.class);
+    for (int i = 0; problem == null && i < selector.getStatesCount(); i++) {
+      JobState st = selector.getStates(i);
+      if (st != JobState.JOB_STATE_PENDING && st != JobState.JOB_STATE_SCHEDULED
+          && st != JobState.JOB_STATE_RUNNING) {
+        problem = "selector.states[" + i + "] must be PENDING, SCHEDULED or RUNNING (done jobs are"
+            + " not cancelled), got " + (st == JobState.UNRECOGNIZED ? selector.getStatesValue(i) : st);
+      }
+      states.add(st);
+    }
+    if (problem != null) {
+      reply.fail(Failure.invalid(problem));
+      return;
+    }
+    if (refuseWrite(reply)) {
+      return;
+    }
+    List<JobRecord> matched = new ArrayList<>();
+    for (JobRecord job : jobs.all()) {
+      if (!job.isDone() && (states.isEmpty() || states.contains(job.state))
+          && (selector.getType().isEmpty() || selector.getType().equals(job.spec.getType()))
+          && (!selector.hasPriorityBelow() || job.spec.getPriority() < selector.getPriorityBelow())
+          && Labels.matches(job.spec.getLabelsMap(), selector.getLabelsMap())) {
+        matched.add(job);
+      }
+    }
+    for (JobRecord job : matched) {
+      cancelJob(job, "cancelled (CancelJobs)");
+    }
+    if (!matched.isEmpty()) {
+      log.info("cancelled by selector", "jobs", matched.size());
+    }
+    reply.ok((long) matched.size());
   }
 
   /** Failed for good after its last allowed attempt: the dead set. */

@@ -115,6 +115,11 @@ final class JobTable {
     return jobs.get(seq);
   }
 
+  /** Every job held, in no order (a view: do not change the table while walking it). */
+  java.util.Collection<JobRecord> all() {
+    return java.util.Collections.unmodifiableCollection(jobs.values());
+  }
+
   boolean contains(JobRecord job) {
     return jobs.get(job.seq) == job;
   }

@@ -32,6 +32,9 @@ public sealed interface Msg {
 
   record Cancel(String jobId, Reply<CancelJobResponse> reply) implements Request {}
 
+  /** Cancel every job not done that matches the selector; answers how many. */
+  record CancelJobs(dev.spc.proto.JobSelector selector, Reply<Long> reply) implements Request {}
+
   /** A new job with a done job's spec; {@code mayExec}: the caller may create exec jobs. */
   record Rerun(String jobId, boolean mayExec, Reply<String> reply) implements Request {}
 

@@ -71,6 +71,12 @@ final class SpecValidator {
       return field + ".idempotency_key is " + spec.getIdempotencyKey().length()
           + " characters, limit " + MAX_IDEMPOTENCY_KEY;
     }
+    if (spec.getLabelsCount() > 0) {
+      String bad = Labels.check(field + ".labels", spec.getLabelsMap());
+      if (bad != null) {
+        return bad;
+      }
+    }
     return spec.hasRetry() || spec.hasStartAfter() || spec.hasStartAt() || spec.hasExpireAfter()
         ? checkTimes(field, spec, now) : null;
   }
