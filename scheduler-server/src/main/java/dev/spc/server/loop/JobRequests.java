@@ -93,11 +93,13 @@ final class JobRequests {
     }
     int fresh = 0;
     Set<String> keysInBatch = null;
+    Instant now = clock.now();
     for (int i = 0; i < specs.size(); i++) {
       JobSpec spec = specs.get(i);
-      String problem = validator.check(batch ? "jobs[" + i + "]" : "job", spec, clock.now());
+      // Checked as "job"; a batch's refusal names its index (built only then: this is per job).
+      String problem = validator.check("job", spec, now);
       if (problem != null) {
-        reply.fail(Failure.invalid(problem));
+        reply.fail(Failure.invalid(batch ? "jobs[" + i + "]" + problem.substring("job".length()) : problem));
         return;
       }
       String key = spec.getIdempotencyKey();
@@ -119,7 +121,6 @@ final class JobRequests {
           + (fresh > 1 ? ", batch adds " + fresh : "")));
       return;
     }
-    Instant now = clock.now();
     List<String> out = new ArrayList<>(specs.size());
     for (JobSpec spec : specs) {
       String key = spec.getIdempotencyKey();

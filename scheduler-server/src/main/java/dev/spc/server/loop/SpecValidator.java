@@ -90,7 +90,7 @@ final class SpecValidator {
       }
     }
     if (spec.hasStartAfter() && spec.hasStartAt()) {
-      return field + ".start_after and " + field + ".start_at must not both be set";
+      return field + ".start_after and .start_at must not both be set";
     }
     if (spec.hasStartAfter()) {
       String bad = Retries.durationProblem(field + ".start_after", spec.getStartAfter(), MAX_AHEAD_MS);

@@ -299,7 +299,7 @@ class RetriesTest {
         "job.retry.backoff_multiplier must be between 1 and 100, got 0.5",
         "job.retry.retry_on[0] must be DONE_REASON_CRASHED or DONE_REASON_TIMEOUT, got DONE_REASON_CANCELLED",
         "job.start_at must be at most 366 days ahead, got " + Instant.ofEpochSecond(now.getEpochSecond() + 367L * 86400),
-        "job.start_after and job.start_at must not both be set",
+        "job.start_after and .start_at must not both be set",
         "job.expire_after must not be negative, got 0s -1000000ns"), problems);
     assertEquals(0, stats().getSubmittedTotal(), "nothing was created");
   }
