@@ -243,12 +243,11 @@ class AgentSessionTest {
     assertEquals(List.of(42L), st.sent.get(st.sent.size() - 1).getHeartbeat().getRunningLeaseIdsList());
   }
 
-  @Test
-  void reconnects_withJitteredExponentialBackoff_cappedToTryFiveTimesWithinTheGrace() {
-    registered().listener.onEnd(reset()); // grace 5 s: never more than 1 s between tries
+  /** Milliseconds between the next {@code n} reconnect tries, each failing at once. */
+  List<Long> reconnectGaps(int n) {
     List<Long> gaps = new ArrayList<>();
     long last = clock.now;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < n; i++) {
       int before = dialer.streams.size();
       while (dialer.streams.size() == before) {
         clock.advance(1);
@@ -257,6 +256,13 @@ class AgentSessionTest {
       last = clock.now;
       dialer.last().listener.onEnd(reset());
     }
+    return gaps;
+  }
+
+  @Test
+  void reconnects_withJitteredExponentialBackoff_cappedToTryFiveTimesWithinTheGrace() {
+    registered().listener.onEnd(reset()); // grace 5 s: never more than 1 s between tries
+    List<Long> gaps = reconnectGaps(8);
     assertEquals(List.of(99L, 199L, 399L, 799L, 1000L, 1000L, 1000L, 1000L), gaps);
     assertTrue(exits.isEmpty(), "a registered agent keeps trying");
   }
@@ -266,17 +272,7 @@ class AgentSessionTest {
     s.start();
     dialer.last().registered(200, 1000, 60_000);
     dialer.last().listener.onEnd(reset());
-    List<Long> gaps = new ArrayList<>();
-    long last = clock.now;
-    for (int i = 0; i < 8; i++) {
-      int before = dialer.streams.size();
-      while (dialer.streams.size() == before) {
-        clock.advance(1);
-      }
-      gaps.add((clock.now - last) / 1_000_000);
-      last = clock.now;
-      dialer.last().listener.onEnd(reset());
-    }
+    List<Long> gaps = reconnectGaps(8);
     assertEquals(List.of(99L, 199L, 399L, 799L, 1599L, 3199L, 4999L, 4999L), gaps);
   }
 
