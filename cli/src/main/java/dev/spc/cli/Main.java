@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
         ClientCommands.StopWorker.class,
         ClientCommands.ClusterCommand.class,
         ScheduleCommand.class,
+        AccessLevelCommand.class,
         TokenCommand.class,
         CertsCommand.class,
     },

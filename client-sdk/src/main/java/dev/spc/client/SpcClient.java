@@ -337,7 +337,12 @@ public final class SpcClient implements AutoCloseable {
             s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
             s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters(), s.getScheduled(),
             s.getDoneExpired(), s.getRetriesTotal(), s.getSchedules(), s.getSchedulesPaused(),
-            s.getScheduleFiresTotal(), s.getScheduleSkipsTotal())));
+            s.getScheduleFiresTotal(), s.getScheduleSkipsTotal(), s.getAccessLevel())));
+  }
+
+  /** Operators' controls: the access level. */
+  public AdminClient admin() {
+    return new AdminClient(admin, callTimeout, retries);
   }
 
   /** The coordinator's schedules: jobs made on a calendar or at an interval. */

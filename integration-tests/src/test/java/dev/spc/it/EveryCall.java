@@ -113,6 +113,8 @@ final class EveryCall {
     call("GetStats", () -> deadline(admin).getStats(GetStatsRequest.getDefaultInstance()));
     call("StopWorker drain " + worker, () -> deadline(admin).stopWorker(
         StopWorkerRequest.newBuilder().setName(worker).setDrain(true).build()));
+    call("SetAccessLevel open", () -> deadline(admin).setAccessLevel(
+        dev.spc.proto.SetAccessLevelRequest.newBuilder().setLevel(Integer.MIN_VALUE).build()));
     call("StopWorker unknown", () -> deadline(admin).stopWorker(
         StopWorkerRequest.newBuilder().setName("nobody-by-this-name").build()));
     call("CancelJobs", () -> deadline(jobs).cancelJobs(dev.spc.proto.CancelJobsRequest.newBuilder()

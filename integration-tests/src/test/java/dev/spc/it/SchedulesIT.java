@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Schedules with real processes: made through the command line, firing once per fire time across
- * a kill -9 of the coordinator, on SQLite and on PostgreSQL.
+ * a kill -9 of the coordinator, on SQLite and on PostgreSQL; the access level, an operator's
+ * setting, is stored alongside.
  */
 class SchedulesIT {
   static List<JobStatus> made(Cluster c, String schedule) {
@@ -41,6 +42,8 @@ class SchedulesIT {
     assertEquals(0, create.code(), create.out() + create.err());
     assertTrue(create.out().contains("when:      every 1s"), create.out());
     c.poll("three fires", () -> made(c, "tick").size() >= 3);
+    Cli.Run access = Cli.run(c.processes.target(), "access-level", "0");
+    assertEquals(0, access.code(), access.out() + access.err());
     c.processes.coordinator().kill9();
     Instant killed = Instant.now();
     Thread.sleep(1500);
@@ -53,6 +56,7 @@ class SchedulesIT {
         return false; // not listening yet, or not leading yet
       }
     });
+    assertEquals(0, c.client.stats().accessLevel(), "the access level is stored too");
     Cli.Run get = Cli.run(c.processes.target(), "schedule", "get", "tick");
     assertEquals(0, get.code(), get.out() + get.err());
     assertTrue(get.out().contains("next:"), get.out());

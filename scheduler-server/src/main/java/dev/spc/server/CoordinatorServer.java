@@ -76,7 +76,7 @@ public final class CoordinatorServer implements AutoCloseable {
       long term = b.config.epoch() > 0 ? b.config.epoch() : store.nextTerm();
       writer = new StoreWriter(store);
       coordinator = new Coordinator(b.config, b.clock, new java.util.SplittableRandom(), writer,
-          incarnation, term, r.jobs(), r.schedules());
+          incarnation, term, r.jobs(), r.schedules(), r.settings());
     }
     this.loop = new EventLoop(coordinator, b.clock, b.tickInterval);
     if (writer != null) {

@@ -39,6 +39,12 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   @Override
+  public void setAccessLevel(dev.spc.proto.SetAccessLevelRequest req,
+      StreamObserver<dev.spc.proto.SetAccessLevelResponse> out) {
+    loop.post(new Msg.SetAccessLevel(req.getLevel(), req.getInterrupt(), GrpcReply.of(out)));
+  }
+
+  @Override
   public void stopWorker(StopWorkerRequest req, StreamObserver<StopWorkerResponse> out) {
     loop.post(new Msg.StopWorker(req.getName(), req.getDrain(), GrpcReply.of(out)));
   }

@@ -60,18 +60,19 @@ public final class Coordinator {
   private final Liveness liveness;
   private final ShutdownHandshake shutdown;
   private final Schedules schedules;
+  private final AccessLevel access;
   private long lastRetentionScanNanos;
 
   /** An in-memory coordinator. */
   public Coordinator(CoordinatorConfig cfg, Clock clock) {
     this(cfg, clock, new java.util.SplittableRandom(), Persistence.IN_MEMORY,
-        JobIds.newIncarnation(clock.now().toEpochMilli()), 0, List.of(), List.of());
+        JobIds.newIncarnation(clock.now().toEpochMilli()), 0, List.of(), List.of(), Map.of());
   }
 
-  /** As the full constructor, with no schedules recovered. */
+  /** As the full constructor, with no schedules or settings recovered. */
   public Coordinator(CoordinatorConfig cfg, Clock clock, java.util.random.RandomGenerator random,
       Persistence persistence, String incarnation, long term, List<StoredJob> recovered) {
-    this(cfg, clock, random, persistence, incarnation, term, recovered, List.of());
+    this(cfg, clock, random, persistence, incarnation, term, recovered, List.of(), Map.of());
   }
 
   /**
@@ -79,11 +80,11 @@ public final class Coordinator {
    * sequence order) under the id prefix {@code incarnation}. It issues job and lease ids of
    * {@code term}, which must be above every term that issued the recovered ones (see {@link
    * JobIds}); term 0 is for a coordinator that recovers nothing. {@code random} jitters retries.
-   * {@code recoveredSchedules} are the schedules it held.
+   * {@code recoveredSchedules} are the schedules it held, {@code settings} operators' settings.
    */
   public Coordinator(CoordinatorConfig cfg, Clock clock, java.util.random.RandomGenerator random,
       Persistence persistence, String incarnation, long term, List<StoredJob> recovered,
-      List<StoredSchedule> recoveredSchedules) {
+      List<StoredSchedule> recoveredSchedules, Map<String, String> settings) {
     this.cfg = cfg;
     this.clock = clock;
     this.commits = new Durability(persistence, this::runEffect);
@@ -107,12 +108,13 @@ public final class Coordinator {
     this.leases = new LeaseTable(term > 0 ? LeaseTable.termBase(term)
         : LeaseTable.timeBase(clock.now().toEpochMilli()));
     this.outbox = new WorkerOutbox(workers, leases, jobs, commits, this::wakeDispatch);
-    this.dispatcher = new Dispatcher(cfg, clock, jobs, workers, leases, outbox);
+    this.access = new AccessLevel(commits, jobs, this::cancelJob, this::wakeDispatch, settings);
+    this.dispatcher = new Dispatcher(cfg, clock, jobs, workers, leases, outbox, access::admits);
     this.recovery = new Recovery(cfg, clock, jobs, leases, workers);
     this.sessions = new WorkerSessions(cfg, clock, jobs, workers, leases, outbox, recovery);
     this.results = new ResultIntake(clock, jobs, workers, leases, outbox, recovery);
     this.requests = new JobRequests(cfg, clock, commits, jobs, workers, leases, outbox,
-        dispatcher::wake);
+        dispatcher::wake, access::heldBack);
     this.liveness = new Liveness(cfg, clock, workers, sessions);
     this.shutdown = new ShutdownHandshake(clock, commits, workers, outbox, sessions, waiters);
     this.schedules = new Schedules(cfg, clock, commits, jobs, requests::cancelJob, dispatcher::wake);
@@ -120,6 +122,10 @@ public final class Coordinator {
     if (recovery.recover(recovered, schedules::restoredJob)) {
       dispatcher.wake();
     }
+  }
+
+  private void cancelJob(JobRecord job, String why) {
+    requests.cancelJob(job, why);
   }
 
   /** Something happened that could match a pending job to a free slot. */
@@ -148,6 +154,8 @@ public final class Coordinator {
       case Msg.GetJob(var id, var reply) -> requests.get(id, commits.defer(reply));
       case Msg.Cancel(var id, var reply) -> requests.cancel(id, commits.defer(reply));
       case Msg.CancelJobs(var selector, var reply) -> requests.cancelJobs(selector, commits.defer(reply));
+      case Msg.SetAccessLevel(var level, var interrupt, var reply) ->
+          access.set(level, interrupt, commits.defer(reply));
       case Msg.Rerun(var id, var mayExec, var reply) -> requests.rerun(id, mayExec, commits.defer(reply));
       case Msg.Wait(var waiterId, var jobIds, var any, var reply) ->
           waiters.wait(waiterId, jobIds, any, shutdown.inProgress(), commits.defer(reply));
@@ -157,6 +165,7 @@ public final class Coordinator {
       case Msg.GetStats(var reply) -> {
         dev.spc.proto.Stats.Builder stats = requests.stats(waiters.count()).toBuilder();
         schedules.addTo(stats);
+        stats.setAccessLevel(access.level());
         commits.defer(reply).ok(stats.build());
       }
       case Msg.PutSchedule(var s, var update, var mayExec, var reply) -> {

@@ -21,9 +21,12 @@ final class Dispatcher {
    * of other types, trying after every heartbeat would cost workers x heartbeats.
    */
   private boolean needed;
+  /** Whether the access level lets a job of this priority start. */
+  private final java.util.function.IntPredicate admits;
 
   Dispatcher(CoordinatorConfig cfg, Clock clock, JobTable jobs, WorkerRegistry workers,
-      LeaseTable leases, WorkerOutbox outbox) {
+      LeaseTable leases, WorkerOutbox outbox, java.util.function.IntPredicate admits) {
+    this.admits = admits;
     this.cfg = cfg;
     this.clock = clock;
     this.jobs = jobs;
@@ -46,7 +49,8 @@ final class Dispatcher {
       progress = false;
       for (WorkerRecord w : workers.freeSnapshot()) {
         PendingQueue queue = jobs.bestQueue(w.types);
-        if (queue == null) {
+        // Queues run highest priority first: a head the access level holds back holds back all.
+        if (queue == null || !admits.test(java.util.Objects.requireNonNull(queue.peek()).spec.getPriority())) {
           continue;
         }
         grant(jobs.lease(queue, w.name), w);

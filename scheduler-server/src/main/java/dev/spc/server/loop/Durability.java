@@ -52,6 +52,7 @@ final class Durability {
   private final List<Long> purged = new ArrayList<>();
   private final Map<String, ScheduleRecord> dirtySchedules = new LinkedHashMap<>();
   private final List<String> droppedSchedules = new ArrayList<>();
+  private final Map<String, String> settings = new LinkedHashMap<>();
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   private List<Effect> current = new ArrayList<>();
   private long batchNo;
@@ -123,6 +124,13 @@ final class Durability {
     }
   }
 
+  /** An operator's setting changed (stored under {@code name}). */
+  void setting(String name, String value) {
+    if (!immediate) {
+      settings.put(name, value);
+    }
+  }
+
   /** Runs {@code action} once everything changed so far is stored. */
   void later(Runnable action) {
     effect(new Effect.Run(action));
@@ -153,7 +161,8 @@ final class Durability {
     }
     List<Effect> effects = current;
     current = new ArrayList<>();
-    if (!dirty.isEmpty() || !purged.isEmpty() || !dirtySchedules.isEmpty() || !droppedSchedules.isEmpty()) {
+    if (!dirty.isEmpty() || !purged.isEmpty() || !dirtySchedules.isEmpty() || !droppedSchedules.isEmpty()
+        || !settings.isEmpty()) {
       List<StoredJob> rows = new ArrayList<>(dirty.size());
       for (JobRecord j : dirty.values()) {
         rows.add(row.apply(j));
@@ -167,7 +176,8 @@ final class Durability {
       }
       batchNo++;
       persistence.persist(batchNo, new Persistence.Changes(rows, List.copyOf(purged), schedules,
-          List.copyOf(droppedSchedules)));
+          List.copyOf(droppedSchedules), Map.copyOf(settings)));
+      settings.clear();
       dirty.clear();
       purged.clear();
       dirtySchedules.clear();

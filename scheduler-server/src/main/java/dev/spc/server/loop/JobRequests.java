@@ -34,9 +34,13 @@ final class JobRequests {
   private final LeaseTable leases;
   private final WorkerOutbox outbox;
   private final Runnable wakeDispatch;
+  /** Why the access level holds a job of this priority back ("" when it does not). */
+  private final java.util.function.IntFunction<String> heldBack;
 
   JobRequests(CoordinatorConfig cfg, Clock clock, Durability commits, JobTable jobs,
-      WorkerRegistry workers, LeaseTable leases, WorkerOutbox outbox, Runnable wakeDispatch) {
+      WorkerRegistry workers, LeaseTable leases, WorkerOutbox outbox, Runnable wakeDispatch,
+      java.util.function.IntFunction<String> heldBack) {
+    this.heldBack = heldBack;
     this.cfg = cfg;
     this.clock = clock;
     this.validator = new SpecValidator(cfg);
@@ -141,7 +145,7 @@ final class JobRequests {
       return;
     }
     JobRecord job = jobs.get(seq);
-    reply.ok(job == null ? Views.unknown(id) : Views.job(job, workers.perType()));
+    reply.ok(job == null ? Views.unknown(id) : view(job));
   }
 
   /** Rule 4: at once at the coordinator; a running job's worker is told to stop it. */
@@ -241,7 +245,7 @@ final class JobRequests {
             && (schedule.isEmpty() || schedule.equals(job.scheduleId))
             && (type.isEmpty() || type.equals(job.spec.getType()))
             && (labels.isEmpty() || Labels.matches(job.spec.getLabelsMap(), labels))) {
-          out.addJobs(Views.job(job, workers.perType()));
+          out.addJobs(view(job));
           taken++;
         }
       }
@@ -291,6 +295,18 @@ final class JobRequests {
       log.info("cancelled by selector", "jobs", matched.size());
     }
     reply.ok((long) matched.size());
+  }
+
+  /** A job as clients see it; a pending one the access level holds back says so. */
+  private Job view(JobRecord job) {
+    Job v = Views.job(job, workers.perType());
+    if (job.state == JobState.JOB_STATE_PENDING) {
+      String why = heldBack.apply(job.spec.getPriority());
+      if (!why.isEmpty()) {
+        v = v.toBuilder().setPendingReason(why).build();
+      }
+    }
+    return v;
   }
 
   /** Failed for good after its last allowed attempt: the dead set. */

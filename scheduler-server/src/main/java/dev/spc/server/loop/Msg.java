@@ -35,6 +35,10 @@ public sealed interface Msg {
   /** Cancel every job not done that matches the selector; answers how many. */
   record CancelJobs(dev.spc.proto.JobSelector selector, Reply<Long> reply) implements Request {}
 
+  /** Hold back jobs below {@code level}; {@code interrupt}: cancel the running ones below it. */
+  record SetAccessLevel(int level, boolean interrupt,
+      Reply<dev.spc.proto.SetAccessLevelResponse> reply) implements Request {}
+
   /** A new job with a done job's spec; {@code mayExec}: the caller may create exec jobs. */
   record Rerun(String jobId, boolean mayExec, Reply<String> reply) implements Request {}
 

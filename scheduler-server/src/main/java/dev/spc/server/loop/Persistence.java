@@ -9,11 +9,14 @@ import java.util.List;
  * answer with {@link Msg.Committed} or {@link Msg.CommitFailed} for the batch number.
  */
 public interface Persistence {
-  /** One batch's changes: jobs upserted and deleted (by sequence), schedules upserted and deleted. */
+  /**
+   * One batch's changes: jobs upserted and deleted (by sequence), schedules upserted and deleted,
+   * and operators' settings (access level, limits) by name.
+   */
   record Changes(List<StoredJob> upserts, List<Long> deletes, List<StoredSchedule> schedules,
-      List<String> schedulesDeleted) {
+      List<String> schedulesDeleted, java.util.Map<String, String> settings) {
     public Changes(List<StoredJob> upserts, List<Long> deletes) {
-      this(upserts, deletes, List.of(), List.of());
+      this(upserts, deletes, List.of(), List.of(), java.util.Map.of());
     }
   }
 

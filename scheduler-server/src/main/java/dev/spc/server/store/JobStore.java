@@ -13,9 +13,10 @@ import org.jspecify.annotations.Nullable;
 public interface JobStore extends AutoCloseable {
   /**
    * What the store held at open: the coordinator's id prefix (null on first open), the jobs and
-   * the schedules.
+   * the schedules, and operators' settings.
    */
-  record Recovered(@Nullable String incarnation, List<StoredJob> jobs, List<StoredSchedule> schedules) {}
+  record Recovered(@Nullable String incarnation, List<StoredJob> jobs, List<StoredSchedule> schedules,
+      java.util.Map<String, String> settings) {}
 
   /** Reads everything back, in job sequence order. */
   Recovered load() throws StoreException;
@@ -35,12 +36,16 @@ public interface JobStore extends AutoCloseable {
    * ids, atomically and durably.
    */
   void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
-      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted) throws StoreException;
+      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted,
+      java.util.Map<String, String> settings) throws StoreException;
 
-  /** {@link #commit(Collection, Collection, Collection, Collection)} of jobs alone. */
+  /** {@link #commit(Collection, Collection, Collection, Collection, java.util.Map)} of jobs alone. */
   default void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException {
-    commit(upserts, deletes, List.of(), List.of());
+    commit(upserts, deletes, List.of(), List.of(), java.util.Map.of());
   }
+
+  /** Settings are kept in the store's key-value table under this prefix. */
+  String SETTING_PREFIX = "setting.";
 
   @Override
   void close() throws StoreException;

@@ -171,8 +171,15 @@ public final class PostgresJobStore implements JobStore {
           schedules.add(StoredSchedule.parseFrom(rs.getBytes(1)));
         }
       }
+      java.util.Map<String, String> settings = new java.util.HashMap<>();
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT k, v FROM spc_meta WHERE k LIKE 'setting.%'")) {
+        while (rs.next()) {
+          settings.put(rs.getString(1).substring(SETTING_PREFIX.length()), rs.getString(2));
+        }
+      }
       c.commit();
-      return new Recovered(incarnation, jobs, schedules);
+      return new Recovered(incarnation, jobs, schedules, settings);
     } catch (SQLException | InvalidProtocolBufferException e) {
       throw new StoreException("cannot read the PostgreSQL store: " + e.getMessage(), e);
     }
@@ -211,7 +218,8 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
-      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted) throws StoreException {
+      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted,
+      java.util.Map<String, String> settings) throws StoreException {
     long mine = epoch;
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
@@ -249,6 +257,17 @@ public final class PostgresJobStore implements JobStore {
           try (PreparedStatement p = c.prepareStatement("DELETE FROM spc_jobs WHERE seq = ANY (?)")) {
             p.setArray(1, c.createArrayOf("bigint", deletes.toArray()));
             p.executeUpdate();
+          }
+        }
+        if (!settings.isEmpty()) {
+          try (PreparedStatement p = c.prepareStatement("INSERT INTO spc_meta (k, v) VALUES (?, ?)"
+              + " ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")) {
+            for (var e : settings.entrySet()) {
+              p.setString(1, SETTING_PREFIX + e.getKey());
+              p.setString(2, e.getValue());
+              p.addBatch();
+            }
+            p.executeBatch();
           }
         }
         if (!schedulesDeleted.isEmpty()) {

@@ -71,7 +71,14 @@ public final class SqliteJobStore implements JobStore {
           schedules.add(StoredSchedule.parseFrom(rs.getBytes(1)));
         }
       }
-      return new Recovered(incarnation, jobs, schedules);
+      java.util.Map<String, String> settings = new java.util.HashMap<>();
+      try (Statement s = db.createStatement();
+          ResultSet rs = s.executeQuery("SELECT k, v FROM meta WHERE k LIKE 'setting.%'")) {
+        while (rs.next()) {
+          settings.put(rs.getString(1).substring(SETTING_PREFIX.length()), rs.getString(2));
+        }
+      }
+      return new Recovered(incarnation, jobs, schedules, settings);
     } catch (SQLException | InvalidProtocolBufferException e) {
       throw new StoreException("cannot read the store: " + e.getMessage(), e);
     }
@@ -118,9 +125,19 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
-      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted) throws StoreException {
+      Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted,
+      java.util.Map<String, String> settings) throws StoreException {
     try {
       exec("BEGIN IMMEDIATE");
+      if (!settings.isEmpty()) {
+        try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)")) {
+          for (var e : settings.entrySet()) {
+            p.setString(1, SETTING_PREFIX + e.getKey());
+            p.setString(2, e.getValue());
+            p.executeUpdate();
+          }
+        }
+      }
       if (!schedules.isEmpty() || !schedulesDeleted.isEmpty()) {
         try (PreparedStatement del = db.prepareStatement("DELETE FROM schedules WHERE id = ?");
             PreparedStatement put = db.prepareStatement(

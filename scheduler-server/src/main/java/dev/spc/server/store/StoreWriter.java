@@ -67,6 +67,7 @@ public final class StoreWriter implements Persistence, AutoCloseable {
     Set<Long> deletes = new LinkedHashSet<>();
     Map<String, StoredSchedule> schedules = new LinkedHashMap<>();
     Set<String> schedulesDeleted = new LinkedHashSet<>();
+    Map<String, String> settings = new LinkedHashMap<>();
     long upTo = 0;
     boolean failing = false;
     try {
@@ -94,12 +95,15 @@ public final class StoreWriter implements Persistence, AutoCloseable {
           for (StoredSchedule sc : b.changes().schedules()) {
             schedules.put(sc.getSchedule().getScheduleId(), sc);
           }
+          settings.putAll(b.changes().settings());
           upTo = Math.max(upTo, b.no());
           b = queue.poll();
         }
-        if (!upserts.isEmpty() || !deletes.isEmpty() || !schedules.isEmpty() || !schedulesDeleted.isEmpty()) {
+        if (!upserts.isEmpty() || !deletes.isEmpty() || !schedules.isEmpty() || !schedulesDeleted.isEmpty()
+            || !settings.isEmpty()) {
           try {
-            store.commit(upserts.values(), deletes, schedules.values(), schedulesDeleted);
+            store.commit(upserts.values(), deletes, schedules.values(), schedulesDeleted, settings);
+            settings.clear();
             upserts.clear();
             deletes.clear();
             schedules.clear();

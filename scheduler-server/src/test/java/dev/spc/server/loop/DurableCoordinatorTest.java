@@ -28,13 +28,14 @@ class DurableCoordinatorTest {
   static final class FakeStore implements Persistence {
     final Map<Long, StoredJob> rows = new LinkedHashMap<>();
     final Map<String, dev.spc.proto.store.StoredSchedule> schedules = new java.util.TreeMap<>();
+    final Map<String, String> settings = new java.util.HashMap<>();
     final List<Object[]> queued = new ArrayList<>();
     long lastBatch;
 
     @Override
     public void persist(long batchNo, Changes changes) {
       queued.add(new Object[] {batchNo, changes.upserts(), changes.deletes(), changes.schedules(),
-          changes.schedulesDeleted()});
+          changes.schedulesDeleted(), changes.settings()});
       lastBatch = batchNo;
     }
 
@@ -54,6 +55,7 @@ class DurableCoordinatorTest {
         for (dev.spc.proto.store.StoredSchedule s : (List<dev.spc.proto.store.StoredSchedule>) q[3]) {
           schedules.put(s.getSchedule().getScheduleId(), s);
         }
+        settings.putAll((Map<String, String>) q[5]);
       }
       queued.clear();
     }

@@ -63,8 +63,14 @@ final class Harness {
   /** A restart recovering jobs and schedules. */
   void restart(List<dev.spc.proto.store.StoredJob> rows,
       List<dev.spc.proto.store.StoredSchedule> schedules) {
+    restart(rows, schedules, java.util.Map.of());
+  }
+
+  /** A restart recovering jobs, schedules and operators' settings. */
+  void restart(List<dev.spc.proto.store.StoredJob> rows,
+      List<dev.spc.proto.store.StoredSchedule> schedules, java.util.Map<String, String> settings) {
     term++;
-    c = new Coordinator(cfg, clock, random, persistence, "inc", term, rows, schedules);
+    c = new Coordinator(cfg, clock, random, persistence, "inc", term, rows, schedules, settings);
   }
 
   void feed(Msg m) {
