@@ -104,6 +104,18 @@ final class Cluster implements AutoCloseable {
     return client.status(id);
   }
 
+  private static final java.util.regex.Pattern STARTED =
+      java.util.regex.Pattern.compile("msg=\"job started\" job=(\\S+) lease=");
+
+  /**
+   * Waits until {@code agent} (logging at debug level) runs the job, not only the coordinator: a
+   * lease is RUNNING once stored, and a kill -9 right then can take it down before it was sent.
+   */
+  void startedOn(ProcessCluster.Node agent, JobId id) {
+    poll("job " + id + " started on the agent", () -> STARTED.matcher(agent.output()).results()
+        .anyMatch(m -> m.group(1).equals(id.value())), agent);
+  }
+
   /** Polls {@code cond} until it holds or {@link #PATIENCE} runs out. */
   void poll(String what, BooleanSupplier cond, ProcessCluster.Node... explain) {
     long deadline = System.nanoTime() + PATIENCE.toNanos();

@@ -58,7 +58,7 @@ class CoordinatorAwayIT {
     try (Cluster c = cluster("10s")) {
       ProcessCluster.Node agent = c.worker("canceller", 1, "--log-level", "debug");
       JobId id = c.client.submit(JobSpec.of("sleep", "30"));
-      c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
+      c.startedOn(agent, id);
       c.processes.coordinator().kill9();
       restart(c, "10s");
       // At once: the job is RUNNING again, its agent has not reported it yet.
@@ -83,7 +83,7 @@ class CoordinatorAwayIT {
     try (Cluster c = cluster("10s")) {
       ProcessCluster.Node agent = c.worker("drainer", 1, "--log-level", "debug", "--drain-timeout", "30s");
       JobId id = c.client.submit(JobSpec.of("sleep", "1"));
-      c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
+      c.startedOn(agent, id);
       c.processes.coordinator().kill9();
       c.poll("the job finished on the agent", () -> agent.output()
           .contains("msg=\"job finished\" job=" + id.value()), agent);
@@ -103,7 +103,7 @@ class CoordinatorAwayIT {
     try (Cluster c = cluster("10s")) {
       ProcessCluster.Node agent = c.worker("giver-up", 1, "--log-level", "debug", "--drain-timeout", "2s");
       JobId id = c.client.submit(JobSpec.of("sleep", "0.5"));
-      c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
+      c.startedOn(agent, id);
       c.processes.coordinator().kill9();
       c.poll("the job finished on the agent", () -> agent.output()
           .contains("msg=\"job finished\" job=" + id.value()), agent);
@@ -135,7 +135,7 @@ class CoordinatorAwayIT {
       ProcessCluster.Node agent = c.worker(agentName, 1, "--allow-exec", "--stop-grace", "1s",
           "--log-level", "debug");
       JobId id = c.client.submit(JobSpec.newBuilder("exec").args("sleep", "3").maxSeconds(1).build());
-      c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
+      c.startedOn(agent, id);
       absence.begin(c);
       try {
         c.poll("the agent stops the job at its deadline", () -> agent.output()
@@ -194,8 +194,8 @@ class CoordinatorAwayIT {
       JobId adopted = c.client.submit(JobSpec.of("sleep", "60"));
       JobId orphan = c.client.submit(JobSpec.of("sleep", "60"));
       JobId pending = c.client.submit(JobSpec.of("nobody-runs-this"));
-      c.poll("both running", () -> c.status(adopted).state() == JobState.RUNNING
-          && c.status(orphan).state() == JobState.RUNNING);
+      c.startedOn(agent, adopted);
+      c.startedOn(agent, orphan);
       long adoptedLease = leaseOf(agent, adopted);
       c.processes.coordinator().kill9();
       agent.kill9();

@@ -140,9 +140,9 @@ class DurabilityIT {
   @Test
   void anAgentAwayPastTheGrace_fencesItself_andItsJobEndsCrashed() throws Exception {
     try (Cluster c = cluster(List.of())) {
-      ProcessCluster.Node agent = c.worker("cutoff", 1);
+      ProcessCluster.Node agent = c.worker("cutoff", 1, "--log-level", "debug");
       JobId id = c.client.submit(JobSpec.of("sleep", "60"));
-      c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
+      c.startedOn(agent, id);
       c.processes.coordinator().kill9();
       c.poll("the agent stops its job on its own", () -> agent.output().contains("self-fencing"), agent);
       restart(c, List.of());
@@ -156,9 +156,9 @@ class DurabilityIT {
   @Test
   void aFrozenAgent_missesTheGrace_andItsJobIsCrashedAsCoordinatorRestarted() throws Exception {
     try (Cluster c = cluster(List.of())) {
-      ProcessCluster.Node agent = c.worker("frozen-away", 1);
+      ProcessCluster.Node agent = c.worker("frozen-away", 1, "--log-level", "debug");
       JobId id = c.client.submit(JobSpec.of("sleep", "60"));
-      c.poll("running", () -> c.status(id).state() == JobState.RUNNING);
+      c.startedOn(agent, id);
       agent.freeze();
       try {
         c.processes.coordinator().kill9();
