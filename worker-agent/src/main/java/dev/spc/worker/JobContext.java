@@ -79,4 +79,44 @@ public interface JobContext {
    * reported with the outcome (and kept with the job even when it was stopped).
    */
   default void processEnded(int exitStatus, byte[] outputTail) {}
+
+  /**
+   * As {@link #processEnded(int, byte[])}, with the tails of stdout and stderr apart as well
+   * ({@code outputTail} holds both, interleaved).
+   */
+  default void processEnded(int exitStatus, byte[] outputTail, byte[] stdoutTail, byte[] stderrTail) {
+    processEnded(exitStatus, outputTail);
+  }
+
+  /**
+   * For a handler that runs a process: a line it wrote to its stdout ({@code stderr} false) or
+   * stderr, for the job's watchers, which see which stream it came from. Batched and rate-limited
+   * with {@link #log}.
+   */
+  default void output(boolean stderr, String line) {
+    log(line);
+  }
+
+  /**
+   * The outcomes of the jobs this one depends on ({@code depends_on}), in that order; empty for a
+   * job without dependencies. With {@code DEPENDENCY_FAILURE_RUN} some may have failed.
+   */
+  default List<Dependency> dependencies() {
+    return List.of();
+  }
+
+  /**
+   * Receives the signals sent to this job ({@code JobService.SignalJob}), each on a thread of its
+   * own; signals that came before this call are handed over at once. Replaces an earlier handler.
+   */
+  default void onSignal(java.util.function.Consumer<Signal> handler) {}
+
+  /**
+   * Waits up to {@code timeout} for the next signal not handed to an {@link #onSignal} handler.
+   *
+   * @return the signal, or null if none came in time
+   */
+  default @org.jspecify.annotations.Nullable Signal awaitSignal(Duration timeout) throws InterruptedException {
+    return null;
+  }
 }

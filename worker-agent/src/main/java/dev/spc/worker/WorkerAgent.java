@@ -10,6 +10,7 @@ import dev.spc.proto.WorkerMessage;
 import dev.spc.proto.WorkerServiceGrpc;
 import dev.spc.worker.builtin.Builtins;
 import dev.spc.worker.internal.AgentClock;
+import dev.spc.worker.internal.AgentIdentity;
 import dev.spc.worker.internal.AgentSession;
 import dev.spc.worker.internal.AgentState;
 import dev.spc.worker.internal.AgentTransport;
@@ -119,7 +120,7 @@ public final class WorkerAgent implements AutoCloseable {
     this.state = new AgentState(name, b.slots, stopGrace, agentThread, slotThreads,
         m -> sessionRef[0].send(m), this::allSlotsStuck, handlers, () -> sessionRef[0].jobsChanged());
     this.session = new AgentSession(
-        new AgentSession.Identity(name, b.target, List.copyOf(handlers.keySet()), b.slots, b.host),
+        new AgentIdentity(name, b.target, List.copyOf(handlers.keySet()), b.slots, b.host, b.labels),
         new AgentSession.Timing(stopGrace, drainTimeout, b.connectTimeout),
         clock, new GrpcDialer(b.token == null ? WorkerServiceGrpc.newStub(channel)
             : WorkerServiceGrpc.newStub(channel).withCallCredentials(
@@ -299,6 +300,7 @@ public final class WorkerAgent implements AutoCloseable {
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private String host = localHost();
+    private java.util.Map<String, String> labels = java.util.Map.of();
     private RandomGenerator random = new SplittableRandom();
 
     private Builder() {}
@@ -444,6 +446,12 @@ public final class WorkerAgent implements AutoCloseable {
     /** The host name reported to the coordinator (default: this machine's). */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Labels jobs are routed by: a job's constraints must match them (at most 32). */
+    public Builder labels(java.util.Map<String, String> labels) {
+      this.labels = java.util.Map.copyOf(labels);
       return this;
     }
 

@@ -45,6 +45,23 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   @Override
+  public void setConcurrencyLimit(dev.spc.proto.SetConcurrencyLimitRequest req,
+      StreamObserver<dev.spc.proto.ConcurrencyLimit> out) {
+    loop.post(new Msg.SetConcurrencyLimit(req.getKey(), req.getLimit(), GrpcReply.of(out)));
+  }
+
+  @Override
+  public void setRateLimit(dev.spc.proto.SetRateLimitRequest req, StreamObserver<dev.spc.proto.RateLimit> out) {
+    loop.post(new Msg.SetRateLimit(req, GrpcReply.of(out)));
+  }
+
+  @Override
+  public void listLimits(dev.spc.proto.ListLimitsRequest req,
+      StreamObserver<dev.spc.proto.ListLimitsResponse> out) {
+    loop.post(new Msg.ListLimits(GrpcReply.of(out)));
+  }
+
+  @Override
   public void stopWorker(StopWorkerRequest req, StreamObserver<StopWorkerResponse> out) {
     loop.post(new Msg.StopWorker(req.getName(), req.getDrain(), GrpcReply.of(out)));
   }

@@ -88,6 +88,13 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   }
 
   @Override
+  public void signalJob(dev.spc.proto.SignalJobRequest req,
+      StreamObserver<dev.spc.proto.SignalJobResponse> out) {
+    Identity id = Identity.CURRENT.get();
+    loop.post(new Msg.SignalJob(req, id == null || id.mayExec(), GrpcReply.of(out)));
+  }
+
+  @Override
   public void rerunJob(RerunJobRequest req, StreamObserver<RerunJobResponse> out) {
     Identity id = Identity.CURRENT.get();
     loop.post(new Msg.Rerun(req.getJobId(), id == null || id.mayExec(), new GrpcReply<>(out,

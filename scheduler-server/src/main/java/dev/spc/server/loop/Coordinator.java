@@ -61,6 +61,8 @@ public final class Coordinator {
   private final ShutdownHandshake shutdown;
   private final Schedules schedules;
   private final AccessLevel access;
+  private final RateLimits rates;
+  private final Dependencies deps;
   private long lastRetentionScanNanos;
 
   /** An in-memory coordinator. */
@@ -101,27 +103,52 @@ public final class Coordinator {
         if (!job.scheduleId.isEmpty()) {
           schedules.jobDone(job);
         }
+        deps.done(job);
       }
-    });
+    }, settings, this::wakeDispatch);
+    this.deps = new Dependencies(jobs, this::cancelJob);
+    this.rates = new RateLimits(clock, commits, settings);
     this.waiters = new Waiters(jobs, workers);
     this.watches = new Watches(clock, commits, workers, jobs);
     this.leases = new LeaseTable(term > 0 ? LeaseTable.termBase(term)
         : LeaseTable.timeBase(clock.now().toEpochMilli()));
     this.outbox = new WorkerOutbox(workers, leases, jobs, commits, this::wakeDispatch);
     this.access = new AccessLevel(commits, jobs, this::cancelJob, this::wakeDispatch, settings);
-    this.dispatcher = new Dispatcher(cfg, clock, jobs, workers, leases, outbox, access::admits);
+    this.dispatcher = new Dispatcher(cfg, clock, jobs, workers, leases, outbox, access::admits, rates);
     this.recovery = new Recovery(cfg, clock, jobs, leases, workers);
     this.sessions = new WorkerSessions(cfg, clock, jobs, workers, leases, outbox, recovery);
     this.results = new ResultIntake(clock, jobs, workers, leases, outbox, recovery);
     this.requests = new JobRequests(cfg, clock, commits, jobs, workers, leases, outbox,
-        dispatcher::wake, access::heldBack);
+        dispatcher::wake, this::heldBack, deps);
     this.liveness = new Liveness(cfg, clock, workers, sessions);
     this.shutdown = new ShutdownHandshake(clock, commits, workers, outbox, sessions, waiters);
     this.schedules = new Schedules(cfg, clock, commits, jobs, requests::cancelJob, dispatcher::wake);
     recoveredSchedules.forEach(schedules::restore);
-    if (recovery.recover(recovered, schedules::restoredJob)) {
+    List<JobRecord> blocked = new java.util.ArrayList<>();
+    if (recovery.recover(recovered, j -> {
+      schedules.restoredJob(j);
+      if (j.state == JobState.JOB_STATE_BLOCKED && j.dependencyOutcomes != null) {
+        blocked.add(j);
+      }
+    })) {
+      deps.relink(blocked);
       dispatcher.wake();
     }
+  }
+
+  /** Why a pending job waits, when something other than a free slot holds it back ("" if not). */
+  private String heldBack(JobRecord job) {
+    String why = access.heldBack(job.spec.getPriority());
+    if (why.isEmpty()) {
+      why = jobs.keys().heldBack(job);
+    }
+    if (why.isEmpty()) {
+      why = rates.heldBack(job.spec.getType());
+    }
+    if (why.isEmpty() && job.spec.getConstraintsCount() > 0) {
+      why = Labels.unmet(job.spec.getType(), job.spec.getConstraintsMap(), workers.all());
+    }
+    return why;
   }
 
   private void cancelJob(JobRecord job, String why) {
@@ -154,6 +181,16 @@ public final class Coordinator {
       case Msg.GetJob(var id, var reply) -> requests.get(id, commits.defer(reply));
       case Msg.Cancel(var id, var reply) -> requests.cancel(id, commits.defer(reply));
       case Msg.CancelJobs(var selector, var reply) -> requests.cancelJobs(selector, commits.defer(reply));
+      case Msg.SignalJob(var request, var mayExec, var reply) ->
+          requests.signal(request, mayExec, commits.defer(reply));
+      case Msg.SetConcurrencyLimit(var key, var limit, var reply) ->
+          jobs.keys().set(key, limit, commits.defer(reply));
+      case Msg.SetRateLimit(var request, var reply) -> {
+        rates.set(request, commits.defer(reply));
+        dispatcher.wake();
+      }
+      case Msg.ListLimits(var reply) -> commits.defer(reply).ok(dev.spc.proto.ListLimitsResponse
+          .newBuilder().addAllConcurrency(jobs.keys().all()).addAllRates(rates.all()).build());
       case Msg.SetAccessLevel(var level, var interrupt, var reply) ->
           access.set(level, interrupt, commits.defer(reply));
       case Msg.Rerun(var id, var mayExec, var reply) -> requests.rerun(id, mayExec, commits.defer(reply));
@@ -301,7 +338,7 @@ public final class Coordinator {
    */
   @SuppressWarnings("JavaInstantGetSecondsGetNano") // the part of a millisecond: getNano() is it
   public long nanosToNextTimer() {
-    long jobTimer = jobs.nanosToNextTimer();
+    long jobTimer = Math.min(jobs.nanosToNextTimer(), rates.nanosToWake());
     long at = shutdown.inProgress() ? Long.MAX_VALUE : schedules.nextAtMillis();
     if (at == Long.MAX_VALUE) {
       return jobTimer;
@@ -313,7 +350,8 @@ public final class Coordinator {
   /** Fires the timers that are due (also done at every tick). */
   public void fireTimers() {
     Instant now = clock.now();
-    if (jobs.fireTimers(now)) {
+    boolean ready = jobs.fireTimers(now);
+    if (rates.due() || ready) {
       dispatcher.wake();
     }
     if (!shutdown.inProgress()) { // what comes due now is caught up (or not) after the restart

@@ -23,10 +23,12 @@ final class Dispatcher {
   private boolean needed;
   /** Whether the access level lets a job of this priority start. */
   private final java.util.function.IntPredicate admits;
+  private final RateLimits rates;
 
   Dispatcher(CoordinatorConfig cfg, Clock clock, JobTable jobs, WorkerRegistry workers,
-      LeaseTable leases, WorkerOutbox outbox, java.util.function.IntPredicate admits) {
+      LeaseTable leases, WorkerOutbox outbox, java.util.function.IntPredicate admits, RateLimits rates) {
     this.admits = admits;
+    this.rates = rates;
     this.cfg = cfg;
     this.clock = clock;
     this.jobs = jobs;
@@ -48,9 +50,9 @@ final class Dispatcher {
     while (progress && jobs.pendingCount() > 0 && workers.anyFree()) {
       progress = false;
       for (WorkerRecord w : workers.freeSnapshot()) {
-        PendingQueue queue = jobs.bestQueue(w.types);
         // Queues run highest priority first: a head the access level holds back holds back all.
-        if (queue == null || !admits.test(java.util.Objects.requireNonNull(queue.peek()).spec.getPriority())) {
+        PendingQueue queue = jobs.queues().best(w, jobs.keys(), rates, admits);
+        if (queue == null) {
           continue;
         }
         grant(jobs.lease(queue, w.name), w);
@@ -61,6 +63,7 @@ final class Dispatcher {
   }
 
   private void grant(JobRecord job, WorkerRecord w) {
+    rates.took(job.spec.getType());
     int max = effectiveMaxSeconds(job.spec);
     if (max == 0) {
       // Rule 7: max_seconds 0 times out as soon as the job starts; no need to bother the agent.
@@ -68,8 +71,16 @@ final class Dispatcher {
       return;
     }
     LeaseRecord lease = leases.grant(job, w, max, clock.nanos() + max * 1_000_000_000L);
-    outbox.lease(w, Lease.newBuilder().setLeaseId(lease.id).setJobId(job.id).setSpec(job.spec)
-        .setMaxSeconds(max).setAttempt(job.attempt).setMaxAttempts(job.maxAttempts).build());
+    Lease.Builder l = Lease.newBuilder().setLeaseId(lease.id).setJobId(job.id).setSpec(job.spec)
+        .setMaxSeconds(max).setAttempt(job.attempt).setMaxAttempts(job.maxAttempts);
+    if (job.dependencyOutcomes != null) {
+      for (dev.spc.proto.DependencyOutcome o : job.dependencyOutcomes) {
+        if (o != null) {
+          l.addDependencies(o);
+        }
+      }
+    }
+    outbox.lease(w, l.build());
   }
 
   private int effectiveMaxSeconds(JobSpec spec) {

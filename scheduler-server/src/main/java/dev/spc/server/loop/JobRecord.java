@@ -56,6 +56,20 @@ final class JobRecord {
   @Nullable JobLog log;
   /** Callers waiting for this job to be done; null when there are none. */
   @Nullable List<Waiter> waiters;
+  /** While PENDING: the queue it waits in (its type's, or its concurrency key's while held back). */
+  @Nullable PendingQueue queue;
+  /** The last bytes of a process's stdout and stderr, apart. */
+  ByteString stdoutTail = ByteString.EMPTY;
+  ByteString stderrTail = ByteString.EMPTY;
+  /**
+   * The outcomes of the jobs it depends on ({@code spec.depends_on}, same order), null for those
+   * not done yet; null when it depends on none.
+   */
+  dev.spc.proto.DependencyOutcome @Nullable [] dependencyOutcomes;
+  /** While BLOCKED: how many of its dependencies are not done yet. */
+  int blockedOn;
+  /** Jobs blocked on this one; null when there are none. */
+  @Nullable List<JobRecord> dependents;
 
   JobRecord(long seq, String id, JobSpec spec, Instant submittedAt) {
     this.seq = seq;
@@ -71,6 +85,10 @@ final class JobRecord {
 
   boolean isDone() {
     return state == JobState.JOB_STATE_DONE;
+  }
+
+  String concurrencyKey() {
+    return spec.getConcurrencyKey();
   }
 
   void addWaiter(Waiter w) {

@@ -34,13 +34,15 @@ final class JobRequests {
   private final LeaseTable leases;
   private final WorkerOutbox outbox;
   private final Runnable wakeDispatch;
-  /** Why the access level holds a job of this priority back ("" when it does not). */
-  private final java.util.function.IntFunction<String> heldBack;
+  /** Why a pending job is held back (access level, key, rate, constraints; "" when it is not). */
+  private final java.util.function.Function<JobRecord, String> heldBack;
+  private final Dependencies deps;
 
   JobRequests(CoordinatorConfig cfg, Clock clock, Durability commits, JobTable jobs,
       WorkerRegistry workers, LeaseTable leases, WorkerOutbox outbox, Runnable wakeDispatch,
-      java.util.function.IntFunction<String> heldBack) {
+      java.util.function.Function<JobRecord, String> heldBack, Dependencies deps) {
     this.heldBack = heldBack;
+    this.deps = deps;
     this.cfg = cfg;
     this.clock = clock;
     this.validator = new SpecValidator(cfg);
@@ -106,6 +108,14 @@ final class JobRequests {
         reply.fail(Failure.invalid(batch ? "jobs[" + i + "]" + problem.substring("job".length()) : problem));
         return;
       }
+      if (spec.getDependsOnCount() > 0 || spec.getDependsOnIndexCount() > 0) {
+        Object resolved = Dependencies.resolve(batch ? "jobs[" + i + "]" : "job", spec, i, jobs,
+            java.util.Collections.nCopies(i, ""));
+        if (resolved instanceof String bad) {
+          reply.fail(Failure.invalid(bad));
+          return;
+        }
+      }
       String key = spec.getIdempotencyKey();
       if (key.isEmpty()) {
         fresh++;
@@ -118,7 +128,7 @@ final class JobRequests {
         }
       }
     }
-    int pending = jobs.pendingCount() + jobs.scheduledCount();
+    int pending = jobs.pendingCount() + jobs.scheduledCount() + jobs.blockedCount();
     if (pending + fresh > cfg.maxPendingJobs()) {
       reply.fail(new Failure(Failure.Code.RESOURCE_EXHAUSTED, "pending queue is full: "
           + pending + " jobs pending or scheduled, capacity " + cfg.maxPendingJobs()
@@ -129,13 +139,29 @@ final class JobRequests {
     for (JobSpec spec : specs) {
       String key = spec.getIdempotencyKey();
       String existing = key.isEmpty() ? null : jobs.idOfKey(key);
-      out.add(existing != null ? existing : jobs.add(spec, now, batchKey, out.size()).id);
+      if (existing != null) {
+        out.add(existing);
+      } else if (spec.getDependsOnCount() > 0 || spec.getDependsOnIndexCount() > 0) {
+        out.add(addBlocked(spec, now, batchKey, out));
+      } else {
+        out.add(jobs.add(spec, now, batchKey, out.size()).id);
+      }
     }
     wakeDispatch.run();
     if (!batchKey.isEmpty()) {
       jobs.addBatch(batchKey, out, now);
     }
     reply.ok(out);
+  }
+
+  /** A job with dependencies, stored with them as ids: BLOCKED until they are done. */
+  private String addBlocked(JobSpec spec, Instant now, String batchKey, List<String> batchIds) {
+    @SuppressWarnings("unchecked")
+    List<String> ids = (List<String>) Dependencies.resolve("job", spec, batchIds.size(), jobs, batchIds);
+    JobSpec resolved = spec.toBuilder().clearDependsOn().addAllDependsOn(ids).clearDependsOnIndex().build();
+    JobRecord job = jobs.add(resolved, now, batchKey, batchIds.size(), true);
+    deps.attach(job);
+    return job.id;
   }
 
   void get(String id, Reply<Job> reply) {
@@ -195,8 +221,8 @@ final class JobRequests {
     }
     JobState filter = req.getState();
     if (filter == JobState.UNRECOGNIZED || filter == JobState.JOB_STATE_UNKNOWN) {
-      reply.fail(Failure.invalid("state must be PENDING, RUNNING, SCHEDULED, DONE or unspecified,"
-          + " got " + req.getStateValue()));
+      reply.fail(Failure.invalid("state must be PENDING, RUNNING, SCHEDULED, BLOCKED, DONE or"
+          + " unspecified, got " + req.getStateValue()));
       return;
     }
     DoneReason reason = req.getDoneReason();
@@ -266,8 +292,8 @@ final class JobRequests {
     for (int i = 0; problem == null && i < selector.getStatesCount(); i++) {
       JobState st = selector.getStates(i);
       if (st != JobState.JOB_STATE_PENDING && st != JobState.JOB_STATE_SCHEDULED
-          && st != JobState.JOB_STATE_RUNNING) {
-        problem = "selector.states[" + i + "] must be PENDING, SCHEDULED or RUNNING (done jobs are"
+          && st != JobState.JOB_STATE_RUNNING && st != JobState.JOB_STATE_BLOCKED) {
+        problem = "selector.states[" + i + "] must be PENDING, SCHEDULED, BLOCKED or RUNNING (done jobs are"
             + " not cancelled), got " + (st == JobState.UNRECOGNIZED ? selector.getStatesValue(i) : st);
       }
       states.add(st);
@@ -301,7 +327,7 @@ final class JobRequests {
   private Job view(JobRecord job) {
     Job v = Views.job(job, workers.perType());
     if (job.state == JobState.JOB_STATE_PENDING) {
-      String why = heldBack.apply(job.spec.getPriority());
+      String why = heldBack.apply(job);
       if (!why.isEmpty()) {
         v = v.toBuilder().setPendingReason(why).build();
       }
@@ -340,7 +366,7 @@ final class JobRequests {
     if (refuseWrite(reply)) {
       return;
     }
-    if (jobs.pendingCount() + jobs.scheduledCount() >= cfg.maxPendingJobs()) {
+    if (jobs.pendingCount() + jobs.scheduledCount() + jobs.blockedCount() >= cfg.maxPendingJobs()) {
       reply.fail(new Failure(Failure.Code.RESOURCE_EXHAUSTED, "pending queue is full: capacity "
           + cfg.maxPendingJobs()));
       return;
@@ -352,8 +378,73 @@ final class JobRequests {
     }
     JobRecord job = jobs.add(spec.build(), clock.now(), "", 0);
     job.rerunOf = old.id;
+    if (old.dependencyOutcomes != null) {
+      job.dependencyOutcomes = old.dependencyOutcomes.clone(); // it runs on the same inputs
+    }
     wakeDispatch.run();
     reply.ok(job.id);
+  }
+
+  static final java.util.Set<String> EXEC_SIGNALS = java.util.Set.of("HUP", "INT", "USR1", "USR2", "TERM");
+  static final java.util.regex.Pattern SIGNAL_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,32}");
+  static final int MAX_SIGNAL_PAYLOAD = 64 << 10;
+
+  /** A signal to a running job, sent to its worker once this batch is stored (at most once). */
+  void signal(dev.spc.proto.SignalJobRequest req, boolean mayExec, Reply<dev.spc.proto.SignalJobResponse> reply) {
+    Long seq = jobs.ids().parse(req.getJobId());
+    if (seq == null) {
+      reply.fail(Failure.invalid(JobIds.malformed("job_id", req.getJobId())));
+      return;
+    }
+    JobRecord job = jobs.get(seq);
+    if (job == null) {
+      reply.fail(new Failure(Failure.Code.NOT_FOUND, "job " + req.getJobId() + " is unknown"));
+      return;
+    }
+    boolean exec = job.spec.getType().equals("exec");
+    String name = req.getSignal().startsWith("SIG") ? req.getSignal().substring(3) : req.getSignal();
+    String problem = exec && !EXEC_SIGNALS.contains(name)
+        ? "signal must be one of HUP, INT, USR1, USR2, TERM for an exec job, got '"
+            + SpecValidator.shorten(req.getSignal()) + "'"
+        : !SIGNAL_NAME.matcher(name).matches()
+        ? "signal must be 1-32 characters of [A-Za-z0-9_-], got '" + SpecValidator.shorten(req.getSignal()) + "'"
+        : req.getPayload().size() > MAX_SIGNAL_PAYLOAD
+        ? "payload is " + req.getPayload().size() + " bytes, limit " + MAX_SIGNAL_PAYLOAD : null;
+    if (problem != null) {
+      reply.fail(Failure.invalid(problem));
+      return;
+    }
+    if (exec && !mayExec) {
+      reply.fail(new Failure(Failure.Code.PERMISSION_DENIED, "this identity may not signal exec jobs"));
+      return;
+    }
+    LeaseRecord lease = job.lease;
+    if (job.state != JobState.JOB_STATE_RUNNING || lease == null || !lease.isLive()
+        || !workers.isCurrent(lease.worker)) {
+      reply.fail(new Failure(Failure.Code.FAILED_PRECONDITION, "job " + job.id + " is "
+          + (job.state == JobState.JOB_STATE_RUNNING ? "running but its worker has not reported it"
+              + " since the coordinator restarted" : job.state.name().substring("JOB_STATE_".length()))
+          + "; only a running job can be signalled"));
+      return;
+    }
+    for (dev.spc.proto.Lease held : lease.worker.heldBack) {
+      if (held.getLeaseId() == lease.id) {
+        reply.fail(new Failure(Failure.Code.FAILED_PRECONDITION, "job " + job.id
+            + " has not reached its worker yet (its stream is busy); try again"));
+        return;
+      }
+    }
+    dev.spc.proto.CoordinatorMessage msg = dev.spc.proto.CoordinatorMessage.newBuilder()
+        .setSignals(dev.spc.proto.JobSignals.newBuilder().addSignals(dev.spc.proto.JobSignal.newBuilder()
+            .setLeaseId(lease.id).setSignal(name).setPayload(req.getPayload()))).build();
+    WorkerRecord to = lease.worker;
+    commits.later(() -> { // after the lease itself went out
+      if (workers.isCurrent(to) && lease.isLive()) {
+        to.link.send(msg);
+      }
+    });
+    log.info("job signalled", "job", job.id, "signal", name, "worker", to.name);
+    reply.ok(dev.spc.proto.SignalJobResponse.newBuilder().setWorker(to.name).build());
   }
 
   void listWorkers(Reply<ListWorkersResponse> reply) {
@@ -381,6 +472,7 @@ final class JobRequests {
         .setDoneCrashed(jobs.done(DoneReason.DONE_REASON_CRASHED))
         .setDoneExpired(jobs.done(DoneReason.DONE_REASON_EXPIRED))
         .setScheduled(jobs.scheduledCount())
+        .setBlocked(jobs.blockedCount())
         .setRetriesTotal(jobs.retriesTotal())
         .setSubmittedTotal(jobs.submittedTotal())
         .setWorkers(workers.size())

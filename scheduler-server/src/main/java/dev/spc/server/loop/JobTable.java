@@ -6,7 +6,6 @@ import dev.spc.proto.JobSpec;
 import dev.spc.proto.JobState;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,45 +15,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Every job the coordinator holds, its pending queues, counters and idempotency keys, and the one
  * writer of job state: every change of a job's state goes through {@link #transition}, which
- * checks it against {@link #TABLE} and keeps the counters, the store, the waiters and the
+ * checks it against {@link JobStates#TABLE} and keeps the counters, the store, the waiters and the
  * watchers in step.
  *
  * <p>Retention: done jobs are kept in the order they finished and forgotten when too many or too
  * old (their ids then read UNKNOWN); batch idempotency keys expire with the same age.
  */
 final class JobTable {
-  /** What happens to a job. */
-  enum Event {
-    /** Leased to a worker. */
-    LEASE,
-    /** Its lease never reached the worker (held back by flow control when the worker left). */
-    RETURN,
-    /** Its outcome is decided (rule 12: the first one is final; later ones are ignored). */
-    FINISH,
-    /** An attempt failed and the job waits for its backoff before the next one. */
-    RETRY,
-    /** Its start time or its backoff has passed: ready to run. */
-    DUE
-  }
-
-  /** The allowed transitions: from state, on event, to state. Anything else is a bug. */
-  static final Map<JobState, Map<Event, JobState>> TABLE = table();
-
-  private static Map<JobState, Map<Event, JobState>> table() {
-    Map<JobState, Map<Event, JobState>> t = new EnumMap<>(JobState.class);
-    t.put(JobState.JOB_STATE_PENDING, new EnumMap<>(Map.of(
-        Event.LEASE, JobState.JOB_STATE_RUNNING,
-        Event.FINISH, JobState.JOB_STATE_DONE)));
-    t.put(JobState.JOB_STATE_RUNNING, new EnumMap<>(Map.of(
-        Event.RETURN, JobState.JOB_STATE_PENDING,
-        Event.RETRY, JobState.JOB_STATE_SCHEDULED,
-        Event.FINISH, JobState.JOB_STATE_DONE)));
-    t.put(JobState.JOB_STATE_SCHEDULED, new EnumMap<>(Map.of(
-        Event.DUE, JobState.JOB_STATE_PENDING,
-        Event.FINISH, JobState.JOB_STATE_DONE)));
-    return t;
-  }
-
   /** Told of every change of a job's state (after the table is updated). */
   interface Observer {
     void stateChanged(JobRecord job);
@@ -69,10 +36,12 @@ final class JobTable {
   private final Observer observer;
 
   private final Map<Long, JobRecord> jobs = new HashMap<>();
-  private final Map<String, PendingQueue> pendingByType = new HashMap<>();
+  private final PendingQueues queues = new PendingQueues();
+  private final ConcurrencyKeys keys;
   private int pendingCount;
   private int runningCount;
   private int scheduledCount;
+  private int blockedCount;
   private long retriesTotal;
   private final JobTimers timers = new JobTimers();
   private final java.util.random.RandomGenerator random;
@@ -91,11 +60,13 @@ final class JobTable {
   record BatchEntry(List<String> ids, Instant at) {}
 
   JobTable(CoordinatorConfig cfg, Clock clock, JobIds ids, Durability commits, Observer observer) {
-    this(cfg, clock, new java.util.SplittableRandom(), ids, commits, observer);
+    this(cfg, clock, new java.util.SplittableRandom(), ids, commits, observer, Map.of(), () -> { });
   }
 
+  /** {@code settings} hold the concurrency limits; {@code wakeDispatch} is told when jobs may start. */
   JobTable(CoordinatorConfig cfg, Clock clock, java.util.random.RandomGenerator random, JobIds ids,
-      Durability commits, Observer observer) {
+      Durability commits, Observer observer, Map<String, String> settings, Runnable wakeDispatch) {
+    this.keys = new ConcurrencyKeys(commits, queues::putBack, wakeDispatch, settings);
     this.random = random;
     this.cfg = cfg;
     this.clock = clock;
@@ -107,6 +78,14 @@ final class JobTable {
 
   JobIds ids() {
     return ids;
+  }
+
+  PendingQueues queues() {
+    return queues;
+  }
+
+  ConcurrencyKeys keys() {
+    return keys;
   }
 
   // ------------------------------------------------------------------ reading
@@ -146,21 +125,6 @@ final class JobTable {
     return out;
   }
 
-  /** The best pending queue of these types for a worker: the one whose head runs first. */
-  @Nullable PendingQueue bestQueue(List<String> types) {
-    PendingQueue best = null;
-    JobRecord bestHead = null;
-    for (String type : types) {
-      PendingQueue q = pendingByType.get(type);
-      JobRecord head = q == null ? null : q.peek();
-      if (head != null && (bestHead == null || JobRecord.ORDER.compare(head, bestHead) < 0)) {
-        best = q;
-        bestHead = head;
-      }
-    }
-    return best;
-  }
-
   int pendingCount() {
     return pendingCount;
   }
@@ -171,6 +135,10 @@ final class JobTable {
 
   int scheduledCount() {
     return scheduledCount;
+  }
+
+  int blockedCount() {
+    return blockedCount;
   }
 
   long retriesTotal() {
@@ -197,6 +165,11 @@ final class JobTable {
 
   /** A new pending job (rule 1). */
   JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex) {
+    return add(spec, now, batchKey, batchIndex, false);
+  }
+
+  /** A new job: pending (rule 1), or BLOCKED for {@link Dependencies#attach} when {@code blocked}. */
+  JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex, boolean blocked) {
     long seq = nextSeq++;
     JobRecord job = new JobRecord(seq, ids.format(seq), spec, now);
     job.maxAttempts = Retries.maxAttempts(spec, cfg);
@@ -207,7 +180,10 @@ final class JobTable {
     jobs.put(seq, job);
     commits.changed(job);
     Instant notBefore = JobTimers.startTime(spec, now);
-    if (notBefore != null && notBefore.isAfter(now)) {
+    if (blocked) {
+      job.state = JobState.JOB_STATE_BLOCKED;
+      blockedCount++;
+    } else if (notBefore != null && notBefore.isAfter(now)) {
       job.state = JobState.JOB_STATE_SCHEDULED;
       job.nextAttemptAt = notBefore;
       scheduledCount++;
@@ -232,6 +208,20 @@ final class JobTable {
     }
   }
 
+  /** Its dependencies are done: it is pending, or scheduled if its start time is still ahead. */
+  void unblock(JobRecord job) {
+    Instant notBefore = JobTimers.startTime(job.spec, job.submittedAt);
+    if (notBefore != null && notBefore.isAfter(clock.now())) {
+      transition(job, JobStates.Event.DELAY);
+      job.nextAttemptAt = notBefore;
+      timers.add(notBefore, job, JobTimers.Kind.DUE);
+    } else {
+      transition(job, JobStates.Event.UNBLOCK);
+    }
+    commits.changed(job);
+    observer.stateChanged(job);
+  }
+
   /** Takes the head of {@code queue} to lease it: it is RUNNING on {@code worker} from now. */
   JobRecord lease(PendingQueue queue, String worker) {
     JobRecord job = java.util.Objects.requireNonNull(queue.poll(), "the best queue is not empty");
@@ -241,7 +231,7 @@ final class JobTable {
 
   /** The job, taken from its queue, runs on {@code worker} from now. */
   void started(JobRecord job, String worker) {
-    transition(job, Event.LEASE);
+    transition(job, JobStates.Event.LEASE);
     job.attempt++;
     job.worker = worker;
     job.startedAt = clock.now();
@@ -251,7 +241,7 @@ final class JobTable {
 
   /** A lease that never reached its worker: the job is pending again. */
   void returnToPending(JobRecord job) {
-    transition(job, Event.RETURN);
+    transition(job, JobStates.Event.RETURN);
     job.worker = "";
     job.startedAt = null;
     job.lease = null;
@@ -279,14 +269,14 @@ final class JobTable {
     }
     if (job.state == JobState.JOB_STATE_RUNNING && job.maxAttempts > 1) {
       // A single attempt is the job's own fields (Views shows it); only retried jobs keep a list.
-      recordAttempt(job, reason, error);
+      Retries.recordAttempt(job, reason, error, clock.now());
       if (retryable && job.attempt < job.maxAttempts
           && Retries.retriesOn(job.spec, reason) && !Retries.finalExitCode(job.spec, job.exitCode)) {
         retry(job, error);
         return true;
       }
     }
-    transition(job, Event.FINISH);
+    transition(job, JobStates.Event.FINISH);
     job.nextAttemptAt = null;
     doneByReason[reason.getNumber()]++;
     job.reason = reason;
@@ -305,25 +295,9 @@ final class JobTable {
     return true;
   }
 
-  private void recordAttempt(JobRecord job, DoneReason reason, String error) {
-    dev.spc.proto.JobAttempt.Builder a = dev.spc.proto.JobAttempt.newBuilder()
-        .setAttempt(job.attempt).setWorker(job.worker).setDoneReason(reason).setError(error)
-        .setFinishedAt(Views.ts(clock.now()));
-    if (job.startedAt != null) {
-      a.setStartedAt(Views.ts(job.startedAt));
-    }
-    if (job.exitCode != null) {
-      a.setExitCode(job.exitCode);
-    }
-    if (job.attempts == null) {
-      job.attempts = new java.util.ArrayList<>(2);
-    }
-    job.attempts.add(a.build());
-  }
-
   /** The attempt that ran failed ({@code error}): the job waits SCHEDULED for its backoff. */
   void retry(JobRecord job, String error) {
-    transition(job, Event.RETRY);
+    transition(job, JobStates.Event.RETRY);
     retriesTotal++;
     Instant due = clock.now().plusMillis(Retries.backoffMillis(job.spec.getRetry(), job.attempt, random));
     job.nextAttemptAt = due;
@@ -356,7 +330,7 @@ final class JobTable {
         }
         case EXPIRE -> {
           if (job.attempt == 0 && (job.state == JobState.JOB_STATE_PENDING
-              || job.state == JobState.JOB_STATE_SCHEDULED)) {
+              || job.state == JobState.JOB_STATE_SCHEDULED || job.state == JobState.JOB_STATE_BLOCKED)) {
             finish(job, DoneReason.DONE_REASON_EXPIRED, "not started within expire_after="
                 + dev.spc.common.Durations.format(java.time.Duration.ofMillis(
                     Retries.millis(job.spec.getExpireAfter()))), null);
@@ -380,7 +354,7 @@ final class JobTable {
 
   /** The job's start time or backoff has passed: it is pending, ready to run. */
   void due(JobRecord job) {
-    transition(job, Event.DUE);
+    transition(job, JobStates.Event.DUE);
     job.nextAttemptAt = null;
     commits.changed(job);
     observer.stateChanged(job);
@@ -391,47 +365,43 @@ final class JobTable {
     commits.changed(job);
   }
 
-  /** The one place a job's state changes: checked against {@link #TABLE}, counters kept. */
-  private void transition(JobRecord job, Event event) {
+  /** The one place a job's state changes: checked against {@link JobStates#TABLE}, counters kept. */
+  private void transition(JobRecord job, JobStates.Event event) {
     JobState from = job.state;
-    JobState to = next(from, event);
+    JobState to = JobStates.next(from, event);
     if (to == null) {
       throw new IllegalStateException("job " + job.id + ": " + event + " is not allowed in " + from);
     }
     switch (from) {
       case JOB_STATE_PENDING -> {
         pendingCount--;
-        if (event != Event.LEASE) {
-          PendingQueue q = pendingByType.get(job.spec.getType());
-          if (q != null) {
-            q.removed(); // still in its queue: skipped when reached
-          }
+        if (event != JobStates.Event.LEASE) {
+          queues.removed(job); // still in its queue: skipped when reached
         }
       }
       case JOB_STATE_RUNNING -> runningCount--;
       case JOB_STATE_SCHEDULED -> scheduledCount--;
+      case JOB_STATE_BLOCKED -> blockedCount--;
       default -> { }
     }
     job.state = to;
     switch (to) {
-      case JOB_STATE_PENDING -> {
-        pendingByType.computeIfAbsent(job.spec.getType(), t -> new PendingQueue()).add(job);
-        pendingCount++;
+      case JOB_STATE_PENDING -> enqueue(job);
+      case JOB_STATE_RUNNING -> {
+        runningCount++;
+        keys.acquired(job);
       }
-      case JOB_STATE_RUNNING -> runningCount++;
       case JOB_STATE_SCHEDULED -> scheduledCount++;
       default -> { }
     }
+    if (from == JobState.JOB_STATE_RUNNING) {
+      keys.released(job); // after the state changed: the key's next job may start
+    }
   }
 
-  /** The state {@code event} takes a job in {@code from} to, or null if it is not allowed. */
-  static @Nullable JobState next(JobState from, Event event) {
-    Map<Event, JobState> row = TABLE.get(from);
-    return row == null ? null : row.get(event);
-  }
 
   private void enqueue(JobRecord job) {
-    pendingByType.computeIfAbsent(job.spec.getType(), t -> new PendingQueue()).add(job);
+    queues.add(job);
     pendingCount++;
   }
 
@@ -477,7 +447,11 @@ final class JobTable {
     }
     switch (j.state) {
       case JOB_STATE_PENDING -> enqueue(j);
-      case JOB_STATE_RUNNING -> runningCount++;
+      case JOB_STATE_RUNNING -> {
+        runningCount++;
+        keys.acquired(j);
+      }
+      case JOB_STATE_BLOCKED -> blockedCount++;
       case JOB_STATE_SCHEDULED -> {
         scheduledCount++;
         timers.add(j.nextAttemptAt != null ? j.nextAttemptAt : j.submittedAt, j, JobTimers.Kind.DUE);

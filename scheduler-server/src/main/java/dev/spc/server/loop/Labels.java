@@ -32,6 +32,34 @@ final class Labels {
     return null;
   }
 
+  /**
+   * Why no connected worker that handles {@code type} may run a job with {@code constraints}
+   * ("" if one may): the first constraint no such worker meets, or all of them.
+   */
+  static String unmet(String type, Map<String, String> constraints, Iterable<WorkerRecord> workers) {
+    java.util.List<WorkerRecord> ofType = new java.util.ArrayList<>();
+    for (WorkerRecord w : workers) {
+      if (w.types.contains(type)) {
+        if (matches(w.labels, constraints)) {
+          return "";
+        }
+        ofType.add(w);
+      }
+    }
+    if (ofType.isEmpty()) {
+      return "";
+    }
+    for (var e : new java.util.TreeMap<>(constraints).entrySet()) {
+      Map<String, String> one = Map.of(e.getKey(), e.getValue());
+      if (ofType.stream().noneMatch(w -> matches(w.labels, one))) {
+        return "no connected worker of type '" + type + "' meets the constraint " + e.getKey() + "="
+            + e.getValue() + " (" + ofType.size() + " of that type connected)";
+      }
+    }
+    return "no connected worker of type '" + type + "' meets all of the constraints "
+        + new java.util.TreeMap<>(constraints);
+  }
+
   /** Whether {@code labels} carry every label of {@code selector} ("*": with any value). */
   static boolean matches(Map<String, String> labels, Map<String, String> selector) {
     for (var e : selector.entrySet()) {

@@ -35,6 +35,21 @@ public sealed interface Msg {
   /** Cancel every job not done that matches the selector; answers how many. */
   record CancelJobs(dev.spc.proto.JobSelector selector, Reply<Long> reply) implements Request {}
 
+  /** A signal to a running job; {@code mayExec}: the caller may signal exec jobs. */
+  record SignalJob(dev.spc.proto.SignalJobRequest request, boolean mayExec,
+      Reply<dev.spc.proto.SignalJobResponse> reply) implements Request {}
+
+  /** How many jobs with a concurrency key may run at once. */
+  record SetConcurrencyLimit(String key, int limit, Reply<dev.spc.proto.ConcurrencyLimit> reply)
+      implements Request {}
+
+  /** A rate limit on starting jobs of a type. */
+  record SetRateLimit(dev.spc.proto.SetRateLimitRequest request, Reply<dev.spc.proto.RateLimit> reply)
+      implements Request {}
+
+  /** The concurrency and rate limits in force. */
+  record ListLimits(Reply<dev.spc.proto.ListLimitsResponse> reply) implements Request {}
+
   /** Hold back jobs below {@code level}; {@code interrupt}: cancel the running ones below it. */
   record SetAccessLevel(int level, boolean interrupt,
       Reply<dev.spc.proto.SetAccessLevelResponse> reply) implements Request {}

@@ -20,10 +20,43 @@ final class PendingQueue {
       new TreeMap<>(Comparator.reverseOrder());
   private int live;
   private int dead;
+  /** The constraints every job here has (empty for none), or null for a concurrency key's queue. */
+  final java.util.@Nullable Map<String, String> constraints;
+  /** The concurrency key whose held-back jobs wait here, or null for a type's queue. */
+  final @Nullable String key;
+
+  /** A queue of jobs of one type with these constraints. */
+  PendingQueue(Map<String, String> constraints) {
+    this.constraints = constraints;
+    this.key = null;
+  }
+
+  /** The jobs a concurrency key holds back. */
+  PendingQueue(String key) {
+    this.constraints = null;
+    this.key = key;
+  }
+
+  /** A queue of jobs of one type without constraints. */
+  PendingQueue() {
+    this(Map.of());
+  }
 
   void add(JobRecord job) {
     byPriority.computeIfAbsent(job.spec.getPriority(), p -> new ArrayDeque<>()).addLast(job);
+    job.queue = this;
     live++;
+  }
+
+  /** Puts back a job that was at the head (held back, then let go): it runs next of its priority. */
+  void addFirst(JobRecord job) {
+    byPriority.computeIfAbsent(job.spec.getPriority(), p -> new ArrayDeque<>()).addFirst(job);
+    job.queue = this;
+    live++;
+  }
+
+  int size() {
+    return live;
   }
 
   boolean isEmpty() {
@@ -53,6 +86,7 @@ final class PendingQueue {
     if (job != null) {
       byPriority.firstEntry().getValue().pollFirst();
       live--;
+      job.queue = null;
     }
     return job;
   }

@@ -64,6 +64,9 @@ final class Recovery {
       j.error = p.getError();
       j.result = p.getResult();
       j.outputTail = p.getOutputTail();
+      j.stdoutTail = p.getStdoutTail();
+      j.stderrTail = p.getStderrTail();
+      Dependencies.restore(j, p.getDependenciesList());
       j.exitCode = p.hasExitCode() ? p.getExitCode() : null;
       j.startedAt = p.hasStartedAt() ? instant(p.getStartedAt()) : null;
       j.finishedAt = p.hasFinishedAt() ? instant(p.getFinishedAt()) : null;
@@ -85,7 +88,7 @@ final class Recovery {
       jobs.restore(j);
       restored.accept(j);
       switch (j.state) {
-        case JOB_STATE_PENDING, JOB_STATE_SCHEDULED -> { }
+        case JOB_STATE_PENDING, JOB_STATE_SCHEDULED, JOB_STATE_BLOCKED -> { }
         case JOB_STATE_RUNNING -> orphans.put(row.getLeaseId(),
             new Orphan(j, row.getLeaseId(), row.getMaxSeconds()));
         default -> done.add(j);

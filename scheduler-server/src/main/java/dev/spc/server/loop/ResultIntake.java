@@ -75,6 +75,8 @@ final class ResultIntake {
     if (lease.job().lease == lease && (r.hasExitCode() || !r.getOutputTail().isEmpty())) {
       // The process's last words still belong to the job's detail.
       lease.job().outputTail = r.getOutputTail();
+      lease.job().stdoutTail = r.getStdoutTail();
+      lease.job().stderrTail = r.getStderrTail();
       if (r.hasExitCode()) {
         lease.job().exitCode = r.getExitCode();
       }
@@ -86,6 +88,8 @@ final class ResultIntake {
     leases.stop(lease);
     JobRecord job = lease.job();
     job.outputTail = r.getOutputTail();
+    job.stdoutTail = r.getStdoutTail();
+    job.stderrTail = r.getStderrTail();
     job.exitCode = r.hasExitCode() ? r.getExitCode() : null;
     if (clock.nanos() - lease.deadlineNanos >= 0) {
       // Reported after its deadline (we were frozen, or away and it was re-adopted late): it

@@ -119,4 +119,21 @@ final class Retries {
     }
     return null;
   }
+
+  /** Adds the attempt that just ended to the job's list of attempts. */
+  static void recordAttempt(JobRecord job, dev.spc.proto.DoneReason reason, String error, java.time.Instant now) {
+    dev.spc.proto.JobAttempt.Builder a = dev.spc.proto.JobAttempt.newBuilder()
+        .setAttempt(job.attempt).setWorker(job.worker).setDoneReason(reason).setError(error)
+        .setFinishedAt(Views.ts(now));
+    if (job.startedAt != null) {
+      a.setStartedAt(Views.ts(job.startedAt));
+    }
+    if (job.exitCode != null) {
+      a.setExitCode(job.exitCode);
+    }
+    if (job.attempts == null) {
+      job.attempts = new java.util.ArrayList<>(2);
+    }
+    job.attempts.add(a.build());
+  }
 }

@@ -77,6 +77,22 @@ final class SpecValidator {
         return bad;
       }
     }
+    if (spec.getDependsOnCount() > 0 || spec.getDependsOnIndexCount() > 0
+        || spec.getOnDependencyFailureValue() != 0) {
+      String bad = Dependencies.check(field, spec);
+      if (bad != null) {
+        return bad;
+      }
+    }
+    if (spec.getConcurrencyKey().length() > ConcurrencyKeys.MAX_KEY) {
+      return ConcurrencyKeys.checkKey(field + ".concurrency_key", spec.getConcurrencyKey());
+    }
+    if (spec.getConstraintsCount() > 0) {
+      String bad = Labels.check(field + ".constraints", spec.getConstraintsMap());
+      if (bad != null) {
+        return bad;
+      }
+    }
     return spec.hasRetry() || spec.hasStartAfter() || spec.hasStartAt() || spec.hasExpireAfter()
         ? checkTimes(field, spec, now) : null;
   }

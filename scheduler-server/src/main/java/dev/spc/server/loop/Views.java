@@ -49,6 +49,8 @@ final class Views {
         .setError(r.error)
         .setResult(r.result)
         .setOutputTail(r.outputTail)
+        .setStdoutTail(r.stdoutTail)
+        .setStderrTail(r.stderrTail)
         .setSubmittedAt(ts(r.submittedAt));
     if (r.startedAt != null) {
       b.setStartedAt(ts(r.startedAt));
@@ -69,11 +71,20 @@ final class Views {
     if (r.nextAttemptAt != null) {
       b.setNextAttemptAt(ts(r.nextAttemptAt));
     }
+    if (r.dependencyOutcomes != null) {
+      for (int i = 0; i < r.dependencyOutcomes.length; i++) {
+        dev.spc.proto.DependencyOutcome o = r.dependencyOutcomes[i];
+        b.addDependencies(o != null ? o
+            : dev.spc.proto.DependencyOutcome.newBuilder().setJobId(r.spec.getDependsOn(i)).build());
+      }
+    }
     if (r.scheduledFor != null) {
       b.setScheduleId(r.scheduleId).setScheduledFor(ts(r.scheduledFor));
     }
     if (r.state == JobState.JOB_STATE_PENDING) {
       b.setPendingReason(pendingReason(r, workersPerType));
+    } else if (r.state == JobState.JOB_STATE_BLOCKED) {
+      b.setPendingReason(Dependencies.waitingFor(r));
     } else if (r.state == JobState.JOB_STATE_SCHEDULED && r.nextAttemptAt != null) {
       b.setPendingReason(r.attempt == 0 ? "starts at " + r.nextAttemptAt
           : "attempt " + r.attempt + " of " + r.maxAttempts + " failed (" + r.error + "); attempt "
@@ -108,6 +119,7 @@ final class Views {
         .setStuckSlots(w.stuck.size())
         .setDraining(w.draining)
         .setUnsentLeases(w.heldBack.size())
+        .putAllLabels(w.labels)
         .setHost(w.host);
     for (LeaseRecord l : w.occupied.values()) {
       if (l.isLive()) {

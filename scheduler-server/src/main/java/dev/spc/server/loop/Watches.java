@@ -113,6 +113,12 @@ final class Watches {
       for (String line : u.getLogLinesList()) {
         jl.add(JobEvent.newBuilder().setAt(at).setLogLine(line).build());
       }
+      for (String line : u.getStdoutLinesList()) {
+        jl.add(JobEvent.newBuilder().setAt(at).setLogLine(line).setStream("stdout").build());
+      }
+      for (String line : u.getStderrLinesList()) {
+        jl.add(JobEvent.newBuilder().setAt(at).setLogLine(line).setStream("stderr").build());
+      }
       if (u.getDroppedLines() > 0) {
         jl.add(JobEvent.newBuilder().setAt(at).setLogLine("[spc: " + u.getDroppedLines()
             + " lines dropped by the agent's rate limit]").build());

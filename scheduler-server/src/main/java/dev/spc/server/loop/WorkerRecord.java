@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
 final class WorkerRecord {
   final String name;
   final List<String> types;
+  /** The labels it registered, which jobs' constraints match. */
+  Map<String, String> labels = Map.of();
   final int slots;
   final String host;
   final WorkerLink link;

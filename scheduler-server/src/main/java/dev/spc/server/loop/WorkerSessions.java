@@ -7,6 +7,7 @@ import dev.spc.proto.Register;
 import dev.spc.proto.Registered;
 import dev.spc.proto.StopWorkerResponse;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -66,6 +67,7 @@ final class WorkerSessions {
     List<String> types = List.copyOf(new LinkedHashSet<>(reg.getJobTypesList()));
     WorkerRecord w = new WorkerRecord(reg.getName(), types, slots, reg.getHost(), link,
         clock.now(), clock.nanos());
+    w.labels = Map.copyOf(reg.getLabelsMap());
     workers.add(w);
     link.send(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
         .setHeartbeatIntervalMs(cfg.heartbeatInterval().toMillis())
@@ -103,6 +105,12 @@ final class WorkerSessions {
       if (!SpecValidator.TYPE.matcher(reg.getJobTypes(i)).matches()) {
         return "register.job_types[" + i + "] must be 1-128 characters of [A-Za-z0-9._:/-], got '"
             + SpecValidator.shorten(reg.getJobTypes(i)) + "'";
+      }
+    }
+    if (reg.getLabelsCount() > 0) {
+      String bad = Labels.check("register.labels", reg.getLabelsMap());
+      if (bad != null) {
+        return bad;
       }
     }
     if (reg.getHost().length() > MAX_HOST) {

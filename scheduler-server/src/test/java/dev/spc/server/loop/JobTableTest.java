@@ -1,5 +1,6 @@
 package dev.spc.server.loop;
 
+import static dev.spc.proto.JobState.JOB_STATE_BLOCKED;
 import static dev.spc.proto.JobState.JOB_STATE_DONE;
 import static dev.spc.proto.JobState.JOB_STATE_PENDING;
 import static dev.spc.proto.JobState.JOB_STATE_RUNNING;
@@ -38,11 +39,24 @@ class JobTableTest {
 
   /** A job brought to {@code state} by allowed transitions. */
   JobRecord jobIn(JobState state) {
+    return jobIn(state, false);
+  }
+
+  /** {@code later}: with a start time ahead (a blocked one is then delayed when unblocked). */
+  JobRecord jobIn(JobState state, boolean later) {
     String type = "t" + told.size() + "-" + table.submittedTotal(); // its own queue: it is the head
-    JobRecord j = table.add(JobSpec.newBuilder().setType(type).setRetry(
-        dev.spc.proto.RetryPolicy.newBuilder().setMaxAttempts(2)).build(), clock.now(), "", 0);
+    JobSpec.Builder spec = JobSpec.newBuilder().setType(type).setRetry(
+        dev.spc.proto.RetryPolicy.newBuilder().setMaxAttempts(2));
+    if (later) {
+      spec.setStartAfter(com.google.protobuf.Duration.newBuilder().setSeconds(3600));
+    }
+    JobRecord j = table.add(spec.build(), clock.now(), "", 0, state == JOB_STATE_BLOCKED);
+    if (state == JOB_STATE_BLOCKED) {
+      assertEquals(state, j.state);
+      return j;
+    }
     if (state != JOB_STATE_PENDING) {
-      assertEquals(j, table.lease(table.bestQueue(List.of(type)), "w"));
+      assertEquals(j, table.lease(java.util.Objects.requireNonNull(j.queue), "w"));
     }
     if (state == JOB_STATE_SCHEDULED) {
       table.finish(j, DoneReason.DONE_REASON_CRASHED, "boom", null);
@@ -54,40 +68,44 @@ class JobTableTest {
     return j;
   }
 
-  void apply(JobRecord j, JobTable.Event e) {
+  void apply(JobRecord j, JobStates.Event e) {
     switch (e) {
       case LEASE -> table.started(j, "w");
       case RETURN -> table.returnToPending(j);
       case FINISH -> table.finish(j, DoneReason.DONE_REASON_CANCELLED, "cancelled", null);
       case RETRY -> table.retry(j, "boom");
       case DUE -> table.due(j);
+      case UNBLOCK, DELAY -> table.unblock(j);
     }
   }
 
-  record Counts(int pending, int running, int scheduled, long done) {}
+  record Counts(int pending, int running, int scheduled, int blocked, long done) {}
 
   Counts counts() {
     return new Counts(table.pendingCount(), table.runningCount(), table.scheduledCount(),
-        table.doneTotal());
+        table.blockedCount(), table.doneTotal());
   }
 
   @Test
   void theTable_isExactlyTheDocumentedOne() {
-    Map<JobState, Map<JobTable.Event, JobState>> expected = new EnumMap<>(JobState.class);
-    expected.put(JOB_STATE_PENDING, Map.of(JobTable.Event.LEASE, JOB_STATE_RUNNING,
-        JobTable.Event.FINISH, JOB_STATE_DONE));
-    expected.put(JOB_STATE_RUNNING, Map.of(JobTable.Event.RETURN, JOB_STATE_PENDING,
-        JobTable.Event.RETRY, JOB_STATE_SCHEDULED, JobTable.Event.FINISH, JOB_STATE_DONE));
-    expected.put(JOB_STATE_SCHEDULED, Map.of(JobTable.Event.DUE, JOB_STATE_PENDING,
-        JobTable.Event.FINISH, JOB_STATE_DONE));
-    assertEquals(expected, JobTable.TABLE);
+    Map<JobState, Map<JobStates.Event, JobState>> expected = new EnumMap<>(JobState.class);
+    expected.put(JOB_STATE_PENDING, Map.of(JobStates.Event.LEASE, JOB_STATE_RUNNING,
+        JobStates.Event.FINISH, JOB_STATE_DONE));
+    expected.put(JOB_STATE_RUNNING, Map.of(JobStates.Event.RETURN, JOB_STATE_PENDING,
+        JobStates.Event.RETRY, JOB_STATE_SCHEDULED, JobStates.Event.FINISH, JOB_STATE_DONE));
+    expected.put(JOB_STATE_SCHEDULED, Map.of(JobStates.Event.DUE, JOB_STATE_PENDING,
+        JobStates.Event.FINISH, JOB_STATE_DONE));
+    expected.put(JOB_STATE_BLOCKED, Map.of(JobStates.Event.UNBLOCK, JOB_STATE_PENDING,
+        JobStates.Event.DELAY, JOB_STATE_SCHEDULED, JobStates.Event.FINISH, JOB_STATE_DONE));
+    assertEquals(expected, JobStates.TABLE);
   }
 
   @Test
   void everyAllowedTransition_reachesItsState_andKeepsTheCountersAndObserversInStep() {
-    for (JobState from : List.of(JOB_STATE_PENDING, JOB_STATE_RUNNING, JOB_STATE_SCHEDULED)) {
-      for (var e : JobTable.TABLE.get(from).entrySet()) {
-        JobRecord j = jobIn(from);
+    for (JobState from : List.of(JOB_STATE_PENDING, JOB_STATE_RUNNING, JOB_STATE_SCHEDULED,
+        JOB_STATE_BLOCKED)) {
+      for (var e : JobStates.TABLE.get(from).entrySet()) {
+        JobRecord j = jobIn(from, e.getKey() == JobStates.Event.DELAY);
         Counts before = counts();
         told.clear();
         apply(j, e.getKey());
@@ -100,6 +118,7 @@ class JobTableTest {
             + (to == JOB_STATE_RUNNING ? 1 : 0), after.running(), from + " " + e.getKey());
         assertEquals(before.scheduled() - (from == JOB_STATE_SCHEDULED ? 1 : 0)
             + (to == JOB_STATE_SCHEDULED ? 1 : 0), after.scheduled(), from + " " + e.getKey());
+        assertEquals(before.blocked() - (from == JOB_STATE_BLOCKED ? 1 : 0), after.blocked());
         assertEquals(before.done() + (to == JOB_STATE_DONE ? 1 : 0), after.done());
         assertTrue(told.contains(j.id + " " + to), "watchers told: " + told);
         assertEquals(to == JOB_STATE_DONE, told.contains(j.id + " done DONE_REASON_CANCELLED"),
@@ -112,15 +131,15 @@ class JobTableTest {
   void everyOtherTransition_isRefused_andChangesNothing() {
     int refused = 0;
     for (JobState from : List.of(JOB_STATE_PENDING, JOB_STATE_RUNNING, JOB_STATE_SCHEDULED,
-        JOB_STATE_DONE)) {
-      for (JobTable.Event e : JobTable.Event.values()) {
-        if (JobTable.next(from, e) != null) {
+        JOB_STATE_BLOCKED, JOB_STATE_DONE)) {
+      for (JobStates.Event e : JobStates.Event.values()) {
+        if (JobStates.next(from, e) != null) {
           continue;
         }
         JobRecord j = jobIn(from);
         Counts before = counts();
         told.clear();
-        if (from == JOB_STATE_DONE && e == JobTable.Event.FINISH) {
+        if (from == JOB_STATE_DONE && e == JobStates.Event.FINISH) {
           // Rule 12: the first outcome is final; a later one is ignored, not an error.
           assertFalse(table.finish(j, DoneReason.DONE_REASON_CRASHED, "late", null));
           assertEquals(DoneReason.DONE_REASON_DONE, j.reason);
@@ -133,7 +152,7 @@ class JobTableTest {
         refused++;
       }
     }
-    assertEquals(13, refused, "4 states x 5 events, 7 allowed");
+    assertEquals(25, refused, "5 states x 7 events, 10 allowed");
   }
 
   @Test
@@ -142,7 +161,7 @@ class JobTableTest {
     table.returnToPending(j);
     assertEquals("", j.worker);
     assertNull(j.startedAt);
-    assertEquals(j, table.lease(table.bestQueue(List.of(j.spec.getType())), "w2"));
+    assertEquals(j, table.lease(java.util.Objects.requireNonNull(j.queue), "w2"));
     assertEquals("w2", j.worker);
   }
 }

@@ -103,7 +103,7 @@ class LabelsTest {
     h.submit(labelled("t", 0));
     assertEquals("selector must name at least one of labels, type, states, priority_below",
         cancel(JobSelector.newBuilder()).failure.message());
-    assertEquals("selector.states[0] must be PENDING, SCHEDULED or RUNNING (done jobs are not"
+    assertEquals("selector.states[0] must be PENDING, SCHEDULED, BLOCKED or RUNNING (done jobs are not"
         + " cancelled), got JOB_STATE_DONE", cancel(JobSelector.newBuilder().addStates(JOB_STATE_DONE))
             .failure.message());
     assertEquals(JOB_STATE_PENDING, h.job(h.submit("t")).getState());

@@ -35,7 +35,8 @@ public final class ExecSupervisor {
 
   /** How a run ended. */
   @SuppressWarnings("ArrayRecordComponent") // the output tail as read; outcomes are not compared
-  public record Outcome(int exitStatus, byte[] outputTail, long outputBytes, boolean stoppedByUs) {
+  public record Outcome(int exitStatus, byte[] outputTail, long outputBytes, boolean stoppedByUs,
+      byte[] stdoutTail, byte[] stderrTail) {
     public boolean succeeded() {
       return exitStatus == 0;
     }
@@ -77,6 +78,17 @@ public final class ExecSupervisor {
   /** Like {@link #start(List, Map, String, byte[])}, handing every output line to {@code lines}. */
   public Running start(List<String> argv, Map<String, String> env, String cwd, byte[] stdin,
       java.util.function.Consumer<String> lines) throws IOException {
+    return start(argv, env, cwd, stdin, (stderr, line) -> lines.accept(line));
+  }
+
+  /** Where a program's output lines go: {@code stderr} says which stream a line came from. */
+  public interface Lines {
+    void line(boolean stderr, String line);
+  }
+
+  /** Like {@link #start(List, Map, String, byte[])}, handing every output line to {@code lines}. */
+  public Running start(List<String> argv, Map<String, String> env, String cwd, byte[] stdin,
+      Lines lines) throws IOException {
     if (argv.isEmpty()) {
       throw new IllegalArgumentException("exec: args must hold the program and its arguments, got none");
     }
@@ -87,7 +99,7 @@ public final class ExecSupervisor {
       cmd.add(SETSID);
     }
     cmd.addAll(argv);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().putAll(env);
     if (!cwd.isEmpty()) {
       File dir = new File(cwd);
@@ -104,19 +116,26 @@ public final class ExecSupervisor {
   public static final class Running {
     private final Process process;
     private final TailBuffer tail;
+    private final TailBuffer outTail;
+    private final TailBuffer errTail;
     private final Thread pump;
+    private final Thread errPump;
     private volatile boolean termSent;
     private volatile boolean killSent;
     private volatile long killSentNanos;
     private volatile long group = -1;
-    private final java.util.function.Consumer<String> lines;
+    private final Lines lines;
 
-    Running(Process process, byte[] stdin, int tailBytes, java.util.function.Consumer<String> lines) {
+    Running(Process process, byte[] stdin, int tailBytes, Lines lines) {
       this.process = process;
       this.lines = lines;
       this.tail = new TailBuffer(tailBytes);
+      this.outTail = new TailBuffer(tailBytes);
+      this.errTail = new TailBuffer(tailBytes);
       this.pump = Thread.ofPlatform().name("spc-exec-out-" + process.pid()).daemon(true)
-          .start(this::pumpOutput);
+          .start(() -> pump(process.getInputStream(), outTail, false));
+      this.errPump = Thread.ofPlatform().name("spc-exec-err-" + process.pid()).daemon(true)
+          .start(() -> pump(process.getErrorStream(), errTail, true));
       if (stdin.length == 0) {
         closeQuietly(process.getOutputStream());
       } else {
@@ -134,15 +153,17 @@ public final class ExecSupervisor {
       return process.pid();
     }
 
-    private void pumpOutput() {
+    /** Reads one of the program's streams into its own tail and the combined one, by lines. */
+    private void pump(InputStream stream, TailBuffer own, boolean stderr) {
       byte[] buf = new byte[8192];
       java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
-      try (InputStream out = process.getInputStream()) {
+      try (InputStream out = stream) {
         for (int n; (n = out.read(buf)) >= 0; ) {
           tail.write(buf, 0, n);
+          own.write(buf, 0, n);
           for (int i = 0; i < n; i++) {
             if (buf[i] == '\n') {
-              lines.accept(line.toString(java.nio.charset.StandardCharsets.UTF_8));
+              lines.line(stderr, line.toString(java.nio.charset.StandardCharsets.UTF_8));
               line.reset();
             } else if (line.size() < 4096) {
               line.write(buf[i]);
@@ -150,10 +171,20 @@ public final class ExecSupervisor {
           }
         }
         if (line.size() > 0) {
-          lines.accept(line.toString(java.nio.charset.StandardCharsets.UTF_8));
+          lines.line(stderr, line.toString(java.nio.charset.StandardCharsets.UTF_8));
         }
       } catch (IOException e) {
         // the pipe closed
+      }
+    }
+
+    /**
+     * A signal by name (HUP, INT, USR1, USR2, TERM) to the program's process group: through tini,
+     * which forwards it to the group, or to the group itself.
+     */
+    public void sendSignal(String name) {
+      if (process.isAlive()) {
+        ExecSupervisor.signal(name, TINI != null ? Long.toString(process.pid()) : "-" + process.pid());
       }
     }
 
@@ -227,13 +258,15 @@ public final class ExecSupervisor {
       }
       try {
         pump.join(5000);
+        errPump.join(5000);
       } catch (InterruptedException e) {
         interrupted = true;
       }
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
-      return new Outcome(process.exitValue(), tail.snapshot(), tail.total(), termSent || killSent);
+      return new Outcome(process.exitValue(), tail.snapshot(), tail.total(), termSent || killSent,
+          outTail.snapshot(), errTail.snapshot());
     }
   }
 

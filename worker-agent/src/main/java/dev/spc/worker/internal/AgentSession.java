@@ -31,8 +31,6 @@ public final class AgentSession {
   /** Reconnect backoff: 100 ms doubling to 5 s, jittered. */
   static final Backoff BACKOFF = new Backoff(100, 5000);
 
-  /** Who the agent is. */
-  public record Identity(String name, String target, List<String> types, int slots, String host) {}
 
   /** How long things may take. */
   public record Timing(Duration stopGrace, Duration drainTimeout, Duration connectTimeout) {}
@@ -40,7 +38,7 @@ public final class AgentSession {
   /** Leaving gracefully: until the deadline, or {@code stopping} the rest until the second one. */
   private record Drain(long deadlineNanos, boolean stopping, AgentExit.Reason reason, String message) {}
 
-  private final Identity id;
+  private final AgentIdentity id;
   private final Timing timing;
   private final AgentClock clock;
   private final Dialer dialer;
@@ -69,7 +67,7 @@ public final class AgentSession {
   private long closeDeadlineNanos;
   private boolean closing;
 
-  public AgentSession(Identity id, Timing timing, AgentClock clock, Dialer dialer, SessionJobs jobs,
+  public AgentSession(AgentIdentity id, Timing timing, AgentClock clock, Dialer dialer, SessionJobs jobs,
       RandomGenerator random, Consumer<AgentExit> onExit) {
     this.id = id;
     this.timing = timing;
@@ -132,6 +130,7 @@ public final class AgentSession {
         .addAllJobTypes(id.types())
         .setSlots(id.slots())
         .setHost(id.host())
+        .putAllLabels(id.labels())
         .setAgentVersion("spc-agent/0.1")
         .setDraining(drain != null)
         .addAllHeldLeaseIds(jobs.heldLeases())).build());
@@ -167,6 +166,7 @@ public final class AgentSession {
       };
       case COORDINATOR_STOPPING -> this::onCoordinatorStopping;
       case HEARTBEAT_ECHO -> () -> { }; // heard: that was all it was for
+      case SIGNALS -> () -> jobs.signal(m.getSignals().getSignalsList());
       case KIND_NOT_SET -> () -> log.warn("empty message from coordinator");
     };
     handle.run();

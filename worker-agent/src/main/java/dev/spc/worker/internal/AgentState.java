@@ -220,6 +220,20 @@ public final class AgentState implements SessionJobs {
     }
   }
 
+  /** Signals to running jobs; one for a lease no longer running is dropped (at most once). */
+  @Override
+  public void signal(List<dev.spc.proto.JobSignal> signals) {
+    for (dev.spc.proto.JobSignal s : signals) {
+      JobRun run = running.get(s.getLeaseId());
+      if (run == null || run.stopRequestedNanos != 0) {
+        log.debug("signal for a job not running here dropped", "lease", s.getLeaseId(), "worker", worker);
+        continue;
+      }
+      log.info("job signalled", "job", run.jobId(), "signal", s.getSignal(), "worker", worker);
+      run.signal(new dev.spc.worker.Signal(s.getSignal(), s.getPayload().toByteArray()));
+    }
+  }
+
   @Override
   public void stopAll(String reason) {
     for (JobRun run : running.values()) {
@@ -420,6 +434,12 @@ public final class AgentState implements SessionJobs {
     }
     if (run.outputTail() != null) {
       b.setOutputTail(ByteString.copyFrom(run.outputTail()));
+    }
+    if (run.stdoutTail() != null) {
+      b.setStdoutTail(ByteString.copyFrom(run.stdoutTail()));
+    }
+    if (run.stderrTail() != null) {
+      b.setStderrTail(ByteString.copyFrom(run.stderrTail()));
     }
     return b.build();
   }

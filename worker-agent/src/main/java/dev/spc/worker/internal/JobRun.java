@@ -25,6 +25,13 @@ public final class JobRun implements JobContext {
   private volatile @Nullable Thread thread;
   private final UpdateBuffer updates;
   private volatile byte @Nullable [] outputTail;
+  private volatile byte @Nullable [] stdoutTail;
+  private volatile byte @Nullable [] stderrTail;
+  /** Signals not handed to a handler yet, and the handler once there is one. */
+  private final java.util.concurrent.LinkedBlockingQueue<dev.spc.worker.Signal> signals =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+  private volatile java.util.function.@Nullable Consumer<dev.spc.worker.Signal> onSignal;
+  private volatile @Nullable List<dev.spc.worker.Dependency> dependencies;
   private volatile @Nullable Integer exitCode;
   private volatile @Nullable Runnable forceStop;
   /** Agent-thread state. */
@@ -79,6 +86,69 @@ public final class JobRun implements JobContext {
   public void processEnded(int exitStatus, byte[] tail) {
     this.exitCode = exitStatus;
     this.outputTail = tail;
+  }
+
+  @Override
+  public void processEnded(int exitStatus, byte[] tail, byte[] stdout, byte[] stderr) {
+    this.stdoutTail = stdout;
+    this.stderrTail = stderr;
+    processEnded(exitStatus, tail);
+  }
+
+  byte @Nullable [] stdoutTail() {
+    return stdoutTail;
+  }
+
+  byte @Nullable [] stderrTail() {
+    return stderrTail;
+  }
+
+  @Override
+  public void output(boolean stderr, String line) {
+    updates.output(stderr, line, System.nanoTime());
+  }
+
+  @Override
+  public List<dev.spc.worker.Dependency> dependencies() {
+    List<dev.spc.worker.Dependency> d = dependencies;
+    if (d == null) {
+      d = dev.spc.worker.Dependency.of(lease.getDependenciesList());
+      dependencies = d;
+    }
+    return d;
+  }
+
+  /** Agent thread: a signal for this run, to its handler (on a thread of its own) or its queue. */
+  synchronized void signal(dev.spc.worker.Signal s) {
+    java.util.function.Consumer<dev.spc.worker.Signal> h = onSignal;
+    if (h == null) {
+      signals.add(s);
+    } else {
+      deliver(h, s);
+    }
+  }
+
+  @Override
+  public synchronized void onSignal(java.util.function.Consumer<dev.spc.worker.Signal> handler) {
+    onSignal = handler;
+    for (dev.spc.worker.Signal s; (s = signals.poll()) != null; ) {
+      deliver(handler, s);
+    }
+  }
+
+  private void deliver(java.util.function.Consumer<dev.spc.worker.Signal> h, dev.spc.worker.Signal s) {
+    Thread.ofVirtual().name("spc-signal-" + lease.getJobId()).start(() -> {
+      try {
+        h.accept(s);
+      } catch (RuntimeException e) {
+        log("[spc: the signal handler failed on " + s.name() + ": " + e + "]");
+      }
+    });
+  }
+
+  @Override
+  public dev.spc.worker.@Nullable Signal awaitSignal(Duration timeout) throws InterruptedException {
+    return signals.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   @Override

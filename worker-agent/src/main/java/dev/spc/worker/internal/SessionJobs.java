@@ -15,6 +15,8 @@ public interface SessionJobs {
 
   void stop(List<dev.spc.proto.StopJob> stops);
 
+  void signal(List<dev.spc.proto.JobSignal> signals);
+
   void resultsTaken(long upToSeq);
 
   void flushResults();

@@ -33,7 +33,21 @@ final class UpdateBuffer {
     progressDirty = true;
   }
 
-  synchronized void log(String line, long nowNanos) {
+  /** Lines are kept with a first character saying where they came from. */
+  private static final char LOG = 'l';
+  private static final char STDOUT = 'o';
+  private static final char STDERR = 'e';
+
+  void log(String line, long nowNanos) {
+    add(LOG, line, nowNanos);
+  }
+
+  /** A line a process wrote to its stdout or stderr. */
+  void output(boolean stderr, String line, long nowNanos) {
+    add(stderr ? STDERR : STDOUT, line, nowNanos);
+  }
+
+  private synchronized void add(char stream, String line, long nowNanos) {
     if (lines == null) {
       lines = new ConcurrentLinkedQueue<>();
     }
@@ -41,7 +55,7 @@ final class UpdateBuffer {
       dropped++;
       return;
     }
-    lines.add(line.length() > MAX_LINE ? line.substring(0, MAX_LINE) : line);
+    lines.add(stream + (line.length() > MAX_LINE ? line.substring(0, MAX_LINE) : line));
   }
 
   /** What changed since the last call, as an update for the coordinator; null if nothing. */
@@ -66,7 +80,12 @@ final class UpdateBuffer {
       if (b == null) {
         b = JobUpdate.newBuilder().setLeaseId(leaseId);
       }
-      b.addLogLines(l);
+      String text = l.substring(1);
+      switch (l.charAt(0)) {
+        case STDOUT -> b.addStdoutLines(text);
+        case STDERR -> b.addStderrLines(text);
+        default -> b.addLogLines(text);
+      }
     }
     if (d > 0) {
       if (b == null) {

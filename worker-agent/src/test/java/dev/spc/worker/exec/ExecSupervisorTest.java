@@ -23,7 +23,37 @@ class ExecSupervisorTest {
   void exitZero_succeeds_andTheOutputIsKept() throws Exception {
     ExecSupervisor.Outcome o = run(new byte[0], "sh", "-c", "echo out; echo err >&2");
     assertTrue(o.succeeded());
-    assertEquals("out\nerr\n", new String(o.outputTail(), StandardCharsets.UTF_8));
+    String both = new String(o.outputTail(), StandardCharsets.UTF_8);
+    assertTrue(both.equals("out\nerr\n") || both.equals("err\nout\n"), both);
+    assertEquals("out\n", new String(o.stdoutTail(), StandardCharsets.UTF_8));
+    assertEquals("err\n", new String(o.stderrTail(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void eachLine_saysWhichStreamItCameFrom() throws Exception {
+    List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    ExecSupervisor.Outcome o = sup.start(List.of("sh", "-c", "echo a; echo b >&2; echo c"), Map.of(), "",
+        new byte[0], (stderr, line) -> lines.add((stderr ? "err:" : "out:") + line)).await(() -> false);
+    assertTrue(o.succeeded());
+    assertEquals(List.of("out:a", "out:c"), lines.stream().filter(l -> l.startsWith("out:")).toList());
+    assertEquals(List.of("err:b"), lines.stream().filter(l -> l.startsWith("err:")).toList());
+  }
+
+  @Test
+  void aSignal_reachesAProgramThatTrapsIt() throws Exception {
+    List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    ExecSupervisor.Running p = sup.start(List.of("sh", "-c",
+        "trap 'echo got USR1; exit 7' USR1; echo ready; while :; do sleep 0.05; done"), Map.of(), "",
+        new byte[0], (stderr, line) -> lines.add(line));
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!lines.contains("ready") && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    p.sendSignal("USR1");
+    ExecSupervisor.Outcome o = p.await(() -> false);
+    assertEquals(7, o.exitStatus(), new String(o.outputTail(), StandardCharsets.UTF_8));
+    assertTrue(lines.contains("got USR1"), lines.toString());
+    assertFalse(o.stoppedByUs(), "a signal is not a stop");
   }
 
   @Test

@@ -170,6 +170,9 @@ class AgentSessionTest {
     }
 
     @Override
+    public void signal(List<dev.spc.proto.JobSignal> signals) {}
+
+    @Override
     public void flushResults() {}
 
     @Override
@@ -202,7 +205,7 @@ class AgentSessionTest {
   final List<AgentExit> exits = new ArrayList<>();
 
   AgentSession session(Duration drainTimeout, Duration connectTimeout) {
-    return new AgentSession(new AgentSession.Identity("w1", "coord:7070", List.of("t"), 2, "host"),
+    return new AgentSession(new AgentIdentity("w1", "coord:7070", List.of("t"), 2, "host", java.util.Map.of()),
         new AgentSession.Timing(Duration.ofSeconds(1), drainTimeout, connectTimeout),
         clock, dialer, jobs, TOP, exits::add);
   }
@@ -471,7 +474,7 @@ class AgentSessionTest {
   }
 
   AgentSession clusterSession(String targets) {
-    return new AgentSession(new AgentSession.Identity("w1", targets, List.of("t"), 2, "host"),
+    return new AgentSession(new AgentIdentity("w1", targets, List.of("t"), 2, "host", java.util.Map.of()),
         new AgentSession.Timing(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10)),
         clock, dialer, jobs, TOP, exits::add);
   }

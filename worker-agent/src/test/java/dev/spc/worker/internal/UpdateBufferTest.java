@@ -29,6 +29,18 @@ class UpdateBufferTest {
   }
 
   @Test
+  void aProcesssLines_goOutByStream_besideTheHandlersOwn() {
+    UpdateBuffer b = new UpdateBuffer(3);
+    b.log("from the handler", 0);
+    b.output(false, "to stdout", 0);
+    b.output(true, "to stderr", 0);
+    JobUpdate u = b.take();
+    assertEquals(java.util.List.of("from the handler"), u.getLogLinesList());
+    assertEquals(java.util.List.of("to stdout"), u.getStdoutLinesList());
+    assertEquals(java.util.List.of("to stderr"), u.getStderrLinesList());
+  }
+
+  @Test
   void progressIsClampedAndSentOnce_longLinesAreCut() {
     UpdateBuffer b = new UpdateBuffer(1);
     b.progress(1.7, null);
