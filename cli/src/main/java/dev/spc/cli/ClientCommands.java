@@ -1,5 +1,6 @@
 package dev.spc.cli;
 
+import dev.spc.client.DependencyFailure;
 import dev.spc.client.DoneReason;
 import dev.spc.client.JobId;
 import dev.spc.client.JobPage;
@@ -106,6 +107,18 @@ final class ClientCommands {
     @Option(names = "--label", description = "A label to find the job by, KEY=VALUE (repeatable).")
     java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
 
+    @Option(names = "--after", paramLabel = "ID", description = "Wait for this job to be done first (repeatable); if it fails, this one is cancelled.")
+    List<String> after = new ArrayList<>();
+
+    @Option(names = "--run-anyway", description = "With --after: run once they are done whatever their outcomes.")
+    boolean runAnyway;
+
+    @Option(names = "--key", description = "A concurrency key: jobs with the same key run one at a time (see 'limit').")
+    String key;
+
+    @Option(names = "--constraint", description = "Run only on workers with this label, KEY=VALUE (VALUE * for any; repeatable).")
+    java.util.Map<String, String> constraints = new java.util.LinkedHashMap<>();
+
     @Option(names = "--env", description = "For exec jobs: an environment variable, NAME=VALUE (repeatable).")
     java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
 
@@ -150,7 +163,9 @@ final class ClientCommands {
       if (idempotencyKey != null) {
         spec.idempotencyKey(idempotencyKey);
       }
-      spec.env(env).labels(labels);
+      spec.env(env).labels(labels).constraints(constraints).concurrencyKey(key == null ? "" : key)
+          .dependsOn(after.stream().map(JobId::of).toList())
+          .onDependencyFailure(runAnyway ? DependencyFailure.RUN : DependencyFailure.CANCEL);
       if (cwd != null) {
         spec.cwd(cwd);
       }
@@ -353,7 +368,7 @@ final class ClientCommands {
         while (watch.hasNext()) {
           dev.spc.client.JobEvent e = watch.next();
           switch (e.kind()) {
-            case LOG -> System.out.println(e.text());
+            case LOG -> (e.isStderr() ? System.err : System.out).println(e.text()); // a process's stderr to ours
             case STATE -> last = e.status();
             case SKIPPED -> System.err.println("[" + e.skipped() + " events skipped]");
             case PROGRESS -> { }

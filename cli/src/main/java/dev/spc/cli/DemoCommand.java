@@ -131,6 +131,7 @@ final class DemoCommand implements Callable<Integer> {
     });
     JobId toCancel = add(rows, spc, "sleep 60s, cancelled at 2s", JobSpec.of("sleep", "60"));
     JobId orphan = add(rows, spc, "resize: no worker has it", JobSpec.of("resize", "cat.png"));
+    dag(rows, spc);
     List<JobSpec> batch = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       batch.add(JobSpec.of("noop"));
@@ -186,6 +187,23 @@ final class DemoCommand implements Callable<Integer> {
     String last = made.isEmpty() ? "first fire in 2s"
         : made.size() + " fired, the last for " + made.get(made.size() - 1).scheduledFor();
     return new String[] {"schedule: echo every 2s", SCHEDULE, state, "(spread)", last};
+  }
+
+  /** A small graph in one batch: the failing branch cancels its dependents, the other completes. */
+  private static void dag(Map<String, Row> rows, SpcClient spc) {
+    dev.spc.client.Batch dag = dev.spc.client.Batch.create();
+    var fetch = dag.add(JobSpec.of("sleep", "1"));
+    var parse = dag.add(JobSpec.of("echo", "parsed")).after(fetch);
+    var publish = dag.add(JobSpec.of("echo", "published")).after(parse);
+    var transform = dag.add(JobSpec.of("fail", "bad input")).after(fetch);
+    var load = dag.add(JobSpec.of("echo", "loaded")).after(transform);
+    var notify = dag.add(JobSpec.of("echo", "notified")).after(load, publish);
+    List<JobId> ids = spc.submit(dag);
+    String[] labels = {"dag: fetch", "dag: parse <- fetch", "dag: publish <- parse",
+        "dag: transform <- fetch (fails)", "dag: load <- transform", "dag: notify <- load, publish"};
+    for (var node : List.of(fetch, parse, publish, transform, load, notify)) {
+      rows.put(labels[node.index()], new Row(labels[node.index()], List.of(ids.get(node.index()))));
+    }
   }
 
   private JobId add(Map<String, Row> rows, SpcClient spc, String label, JobSpec spec) {

@@ -47,7 +47,7 @@ final class Follow {
                 err.print("\r\033[2K");
                 barShown = false;
               }
-              System.out.println(e.text());
+              (e.isStderr() ? System.err : System.out).println(e.text());
             }
           }
           case PROGRESS -> {

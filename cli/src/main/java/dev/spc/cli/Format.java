@@ -26,6 +26,16 @@ final class Format {
     out.println(sb);
   }
 
+  private static void tail(PrintStream out, String name, byte[] bytes) {
+    if (bytes.length > 0) {
+      out.println(name + " (last " + bytes.length + " bytes):");
+      out.print(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+      if (bytes[bytes.length - 1] != '\n') {
+        out.println();
+      }
+    }
+  }
+
   static void details(PrintStream out, JobStatus s) {
     out.println("id:        " + s.id());
     out.println("state:     " + s.describe());
@@ -40,6 +50,18 @@ final class Format {
         out.println("labels:    " + s.spec().labels().entrySet().stream()
             .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(" ")));
       }
+      if (!s.spec().concurrencyKey().isEmpty()) {
+        out.println("key:       " + s.spec().concurrencyKey());
+      }
+      if (!s.spec().constraints().isEmpty()) {
+        out.println("runs on:   " + s.spec().constraints().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(" ")));
+      }
+    }
+    for (dev.spc.client.DependencyOutcome d : s.dependencies()) {
+      out.println("after:     " + d.id() + " " + d.reason().map(r -> "DONE(" + r + ")").orElse(d.state().toString())
+          + (s.spec() != null && s.spec().onDependencyFailure() == dev.spc.client.DependencyFailure.RUN
+              ? " (runs anyway)" : ""));
     }
     if (!s.pendingReason().isEmpty()) {
       out.println("pending:   " + s.pendingReason());
@@ -70,12 +92,11 @@ final class Format {
     if (s.result().length > 0) {
       out.println("result:    " + printable(s.resultText(), 2000));
     }
-    if (s.outputTail().length > 0) {
-      out.println("output (last " + s.outputTail().length + " bytes):");
-      out.print(new String(s.outputTail(), java.nio.charset.StandardCharsets.UTF_8));
-      if (s.outputTail()[s.outputTail().length - 1] != '\n') {
-        out.println();
-      }
+    if (s.stderrTail().length > 0) { // a process's streams apart; else the combined tail
+      tail(out, "stdout", s.stdoutTail());
+      tail(out, "stderr", s.stderrTail());
+    } else {
+      tail(out, "output", s.outputTail());
     }
     if (s.submittedAt() != null) {
       out.println("submitted: " + s.submittedAt());

@@ -57,6 +57,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--allow-exec", description = "Offer the exec type: run programs submitted as jobs on this host.")
   boolean allowExec;
 
+  @Option(names = "--label", description = "A label jobs are routed by (their --constraint), KEY=VALUE (repeatable).")
+  java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+
   @picocli.CommandLine.Mixin
   LogLevel logLevel;
 
@@ -81,6 +84,7 @@ final class WorkerCommand implements Callable<Integer> {
         .connectTimeout(connectTimeout)
         .builtins(!noBuiltins)
         .allowExec(allowExec)
+        .labels(labels)
         .discoverHandlers(handlerLoader())
         .build();
     // SIGTERM/Ctrl-C: drain (no new jobs, running ones may finish), leave, exit 0.

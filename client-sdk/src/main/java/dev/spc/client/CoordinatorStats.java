@@ -23,9 +23,10 @@ package dev.spc.client;
  * @param scheduleFiresTotal jobs made by schedules since the coordinator started
  * @param scheduleSkipsTotal schedule fires that made no job (overlap, catch-up) since then
  * @param accessLevel jobs with a priority below this are held back ({@link AdminClient#OPEN}: none)
+ * @param blocked jobs waiting for their dependencies
  */
 public record CoordinatorStats(long pending, long running, long done, long doneDone,
     long doneTimeout, long doneCancelled, long doneCrashed, long submittedTotal, int workers,
     int slots, int busySlots, int waiters, long scheduled, long doneExpired, long retriesTotal,
     int schedules, int schedulesPaused, long scheduleFiresTotal, long scheduleSkipsTotal,
-    int accessLevel) {}
+    int accessLevel, long blocked) {}

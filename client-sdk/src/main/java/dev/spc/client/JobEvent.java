@@ -12,9 +12,15 @@ import org.jspecify.annotations.Nullable;
  * @param progress for {@link Kind#PROGRESS}: 0.0 to 1.0
  * @param text the progress message, or the log line
  * @param skipped for {@link Kind#SKIPPED}: how many events this watcher missed by reading slowly
+ * @param stream for {@link Kind#LOG}: "stdout" or "stderr" for a process's lines, "" for a handler's
  */
 public record JobEvent(@Nullable Instant at, Kind kind, @Nullable JobStatus status, double progress, String text,
-    long skipped) {
+    long skipped, String stream) {
+  /** Whether this is a line a process wrote to its stderr. */
+  public boolean isStderr() {
+    return stream.equals("stderr");
+  }
+
   /** The kinds of events. */
   public enum Kind {
     STATE,

@@ -24,6 +24,10 @@ public final class JobSpec {
   private final java.time.@Nullable Instant startAt;
   private final java.time.@Nullable Duration expireAfter;
   private final java.util.Map<String, String> labels;
+  private final List<JobId> dependsOn;
+  private final DependencyFailure onDependencyFailure;
+  private final String concurrencyKey;
+  private final java.util.Map<String, String> constraints;
   /** The wire form, built once: one spec is often submitted many times. */
   private volatile dev.spc.proto.@Nullable JobSpec wire;
 
@@ -41,6 +45,10 @@ public final class JobSpec {
     this.startAt = b.startAt;
     this.expireAfter = b.expireAfter;
     this.labels = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(b.labels));
+    this.dependsOn = List.copyOf(b.dependsOn);
+    this.onDependencyFailure = b.onDependencyFailure;
+    this.concurrencyKey = b.concurrencyKey;
+    this.constraints = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(b.constraints));
   }
 
   /** A spec of this type with no arguments. */
@@ -55,7 +63,9 @@ public final class JobSpec {
   public Builder toBuilder() {
     return new Builder(type).args(args).payload(payload).priority(priority)
         .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds).env(env).cwd(cwd)
-        .retry(retry).startAfter(startAfter).startAt(startAt).expireAfter(expireAfter).labels(labels);
+        .retry(retry).startAfter(startAfter).startAt(startAt).expireAfter(expireAfter).labels(labels)
+        .dependsOn(dependsOn).onDependencyFailure(onDependencyFailure).concurrencyKey(concurrencyKey)
+        .constraints(constraints);
   }
 
   /** The wire form, built on first use. */
@@ -69,7 +79,13 @@ public final class JobSpec {
           .setIdempotencyKey(idempotencyKey)
           .putAllEnv(env)
           .putAllLabels(labels)
+          .putAllConstraints(constraints)
+          .setConcurrencyKey(concurrencyKey)
           .setCwd(cwd);
+      dependsOn.forEach(d -> b.addDependsOn(d.value()));
+      if (onDependencyFailure == DependencyFailure.RUN) {
+        b.setOnDependencyFailure(dev.spc.proto.DependencyFailure.DEPENDENCY_FAILURE_RUN);
+      }
       if (payload.length > 0) {
         b.setPayload(com.google.protobuf.ByteString.copyFrom(payload));
       }
@@ -128,6 +144,26 @@ public final class JobSpec {
     return labels;
   }
 
+  /** The jobs it waits for: it is BLOCKED until they are done. */
+  public List<JobId> dependsOn() {
+    return dependsOn;
+  }
+
+  /** What a dependency that ends other than DONE does to it. */
+  public DependencyFailure onDependencyFailure() {
+    return onDependencyFailure;
+  }
+
+  /** Empty when none: jobs with the same key run at most N at once (N 1 unless set). */
+  public String concurrencyKey() {
+    return concurrencyKey;
+  }
+
+  /** The labels a worker must have to run it ("*": present with any value). */
+  public java.util.Map<String, String> constraints() {
+    return constraints;
+  }
+
   /** For exec jobs: the working directory; empty for the agent's. */
   public String cwd() {
     return cwd;
@@ -160,7 +196,9 @@ public final class JobSpec {
         && priority == s.priority && idempotencyKey.equals(s.idempotencyKey)
         && env.equals(s.env) && cwd.equals(s.cwd) && Objects.equals(retry, s.retry)
         && Objects.equals(startAfter, s.startAfter) && Objects.equals(startAt, s.startAt)
-        && Objects.equals(expireAfter, s.expireAfter) && labels.equals(s.labels);
+        && Objects.equals(expireAfter, s.expireAfter) && labels.equals(s.labels)
+        && dependsOn.equals(s.dependsOn) && onDependencyFailure == s.onDependencyFailure
+        && concurrencyKey.equals(s.concurrencyKey) && constraints.equals(s.constraints);
   }
 
   @Override
@@ -178,7 +216,10 @@ public final class JobSpec {
         + (startAfter != null ? ", startAfter=" + startAfter : "")
         + (startAt != null ? ", startAt=" + startAt : "")
         + (expireAfter != null ? ", expireAfter=" + expireAfter : "")
-        + (labels.isEmpty() ? "" : ", labels=" + labels) + "}";
+        + (labels.isEmpty() ? "" : ", labels=" + labels)
+        + (dependsOn.isEmpty() ? "" : ", dependsOn=" + dependsOn + ", onDependencyFailure=" + onDependencyFailure)
+        + (concurrencyKey.isEmpty() ? "" : ", concurrencyKey=" + concurrencyKey)
+        + (constraints.isEmpty() ? "" : ", constraints=" + constraints) + "}";
   }
 
   /**
@@ -199,6 +240,10 @@ public final class JobSpec {
     private java.time.@Nullable Duration startAfter;
     private java.time.@Nullable Instant startAt;
     private java.time.@Nullable Duration expireAfter;
+    private List<JobId> dependsOn = List.of();
+    private DependencyFailure onDependencyFailure = DependencyFailure.CANCEL;
+    private String concurrencyKey = "";
+    private java.util.Map<String, String> constraints = java.util.Map.of();
 
     private Builder(String type) {
       if (type == null || type.isEmpty()) {
@@ -312,6 +357,48 @@ public final class JobSpec {
         throw new IllegalArgumentException("expireAfter must not be negative, got " + limit);
       }
       this.expireAfter = limit;
+      return this;
+    }
+
+    /**
+     * Jobs to wait for (at most 100): the job is BLOCKED until they are done. Jobs of the same
+     * batch are named with {@link Batch.Node#after}.
+     */
+    public Builder dependsOn(List<JobId> ids) {
+      this.dependsOn = List.copyOf(ids);
+      return this;
+    }
+
+    public Builder dependsOn(JobId... ids) {
+      return dependsOn(Arrays.asList(ids));
+    }
+
+    /** CANCEL (default): a dependency that fails cancels this job; RUN: it runs anyway. */
+    public Builder onDependencyFailure(DependencyFailure policy) {
+      this.onDependencyFailure = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * At most N jobs with this key run at once across all workers: 1 (a mutex) unless set with
+     * {@link AdminClient#setConcurrencyLimit}. Empty for none.
+     */
+    public Builder concurrencyKey(String key) {
+      this.concurrencyKey = Objects.requireNonNull(key, "concurrencyKey");
+      return this;
+    }
+
+    /** Run only on workers whose labels match all of these ("*": the label is present). */
+    public Builder constraints(java.util.Map<String, String> constraints) {
+      this.constraints = java.util.Map.copyOf(constraints);
+      return this;
+    }
+
+    /** One more constraint. */
+    public Builder constraint(String label, String value) {
+      java.util.Map<String, String> m = new java.util.HashMap<>(constraints);
+      m.put(Objects.requireNonNull(label, "label"), Objects.requireNonNull(value, "value"));
+      this.constraints = m;
       return this;
     }
 

@@ -10,5 +10,7 @@ public enum JobState {
   /** Waiting for its start time, or for the backoff before its next attempt. */
   SCHEDULED,
   DONE,
-  UNKNOWN
+  UNKNOWN,
+  /** Waiting for the jobs it depends on to be done. */
+  BLOCKED
 }

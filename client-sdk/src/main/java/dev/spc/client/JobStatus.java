@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * A snapshot of one job.
  *
  * @param id the job's id
- * @param state PENDING, SCHEDULED, RUNNING, DONE or UNKNOWN
+ * @param state PENDING, SCHEDULED, BLOCKED, RUNNING, DONE or UNKNOWN
  * @param reason how it ended; empty unless DONE
  * @param spec what was submitted; null when UNKNOWN
  * @param worker the worker it ran on, empty if it never started
@@ -31,6 +31,9 @@ import org.jspecify.annotations.Nullable;
  * @param rerunOf for a job made by {@link SpcClient#rerun}: the job it runs again
  * @param scheduleId for a job a schedule made: the schedule
  * @param scheduledFor for a job a schedule made: the fire time it was made for
+ * @param stdoutTail the last bytes of a process's stdout
+ * @param stderrTail the last bytes of a process's stderr
+ * @param dependencies the jobs it depends on, with their outcomes once they ended
  */
 @SuppressWarnings("ArrayRecordComponent") // result bytes as given; a status is not compared
 public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, @Nullable JobSpec spec,
@@ -38,7 +41,8 @@ public record JobStatus(JobId id, JobState state, Optional<DoneReason> reason, @
     @Nullable Instant startedAt, @Nullable Instant finishedAt, String pendingReason, byte[] outputTail,
     java.util.OptionalDouble progress, String progressMessage, int attempt, int maxAttempts,
     java.util.List<JobAttempt> attempts, @Nullable Instant nextAttemptAt, Optional<JobId> rerunOf,
-    Optional<String> scheduleId, @Nullable Instant scheduledFor) {
+    Optional<String> scheduleId, @Nullable Instant scheduledFor, byte[] stdoutTail, byte[] stderrTail,
+    java.util.List<DependencyOutcome> dependencies) {
 
   public boolean isDone() {
     return state == JobState.DONE;

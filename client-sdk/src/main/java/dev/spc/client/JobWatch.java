@@ -49,11 +49,11 @@ public final class JobWatch implements Iterator<JobEvent>, AutoCloseable {
   static JobEvent convert(dev.spc.proto.JobEvent e) {
     Instant at = e.hasAt() ? Instant.ofEpochSecond(e.getAt().getSeconds(), e.getAt().getNanos()) : null;
     return switch (e.getKindCase()) {
-      case STATE -> new JobEvent(at, JobEvent.Kind.STATE, Convert.fromProto(e.getState()), 0, "", 0);
+      case STATE -> new JobEvent(at, JobEvent.Kind.STATE, Convert.fromProto(e.getState()), 0, "", 0, "");
       case PROGRESS -> new JobEvent(at, JobEvent.Kind.PROGRESS, null, e.getProgress().getFraction(),
-          e.getProgress().getMessage(), 0);
-      case LOG_LINE -> new JobEvent(at, JobEvent.Kind.LOG, null, 0, e.getLogLine(), 0);
-      default -> new JobEvent(at, JobEvent.Kind.SKIPPED, null, 0, "", e.getSkipped());
+          e.getProgress().getMessage(), 0, "");
+      case LOG_LINE -> new JobEvent(at, JobEvent.Kind.LOG, null, 0, e.getLogLine(), 0, e.getStream());
+      default -> new JobEvent(at, JobEvent.Kind.SKIPPED, null, 0, "", e.getSkipped(), "");
     };
   }
 

@@ -93,7 +93,7 @@ public final class SpcClient implements AutoCloseable {
   public CompletableFuture<JobId> submitAsync(JobSpec spec) {
     dev.spc.proto.JobSpec p = spec.toProto();
     if (p.getIdempotencyKey().isEmpty()) {
-      p = p.toBuilder().setIdempotencyKey(newKey()).build();
+      p = p.toBuilder().setIdempotencyKey(Convert.newKey()).build();
     }
     SubmitJobRequest req = SubmitJobRequest.newBuilder().setJob(p).build();
     return retries.shortCall(() -> call(unary(jobs).submitJob(req), r -> JobId.of(r.getJobId())));
@@ -105,22 +105,19 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<List<JobId>> submitAllAsync(List<JobSpec> specs) {
-    // One key for the whole batch: a retry returns the same ids and creates nothing.
-    SubmitJobsRequest.Builder b = SubmitJobsRequest.newBuilder().setIdempotencyKey(newKey());
-    for (JobSpec spec : specs) {
-      b.addJobs(spec.toProto());
-    }
-    SubmitJobsRequest req = b.build();
-    return retries.shortCall(() -> call(unary(jobs).submitJobs(req),
-        r -> r.getJobIdsList().stream().map(JobId::of).toList()));
+    return submitProtos(specs.stream().map(JobSpec::toProto).toList());
   }
 
-  /**
-   * A key for a spec that has none, so that a submit retried after an ambiguous failure (the
-   * coordinator may have stored it and then gone away) creates the job once.
-   */
-  private static String newKey() {
-    return "sdk-" + java.util.UUID.randomUUID();
+  /** Submits a batch with dependencies among its jobs, all or nothing; ids in the order added. */
+  public List<JobId> submit(Batch batch) {
+    return join(submitProtos(batch.toProto()));
+  }
+
+  private CompletableFuture<List<JobId>> submitProtos(List<dev.spc.proto.JobSpec> specs) {
+    // One key for the whole batch: a retry returns the same ids and creates nothing.
+    SubmitJobsRequest req = SubmitJobsRequest.newBuilder().setIdempotencyKey(Convert.newKey()).addAllJobs(specs).build();
+    return retries.shortCall(() -> call(unary(jobs).submitJobs(req),
+        r -> r.getJobIdsList().stream().map(JobId::of).toList()));
   }
 
   // ------------------------------------------------------------------ inspect and cancel
@@ -142,12 +139,17 @@ public final class SpcClient implements AutoCloseable {
 
   public CompletableFuture<JobState> cancelAsync(JobId id) {
     return retries.read(() -> call(unary(jobs).cancelJob(CancelJobRequest.newBuilder().setJobId(id.value()).build()),
-        r -> switch (r.getState()) {
-          case JOB_STATE_PENDING -> JobState.PENDING;
-          case JOB_STATE_RUNNING -> JobState.RUNNING;
-          case JOB_STATE_DONE -> JobState.DONE;
-          default -> JobState.UNKNOWN;
-        }));
+        r -> Convert.state(r.getState())));
+  }
+
+  /**
+   * Sends a signal to a running job, at most once: HUP, INT, USR1, USR2 or TERM to an exec job's
+   * process group, any name to a handler's {@code ctx.onSignal}. Returns the worker it went to;
+   * {@link SpcException} FAILED_PRECONDITION if the job is not running.
+   */
+  public String signal(JobId id, String signal, byte[] payload) {
+    return join(call(unary(jobs).signalJob(dev.spc.proto.SignalJobRequest.newBuilder().setJobId(id.value())
+        .setSignal(signal).setPayload(com.google.protobuf.ByteString.copyFrom(payload)).build()), r -> r.getWorker()));
   }
 
   /**
@@ -333,11 +335,7 @@ public final class SpcClient implements AutoCloseable {
 
   public CompletableFuture<CoordinatorStats> statsAsync() {
     return retries.read(() -> call(unary(admin).getStats(dev.spc.proto.GetStatsRequest.getDefaultInstance()),
-        s -> new CoordinatorStats(s.getPending(), s.getRunning(), s.getDone(), s.getDoneDone(),
-            s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
-            s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters(), s.getScheduled(),
-            s.getDoneExpired(), s.getRetriesTotal(), s.getSchedules(), s.getSchedulesPaused(),
-            s.getScheduleFiresTotal(), s.getScheduleSkipsTotal(), s.getAccessLevel())));
+        Convert::fromProto));
   }
 
   /** Operators' controls: the access level. */

@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param draining finishing its running jobs before it leaves; it takes no new ones
  * @param unsentLeases leases granted to it but held in the coordinator because it is not reading
  *     its stream (flow control); non-zero for long means a slow or stuck agent
+ * @param labels the labels it registered, which jobs' constraints match
  */
 public record WorkerInfo(String name, List<String> jobTypes, int slots, List<JobId> runningJobIds,
     int stuckSlots, String host, @Nullable Instant connectedAt, @Nullable Instant lastHeartbeatAt, boolean draining,
-    int unsentLeases) {}
+    int unsentLeases, java.util.Map<String, String> labels) {}

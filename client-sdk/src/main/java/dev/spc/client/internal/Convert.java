@@ -27,6 +27,11 @@ public final class Convert {
         .idempotencyKey(p.getIdempotencyKey())
         .env(p.getEnvMap())
         .labels(p.getLabelsMap())
+        .constraints(p.getConstraintsMap())
+        .concurrencyKey(p.getConcurrencyKey())
+        .dependsOn(p.getDependsOnList().stream().map(JobId::of).toList())
+        .onDependencyFailure(p.getOnDependencyFailure() == dev.spc.proto.DependencyFailure.DEPENDENCY_FAILURE_RUN
+            ? dev.spc.client.DependencyFailure.RUN : dev.spc.client.DependencyFailure.CANCEL)
         .cwd(p.getCwd());
     if (p.hasMaxSeconds() && p.getMaxSeconds() >= 0) {
       b.maxSeconds(p.getMaxSeconds());
@@ -47,14 +52,32 @@ public final class Convert {
     return b.build();
   }
 
-  public static JobStatus fromProto(Job j) {
-    JobState state = switch (j.getState()) {
+  public static JobState state(dev.spc.proto.JobState s) {
+    return switch (s) {
       case JOB_STATE_PENDING -> JobState.PENDING;
       case JOB_STATE_RUNNING -> JobState.RUNNING;
       case JOB_STATE_DONE -> JobState.DONE;
       case JOB_STATE_SCHEDULED -> JobState.SCHEDULED;
+      case JOB_STATE_BLOCKED -> JobState.BLOCKED;
       default -> JobState.UNKNOWN;
     };
+  }
+
+  /** A key for a submit that has none, so that a retried submit creates its job once. */
+  public static String newKey() {
+    return "sdk-" + java.util.UUID.randomUUID();
+  }
+
+  public static dev.spc.client.CoordinatorStats fromProto(dev.spc.proto.Stats s) {
+    return new dev.spc.client.CoordinatorStats(s.getPending(), s.getRunning(), s.getDone(), s.getDoneDone(),
+        s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
+        s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters(), s.getScheduled(),
+        s.getDoneExpired(), s.getRetriesTotal(), s.getSchedules(), s.getSchedulesPaused(),
+        s.getScheduleFiresTotal(), s.getScheduleSkipsTotal(), s.getAccessLevel(), s.getBlocked());
+  }
+
+  public static JobStatus fromProto(Job j) {
+    JobState state = state(j.getState());
     Optional<DoneReason> reason = reason(j.getDoneReason());
     return new JobStatus(JobId.of(j.getJobId()), state, reason,
         j.hasSpec() && !j.getSpec().getType().isEmpty() ? fromProto(j.getSpec()) : null,
@@ -74,7 +97,12 @@ public final class Convert {
         instant(j.hasNextAttemptAt(), j.getNextAttemptAt()),
         j.getRerunOf().isEmpty() ? Optional.empty() : Optional.of(JobId.of(j.getRerunOf())),
         j.getScheduleId().isEmpty() ? Optional.empty() : Optional.of(j.getScheduleId()),
-        instant(j.hasScheduledFor(), j.getScheduledFor()));
+        instant(j.hasScheduledFor(), j.getScheduledFor()),
+        j.getStdoutTail().toByteArray(), j.getStderrTail().toByteArray(),
+        j.getDependenciesList().stream().map(d -> new dev.spc.client.DependencyOutcome(JobId.of(d.getJobId()),
+            d.getState() == dev.spc.proto.JobState.JOB_STATE_UNSPECIFIED ? JobState.PENDING : state(d.getState()),
+            reason(d.getDoneReason()), d.getError(), d.getResult().toByteArray(),
+            d.hasExitCode() ? OptionalInt.of(d.getExitCode()) : OptionalInt.empty())).toList());
   }
 
   public static Optional<DoneReason> reason(dev.spc.proto.DoneReason r) {
@@ -105,6 +133,7 @@ public final class Convert {
       case SCHEDULED -> dev.spc.proto.JobState.JOB_STATE_SCHEDULED;
       case DONE -> dev.spc.proto.JobState.JOB_STATE_DONE;
       case UNKNOWN -> dev.spc.proto.JobState.JOB_STATE_UNKNOWN;
+      case BLOCKED -> dev.spc.proto.JobState.JOB_STATE_BLOCKED;
     };
   }
 
@@ -112,7 +141,8 @@ public final class Convert {
     return new WorkerInfo(w.getName(), w.getJobTypesList(), w.getSlots(),
         w.getRunningJobIdsList().stream().map(JobId::of).toList(), w.getStuckSlots(), w.getHost(),
         instant(w.hasConnectedAt(), w.getConnectedAt()),
-        instant(w.hasLastHeartbeatAt(), w.getLastHeartbeatAt()), w.getDraining(), w.getUnsentLeases());
+        instant(w.hasLastHeartbeatAt(), w.getLastHeartbeatAt()), w.getDraining(), w.getUnsentLeases(),
+        java.util.Map.copyOf(w.getLabelsMap()));
   }
 
   private static @Nullable Instant instant(boolean has, Timestamp t) {
