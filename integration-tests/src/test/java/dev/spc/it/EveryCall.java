@@ -102,7 +102,7 @@ final class EveryCall {
           .waitAnyJob(WaitAnyJobRequest.newBuilder().addAllJobIds(jobIds).build()));
     }
     for (JobState state : List.of(JobState.JOB_STATE_UNSPECIFIED, JobState.JOB_STATE_PENDING,
-        JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_DONE)) {
+        JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_DONE, JobState.JOB_STATE_BLOCKED)) {
       call("ListJobs " + state, () -> deadline(jobs).listJobs(
           ListJobsRequest.newBuilder().setState(state).setPageSize(1000).build()));
     }
@@ -120,6 +120,18 @@ final class EveryCall {
     call("CancelJobs", () -> deadline(jobs).cancelJobs(dev.spc.proto.CancelJobsRequest.newBuilder()
         .setSelector(dev.spc.proto.JobSelector.newBuilder().putLabels("every-call", "matches-nothing"))
         .build()));
+    if (!jobIds.isEmpty()) {
+      call("SubmitJob after " + jobIds.get(0), () -> deadline(jobs).submitJob(SubmitJobRequest.newBuilder()
+          .setJob(spec.toBuilder().addDependsOn(jobIds.get(0)).setConcurrencyKey("every-call")
+              .putConstraints("zone", "*")).build()));
+      call("SignalJob " + jobIds.get(0), () -> deadline(jobs).signalJob(dev.spc.proto.SignalJobRequest
+          .newBuilder().setJobId(jobIds.get(0)).setSignal("HUP").build()));
+    }
+    call("SetConcurrencyLimit", () -> deadline(admin).setConcurrencyLimit(
+        dev.spc.proto.SetConcurrencyLimitRequest.newBuilder().setKey("every-call").setLimit(2).build()));
+    call("SetRateLimit", () -> deadline(admin).setRateLimit(dev.spc.proto.SetRateLimitRequest
+        .newBuilder().setType("nobody-runs-this").setPerSecond(1000).build()));
+    call("ListLimits", () -> deadline(admin).listLimits(dev.spc.proto.ListLimitsRequest.getDefaultInstance()));
     scheduleCalls();
     return this;
   }

@@ -41,7 +41,7 @@ class ReadmeGrpcurlIT {
     List<String> lines = readmeLines();
     assertTrue(lines.size() >= 12, "expected the README's grpcurl examples, found " + lines);
     try (Cluster c = new Cluster()) {
-      c.worker("w1", 2, "--allow-exec");
+      c.worker("w1", 2, "--allow-exec", "--label", "zone=eu");
       ManagedChannel ch = Grpc.newChannelBuilder(c.processes.target(),
           InsecureChannelCredentials.create()).build();
       try {
@@ -80,6 +80,9 @@ class ReadmeGrpcurlIT {
         assertTrue(t.contains("\"progress\": {"), "WatchJob streamed the sleep's progress: " + t);
         assertTrue(t.contains("\"outputTail\": \"" + java.util.Base64.getEncoder().encodeToString(
             "hello from exec\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\""), "the exec job ran: " + t);
+        assertTrue(t.contains("\"key\": \"db\"") && t.contains("\"limit\": 2"), "the concurrency limit: " + t);
+        assertTrue(t.contains("\"perSecond\": 50"), "the rate limit: " + t);
+        assertTrue(t.contains("\"labels\": {\n      \"zone\": \"eu\""), "w1's labels listed: " + t);
         Files.writeString(c.processes.dir().resolve("grpcurl-transcript.txt"), t);
       } finally {
         ch.shutdownNow();

@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -31,7 +32,8 @@ import org.openjdk.jmh.annotations.State;
 /**
  * The coordinator's state machine with no network: one batch of no-op submits, dispatched to a
  * worker as leases, then one message of results. Jobs per second here is the ceiling for
- * everything the network adds.
+ * everything the network adds. {@code shape}: plain no-op jobs, or each with one of 1,000
+ * concurrency keys and a constraint its worker's labels meet (what those features cost dispatch).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -42,6 +44,9 @@ public class LoopBenchmark {
   private Coordinator coordinator;
   private CapturingLink link;
   private List<JobSpec> specs;
+
+  @Param({"plain", "keys-constraints"})
+  public String shape = "plain";
 
   /** A worker stream that keeps the leases it is sent. */
   static final class CapturingLink implements WorkerLink {
@@ -80,11 +85,15 @@ public class LoopBenchmark {
         Clock.system());
     link = new CapturingLink();
     coordinator.handle(new Msg.WorkerRegister(link, Register.newBuilder().setName("bench")
-        .addJobTypes("noop").setSlots(1024).build()));
+        .addJobTypes("noop").setSlots(1024).putLabels("zone", "eu").build()));
     coordinator.afterBatch();
     specs = new ArrayList<>();
     for (int i = 0; i < BATCH; i++) {
-      specs.add(JobSpec.newBuilder().setType("noop").build());
+      JobSpec.Builder spec = JobSpec.newBuilder().setType("noop");
+      if (shape.equals("keys-constraints")) {
+        spec.setConcurrencyKey("key-" + i).putConstraints("zone", "eu");
+      }
+      specs.add(spec.build());
     }
   }
 
