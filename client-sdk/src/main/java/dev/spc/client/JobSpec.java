@@ -312,10 +312,14 @@ public final class JobSpec {
 
     /** One more label. */
     public Builder label(String key, String value) {
-      java.util.Map<String, String> m = new java.util.HashMap<>(labels);
-      m.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
-      this.labels = m;
+      this.labels = plus(labels, key, value);
       return this;
+    }
+
+    private static java.util.Map<String, String> plus(java.util.Map<String, String> map, String key, String value) {
+      java.util.Map<String, String> m = new java.util.HashMap<>(map);
+      m.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return m;
     }
 
     /** For exec jobs: the working directory on the agent. */
@@ -396,9 +400,7 @@ public final class JobSpec {
 
     /** One more constraint. */
     public Builder constraint(String label, String value) {
-      java.util.Map<String, String> m = new java.util.HashMap<>(constraints);
-      m.put(Objects.requireNonNull(label, "label"), Objects.requireNonNull(value, "value"));
-      this.constraints = m;
+      this.constraints = plus(constraints, label, value);
       return this;
     }
 

@@ -57,9 +57,7 @@ final class AccessLevel {
   }
 
   void set(int newLevel, boolean interrupt, Reply<SetAccessLevelResponse> reply) {
-    if (commits.storageDown()) {
-      reply.fail(Failure.unavailable("storage unavailable: " + commits.storageError()
-          + "; retry when it recovers"));
+    if (commits.refuseWrite(reply)) {
       return;
     }
     boolean lowered = newLevel < level;

@@ -154,9 +154,7 @@ final class ConcurrencyKeys {
       reply.fail(Failure.invalid(problem));
       return;
     }
-    if (commits.storageDown()) {
-      reply.fail(Failure.unavailable("storage unavailable: " + commits.storageError()
-          + "; retry when it recovers"));
+    if (commits.refuseWrite(reply)) {
       return;
     }
     if (limit == 1) {

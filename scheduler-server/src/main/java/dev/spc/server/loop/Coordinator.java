@@ -15,7 +15,10 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@link JobTable}: the jobs, their queues, counters and keys, and the one writer of job
- *       state (a checked transition table); retention.
+ *       state (a checked transition table, {@link JobStates}); retention.
+ *   <li>{@link PendingQueues}: pending jobs by type and constraints; {@link ConcurrencyKeys},
+ *       {@link RateLimits}, {@link AccessLevel}: what may start; {@link Dependencies}: BLOCKED
+ *       jobs and how outcomes travel down a graph.
  *   <li>{@link JobRequests}: what clients ask of jobs (add, status, cancel, list, stats).
  *   <li>{@link Waiters}, {@link Watches}: callers waiting for outcomes, watchers of events.
  *   <li>{@link WorkerRegistry}: the connected workers and their free slots.

@@ -131,6 +131,15 @@ final class Durability {
     }
   }
 
+  /** Refuses a write while the storage is down (UNAVAILABLE, saying why); true if refused. */
+  boolean refuseWrite(Reply<?> reply) {
+    if (storageDown()) {
+      reply.fail(Failure.unavailable("storage unavailable: " + storageError() + "; retry when it recovers"));
+      return true;
+    }
+    return false;
+  }
+
   /** Runs {@code action} once everything changed so far is stored. */
   void later(Runnable action) {
     effect(new Effect.Run(action));

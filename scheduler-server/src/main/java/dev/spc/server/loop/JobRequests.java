@@ -56,12 +56,7 @@ final class JobRequests {
 
   /** Refuses a write while the storage is down; true if refused. */
   private boolean refuseWrite(Reply<?> reply) {
-    if (commits.storageDown()) {
-      reply.fail(Failure.unavailable("storage unavailable: " + commits.storageError()
-          + "; retry when it recovers"));
-      return true;
-    }
-    return false;
+    return commits.refuseWrite(reply);
   }
 
   void submit(List<JobSpec> specs, boolean batch, String batchKey, boolean shuttingDown,

@@ -132,9 +132,7 @@ final class RateLimits {
       reply.fail(Failure.invalid(problem));
       return;
     }
-    if (commits.storageDown()) {
-      reply.fail(Failure.unavailable("storage unavailable: " + commits.storageError()
-          + "; retry when it recovers"));
+    if (commits.refuseWrite(reply)) {
       return;
     }
     if (req.getRemove()) {

@@ -62,9 +62,7 @@ final class ScheduleValidator {
           + " jobs, so it may not schedule them"));
       return null;
     }
-    if (commits.storageDown()) {
-      reply.fail(Failure.unavailable("storage unavailable: " + commits.storageError()
-          + "; retry when it recovers"));
+    if (commits.refuseWrite(reply)) {
       return null;
     }
     return times;
