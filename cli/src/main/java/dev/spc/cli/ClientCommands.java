@@ -261,7 +261,7 @@ final class ClientCommands {
     @Parameters(index = "0", arity = "0..1", description = "Job id (or select many with the options).")
     @Nullable String id;
 
-    @Option(names = "--label", description = "Cancel every job not done carrying this label,"
+    @Option(names = {"--label", "--selector"}, description = "Cancel every job not done carrying this label,"
         + " KEY=VALUE (VALUE * for any; repeatable; with the other options: all must match).")
     java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
 

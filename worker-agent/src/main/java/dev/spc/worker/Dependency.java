@@ -5,11 +5,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * The outcome of a job this one depends on ({@code JobSpec.depends_on}), as the coordinator handed
  * it over with the lease: its id, how it ended ("DONE", "CRASHED", "CANCELLED", "TIMEOUT",
- * "EXPIRED", or "UNKNOWN" if it was forgotten), its error text, result and exit code.
+ * "EXPIRED", or "UNKNOWN" if it was forgotten), its error text, result and exit code. Results
+ * over 4 MiB in all are left out ({@code resultLeftOut}; read them with the SDK's status).
  */
 @SuppressWarnings("ArrayRecordComponent") // the result as received; outcomes are not compared
 public record Dependency(String jobId, String outcome, String error, byte[] result,
-    @Nullable Integer exitCode) {
+    @Nullable Integer exitCode, boolean resultLeftOut) {
   public boolean succeeded() {
     return outcome.equals("DONE");
   }
@@ -23,7 +24,7 @@ public record Dependency(String jobId, String outcome, String error, byte[] resu
     String outcome = o.getState() == dev.spc.proto.JobState.JOB_STATE_UNKNOWN ? "UNKNOWN"
         : o.getDoneReason().name().substring("DONE_REASON_".length());
     return new Dependency(o.getJobId(), outcome, o.getError(), o.getResult().toByteArray(),
-        o.hasExitCode() ? o.getExitCode() : null);
+        o.hasExitCode() ? o.getExitCode() : null, o.getResultLeftOut());
   }
 
   /** For the agent: the outcomes a lease carries. */

@@ -164,6 +164,32 @@ final class Dependencies {
     return error.isEmpty() ? reason : reason + " (" + error + ")";
   }
 
+  /** Results handed to a worker with a lease, in all, and shown in a Job, in all. */
+  static final int LEASE_RESULT_BYTES = 4 << 20;
+  static final int VIEW_RESULT_BYTES = 1 << 20;
+
+  /**
+   * The outcomes known so far (for each dependency not done, only its id), with results up to
+   * {@code budget} bytes in all; those past it say {@code result_left_out}.
+   */
+  static List<DependencyOutcome> outcomes(JobRecord job, long budget) {
+    DependencyOutcome[] all = java.util.Objects.requireNonNull(job.dependencyOutcomes);
+    List<DependencyOutcome> out = new ArrayList<>(all.length);
+    long left = budget;
+    for (int i = 0; i < all.length; i++) {
+      DependencyOutcome o = all[i];
+      if (o == null) {
+        out.add(DependencyOutcome.newBuilder().setJobId(job.spec.getDependsOn(i)).build());
+      } else if (o.getResult().size() <= left) {
+        left -= o.getResult().size();
+        out.add(o);
+      } else {
+        out.add(o.toBuilder().clearResult().setResultLeftOut(true).build());
+      }
+    }
+    return out;
+  }
+
   static DependencyOutcome outcome(JobRecord dep) {
     DependencyOutcome.Builder b = DependencyOutcome.newBuilder().setJobId(dep.id)
         .setState(JobState.JOB_STATE_DONE).setDoneReason(dep.reason).setError(dep.error).setResult(dep.result);

@@ -74,11 +74,7 @@ final class Dispatcher {
     Lease.Builder l = Lease.newBuilder().setLeaseId(lease.id).setJobId(job.id).setSpec(job.spec)
         .setMaxSeconds(max).setAttempt(job.attempt).setMaxAttempts(job.maxAttempts);
     if (job.dependencyOutcomes != null) {
-      for (dev.spc.proto.DependencyOutcome o : job.dependencyOutcomes) {
-        if (o != null) {
-          l.addDependencies(o);
-        }
-      }
+      l.addAllDependencies(Dependencies.outcomes(job, Dependencies.LEASE_RESULT_BYTES));
     }
     outbox.lease(w, l.build());
   }

@@ -13,6 +13,9 @@ final class Views {
 
   static Job job(JobRecord r, Map<String, Integer> workersPerType) {
     Job.Builder b = builder(r, workersPerType);
+    if (r.dependencyOutcomes != null) { // stored whole; shown with results up to a budget
+      b.clearDependencies().addAllDependencies(Dependencies.outcomes(r, Dependencies.VIEW_RESULT_BYTES));
+    }
     if (r.attempts == null && r.isDone() && r.attempt > 0) {
       b.addAttempts(onlyAttempt(r)); // a job allowed one attempt: its own fields say it all
     }
@@ -72,11 +75,7 @@ final class Views {
       b.setNextAttemptAt(ts(r.nextAttemptAt));
     }
     if (r.dependencyOutcomes != null) {
-      for (int i = 0; i < r.dependencyOutcomes.length; i++) {
-        dev.spc.proto.DependencyOutcome o = r.dependencyOutcomes[i];
-        b.addDependencies(o != null ? o
-            : dev.spc.proto.DependencyOutcome.newBuilder().setJobId(r.spec.getDependsOn(i)).build());
-      }
+      b.addAllDependencies(Dependencies.outcomes(r, Long.MAX_VALUE));
     }
     if (r.scheduledFor != null) {
       b.setScheduleId(r.scheduleId).setScheduledFor(ts(r.scheduledFor));

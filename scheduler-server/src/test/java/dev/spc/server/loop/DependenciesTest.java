@@ -56,6 +56,23 @@ class DependenciesTest {
   }
 
   @Test
+  void resultsOverTheLeaseBudget_areLeftOut_andSaySo() {
+    RecordingLink w = h.register("w", 8, "t");
+    String big = "x".repeat(1 << 20);
+    List<String> ids = h.trySubmitBatch(t("a").build(), t("b").build(), t("c").build(), t("d").build(),
+        t("e").build(), t("all").addDependsOnIndex(0).addDependsOnIndex(1).addDependsOnIndex(2)
+            .addDependsOnIndex(3).addDependsOnIndex(4).build()).get();
+    for (int i = 0; i < 5; i++) {
+      h.result(w, leaseOf(w, ids.get(i)), Outcome.OUTCOME_SUCCEEDED, "", big);
+    }
+    Lease l = w.leases().stream().filter(x -> x.getJobId().equals(ids.get(5))).findFirst().orElseThrow();
+    assertEquals(List.of(false, false, false, false, true), l.getDependenciesList().stream()
+        .map(d -> d.getResultLeftOut()).toList(), "4 MiB in all, counting each result's size");
+    Job shown = h.job(ids.get(5));
+    assertEquals(1, shown.getDependenciesList().stream().filter(d -> !d.getResultLeftOut()).count());
+  }
+
+  @Test
   void aLink_cancelsThroughThreeLevels_atOnce_whileTheIndependentBranchRuns() {
     RecordingLink w = h.register("w", 8, "t");
     List<String> ids = h.trySubmitBatch(t("root").build(), t("l1").addDependsOnIndex(0).build(),

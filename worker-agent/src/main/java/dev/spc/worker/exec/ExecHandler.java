@@ -27,7 +27,8 @@ import java.util.Set;
  * {@code SPC_DEPENDENCY_<i>_ID}, {@code SPC_DEPENDENCY_<i>_OUTCOME} (DONE, CRASHED, CANCELLED,
  * TIMEOUT, EXPIRED), {@code SPC_DEPENDENCY_<i>_EXIT_CODE} when there is one, and
  * {@code SPC_DEPENDENCY_<i>_RESULT}, a file holding its result bytes, in the directory
- * {@code SPC_DEPENDENCY_DIR} that is removed when the program ends.
+ * {@code SPC_DEPENDENCY_DIR} that is removed when the program ends ({@code _RESULT_LEFT_OUT=1} when
+ * the results were over 4 MiB in all and this one was left out).
  */
 public final class ExecHandler implements JobHandler {
   public static final String TYPE = "exec";
@@ -90,6 +91,9 @@ public final class ExecHandler implements JobHandler {
       Path result = dir.resolve(i + ".result");
       Files.write(result, d.result());
       env.put(p + "RESULT", result.toString());
+      if (d.resultLeftOut()) {
+        env.put(p + "RESULT_LEFT_OUT", "1"); // too large to hand over: the file is empty
+      }
     }
     env.put("SPC_DEPENDENCIES", ids.toString());
     env.put("SPC_DEPENDENCY_DIR", dir.toString());

@@ -16,8 +16,8 @@ class ExecHandlerDependenciesTest {
   void eachDependency_hasItsIdOutcomeExitCodeAndAResultFile() throws Exception {
     Path dir = Files.createTempDirectory("spc-deps-test");
     Map<String, String> env = ExecHandler.dependencyEnv(List.of(
-        new Dependency("a-1", "DONE", "", "hello".getBytes(StandardCharsets.UTF_8), null),
-        new Dependency("a-2", "CRASHED", "boom", new byte[] {0, 1, 2}, 3)), dir);
+        new Dependency("a-1", "DONE", "", "hello".getBytes(StandardCharsets.UTF_8), null, false),
+        new Dependency("a-2", "CRASHED", "boom", new byte[] {0, 1, 2}, 3, false)), dir);
     assertEquals("a-1 a-2", env.get("SPC_DEPENDENCIES"));
     assertEquals("DONE", env.get("SPC_DEPENDENCY_0_OUTCOME"));
     assertEquals(null, env.get("SPC_DEPENDENCY_0_EXIT_CODE"));
