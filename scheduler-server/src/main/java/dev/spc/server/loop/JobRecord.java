@@ -71,10 +71,22 @@ final class JobRecord {
   /** Jobs blocked on this one; null when there are none. */
   @Nullable List<JobRecord> dependents;
 
+  /**
+   * The spec's constraints, read once: a protobuf map accessor allocates on every call, and the
+   * queues look at them each time the job becomes pending.
+   */
+  final java.util.Map<String, String> constraints;
+
   JobRecord(long seq, String id, JobSpec spec, Instant submittedAt) {
+    this(seq, id, spec, submittedAt, spec.getConstraintsMap());
+  }
+
+  /** With the spec's constraints read already (by the validator). */
+  JobRecord(long seq, String id, JobSpec spec, Instant submittedAt, java.util.Map<String, String> constraints) {
     this.seq = seq;
     this.id = id;
     this.spec = spec;
+    this.constraints = constraints.isEmpty() ? java.util.Map.of() : constraints;
     this.submittedAt = submittedAt;
   }
 

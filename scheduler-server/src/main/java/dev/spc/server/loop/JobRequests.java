@@ -94,6 +94,7 @@ final class JobRequests {
     }
     int fresh = 0;
     Set<String> keysInBatch = null;
+    List<java.util.Map<String, String>> constraints = new ArrayList<>(specs.size());
     Instant now = clock.now();
     for (int i = 0; i < specs.size(); i++) {
       JobSpec spec = specs.get(i);
@@ -103,6 +104,7 @@ final class JobRequests {
         reply.fail(Failure.invalid(batch ? "jobs[" + i + "]" + problem.substring("job".length()) : problem));
         return;
       }
+      constraints.add(validator.lastConstraints());
       if (spec.getDependsOnCount() > 0 || spec.getDependsOnIndexCount() > 0) {
         Object resolved = Dependencies.resolve(batch ? "jobs[" + i + "]" : "job", spec, i, jobs,
             java.util.Collections.nCopies(i, ""));
@@ -139,7 +141,7 @@ final class JobRequests {
       } else if (spec.getDependsOnCount() > 0 || spec.getDependsOnIndexCount() > 0) {
         out.add(addBlocked(spec, now, batchKey, out));
       } else {
-        out.add(jobs.add(spec, now, batchKey, out.size()).id);
+        out.add(jobs.add(spec, now, batchKey, out.size(), false, constraints.get(out.size())).id);
       }
     }
     wakeDispatch.run();
@@ -154,7 +156,7 @@ final class JobRequests {
     @SuppressWarnings("unchecked")
     List<String> ids = (List<String>) Dependencies.resolve("job", spec, batchIds.size(), jobs, batchIds);
     JobSpec resolved = spec.toBuilder().clearDependsOn().addAllDependsOn(ids).clearDependsOnIndex().build();
-    JobRecord job = jobs.add(resolved, now, batchKey, batchIds.size(), true);
+    JobRecord job = jobs.add(resolved, now, batchKey, batchIds.size(), true, resolved.getConstraintsMap());
     deps.attach(job);
     return job.id;
   }

@@ -165,13 +165,14 @@ final class JobTable {
 
   /** A new pending job (rule 1). */
   JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex) {
-    return add(spec, now, batchKey, batchIndex, false);
+    return add(spec, now, batchKey, batchIndex, false, spec.getConstraintsMap());
   }
 
   /** A new job: pending (rule 1), or BLOCKED for {@link Dependencies#attach} when {@code blocked}. */
-  JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex, boolean blocked) {
+  JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex, boolean blocked,
+      Map<String, String> constraints) {
     long seq = nextSeq++;
-    JobRecord job = new JobRecord(seq, ids.format(seq), spec, now);
+    JobRecord job = new JobRecord(seq, ids.format(seq), spec, now, constraints);
     job.maxAttempts = Retries.maxAttempts(spec, cfg);
     if (!batchKey.isEmpty()) {
       job.batchKey = batchKey;

@@ -42,7 +42,7 @@ final class PendingQueues {
 
   private PendingQueue queueFor(JobRecord job) {
     TypeQueues t = byType.computeIfAbsent(job.spec.getType(), k -> new TypeQueues());
-    Map<String, String> constraints = job.spec.getConstraintsMap();
+    Map<String, String> constraints = job.constraints;
     if (constraints.isEmpty()) {
       return t.plain;
     }

@@ -15,6 +15,13 @@ final class SpecValidator {
   static final long MAX_AHEAD_MS = 366L * 24 * 3600 * 1000;
 
   private final CoordinatorConfig cfg;
+  /** The constraints of the spec last checked (when it passed). */
+  private java.util.Map<String, String> lastConstraints = java.util.Map.of();
+
+  java.util.Map<String, String> lastConstraints() {
+    return lastConstraints;
+  }
+
   /** Batches are mostly of one type: remember the last type that passed. */
   private String lastValidType = "";
 
@@ -87,8 +94,11 @@ final class SpecValidator {
     if (spec.getConcurrencyKey().length() > ConcurrencyKeys.MAX_KEY) {
       return ConcurrencyKeys.checkKey(field + ".concurrency_key", spec.getConcurrencyKey());
     }
-    if (spec.getConstraintsCount() > 0) {
-      String bad = Labels.check(field + ".constraints", spec.getConstraintsMap());
+    // A protobuf map accessor allocates on every call: read the constraints once, for the job too.
+    java.util.Map<String, String> constraints = spec.getConstraintsMap();
+    lastConstraints = constraints;
+    if (!constraints.isEmpty()) {
+      String bad = Labels.check(field + ".constraints", constraints);
       if (bad != null) {
         return bad;
       }

@@ -50,7 +50,7 @@ class JobTableTest {
     if (later) {
       spec.setStartAfter(com.google.protobuf.Duration.newBuilder().setSeconds(3600));
     }
-    JobRecord j = table.add(spec.build(), clock.now(), "", 0, state == JOB_STATE_BLOCKED);
+    JobRecord j = table.add(spec.build(), clock.now(), "", 0, state == JOB_STATE_BLOCKED, java.util.Map.of());
     if (state == JOB_STATE_BLOCKED) {
       assertEquals(state, j.state);
       return j;

@@ -27,9 +27,11 @@ public final class JobRun implements JobContext {
   private volatile byte @Nullable [] outputTail;
   private volatile byte @Nullable [] stdoutTail;
   private volatile byte @Nullable [] stderrTail;
-  /** Signals not handed to a handler yet, and the handler once there is one. */
-  private final java.util.concurrent.LinkedBlockingQueue<dev.spc.worker.Signal> signals =
-      new java.util.concurrent.LinkedBlockingQueue<>();
+  /**
+   * Signals not handed to a handler yet (made by the first signal: most runs get none), and the
+   * handler once there is one. Guarded by this run's monitor.
+   */
+  private java.util.@Nullable ArrayDeque<dev.spc.worker.Signal> signals;
   private volatile java.util.function.@Nullable Consumer<dev.spc.worker.Signal> onSignal;
   private volatile @Nullable List<dev.spc.worker.Dependency> dependencies;
   private volatile @Nullable Integer exitCode;
@@ -122,7 +124,11 @@ public final class JobRun implements JobContext {
   synchronized void signal(dev.spc.worker.Signal s) {
     java.util.function.Consumer<dev.spc.worker.Signal> h = onSignal;
     if (h == null) {
+      if (signals == null) {
+        signals = new java.util.ArrayDeque<>(2);
+      }
       signals.add(s);
+      notifyAll();
     } else {
       deliver(h, s);
     }
@@ -131,7 +137,7 @@ public final class JobRun implements JobContext {
   @Override
   public synchronized void onSignal(java.util.function.Consumer<dev.spc.worker.Signal> handler) {
     onSignal = handler;
-    for (dev.spc.worker.Signal s; (s = signals.poll()) != null; ) {
+    for (dev.spc.worker.Signal s; signals != null && (s = signals.poll()) != null; ) {
       deliver(handler, s);
     }
   }
@@ -147,8 +153,16 @@ public final class JobRun implements JobContext {
   }
 
   @Override
-  public dev.spc.worker.@Nullable Signal awaitSignal(Duration timeout) throws InterruptedException {
-    return signals.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  public synchronized dev.spc.worker.@Nullable Signal awaitSignal(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (signals == null || signals.isEmpty()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return null;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return signals.poll();
   }
 
   @Override
