@@ -89,6 +89,10 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--jvm", split = ",", description = "JVM flags of the coordinator and agents (default ${DEFAULT-VALUE}).")
   List<String> jvmFlags = new ArrayList<>(JVM);
 
+  @Option(names = "--jobs-together", description = "Also run the burn-down with each job on one of"
+      + " 1,000 concurrency keys and with a constraint its agents' labels meet, on the same cluster.")
+  boolean jobsTogether;
+
   @Option(names = "--jfr", description = "Record a JFR profile of every process into the log directory.")
   boolean jfr;
 
@@ -120,11 +124,21 @@ public final class BenchMain implements Callable<Integer> {
         jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + dir);
       }
       try (ProcessCluster cluster = new ProcessCluster(dir, jvm)) {
-        startCluster(cluster, dir, List.of(), List.of());
+        startCluster(cluster, dir, List.of(), jobsTogether ? List.of("--label", "zone=bench") : List.of());
         try (SpcClient spc = SpcClient.connect(cluster.target())) {
           awaitWorkers(spc);
           if (!skip.contains("burndown")) {
             jobsPerSecond = burndown(spc, cluster, transport, "");
+          }
+          if (jobsTogether && !skip.contains("burndown")) {
+            out.printf(Locale.ROOT, "burn-down with 1,000 concurrency keys and a constraint on every job...%n");
+            java.util.function.IntFunction<JobSpec> keyed = i -> JobSpec.newBuilder("noop")
+                .concurrencyKey("key-" + (i % 1000)).constraint("zone", "*").build();
+            Burndown.run(spc, Math.min(jobs, 100_000), batch, inFlight, keyed); // warm-up
+            Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight, keyed);
+            row("burn-down", "keys+constraints jobs/s (1,000 keys)", fmt(r.jobsPerSecond()));
+            row("burn-down", "keys+constraints / plain jobs/s", String.format(Locale.ROOT, "%.3f",
+                r.jobsPerSecond() / jobsPerSecond));
           }
           if (!skip.contains("latency")) {
             latency = latency(spc);

@@ -23,10 +23,16 @@ final class Burndown {
   }
 
   static Result run(SpcClient spc, int jobs, int batch, int inFlight) throws Exception {
+    return run(spc, jobs, batch, inFlight, i -> JobSpec.of("noop"));
+  }
+
+  /** With the {@code i}-th job of each batch made by {@code spec}. */
+  static Result run(SpcClient spc, int jobs, int batch, int inFlight,
+      java.util.function.IntFunction<JobSpec> spec) throws Exception {
     CoordinatorStats before = spc.stats();
     List<JobSpec> one = new ArrayList<>(batch);
     for (int i = 0; i < batch; i++) {
-      one.add(JobSpec.of("noop"));
+      one.add(spec.apply(i));
     }
     Semaphore window = new Semaphore(inFlight);
     List<CompletableFuture<List<JobId>>> submits = new ArrayList<>();

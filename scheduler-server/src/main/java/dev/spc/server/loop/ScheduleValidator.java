@@ -91,6 +91,10 @@ final class ScheduleValidator {
       return "schedule.job.start_at must be empty: a schedule's jobs start at their fire time"
           + " (start_after delays each of them)";
     }
+    if (job.getDependsOnCount() > 0 || job.getDependsOnIndexCount() > 0) {
+      return "schedule.job.depends_on and .depends_on_index must be empty: a schedule's jobs do not"
+          + " wait for other jobs (use a concurrency key to keep them apart)";
+    }
     return validator.check("schedule.job", job, now);
   }
 

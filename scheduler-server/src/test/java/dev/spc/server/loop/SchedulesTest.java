@@ -270,6 +270,8 @@ class SchedulesTest {
             .failure.message());
     assertTrue(tryCreate(every("s", 10).setJob(JobSpec.newBuilder().setType("t")
         .setStartAt(Views.ts(at("01:00:00"))))).failure.message().startsWith("schedule.job.start_at must be empty"));
+    assertTrue(tryCreate(every("s", 10).setJob(JobSpec.newBuilder().setType("t").addDependsOnIndex(0)))
+        .failure.message().startsWith("schedule.job.depends_on and .depends_on_index must be empty"));
     assertEquals("schedule.job.type must not be empty",
         tryCreate(every("s", 10).setJob(JobSpec.newBuilder())).failure.message());
     assertEquals("schedule.catchup_limit must be between 0 and 1000, got 1001",
