@@ -107,6 +107,29 @@ class RoutingAndRatesTest {
     assertEquals(20, w.leases().size(), "no limit: everything starts");
   }
 
+  @Test
+  void rateLimits_surviveARestart_andRemovingOneIsStoredToo() {
+    DurableCoordinatorTest.FakeStore store = new DurableCoordinatorTest.FakeStore();
+    Harness d = new Harness(CoordinatorConfig.defaults(), store);
+    d.feed(new Msg.SetRateLimit(SetRateLimitRequest.newBuilder().setType("t").setPerSecond(2.5)
+        .setBurst(4).build(), new Captured<>()));
+    d.feed(new Msg.SetRateLimit(SetRateLimitRequest.newBuilder().setType("u").setPerSecond(1).build(),
+        new Captured<>()));
+    d.feed(new Msg.SetRateLimit(SetRateLimitRequest.newBuilder().setType("u").setRemove(true).build(),
+        new Captured<>()));
+    store.applyQueued();
+    d.feed(new Msg.Committed(store.lastBatch));
+    d.restart(store.sorted(), List.of(), store.settings);
+    Captured<dev.spc.proto.ListLimitsResponse> r = new Captured<>();
+    d.feed(new Msg.ListLimits(r));
+    assertEquals(1, r.get().getRatesCount(), r.get().toString());
+    RateLimit t = r.get().getRates(0);
+    assertEquals("t", t.getType());
+    assertEquals(2.5, t.getPerSecond());
+    assertEquals(4, t.getBurst());
+    assertEquals(4.0, t.getTokens(), "a bucket starts full");
+  }
+
   Captured<SignalJobResponse> signal(String id, String name) {
     Captured<SignalJobResponse> r = new Captured<>();
     h.feed(new Msg.SignalJob(SignalJobRequest.newBuilder().setJobId(id).setSignal(name).build(), true, r));

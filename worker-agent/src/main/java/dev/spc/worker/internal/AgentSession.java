@@ -133,7 +133,8 @@ public final class AgentSession {
         .putAllLabels(id.labels())
         .setAgentVersion("spc-agent/0.1")
         .setDraining(drain != null)
-        .addAllHeldLeaseIds(jobs.heldLeases())).build());
+        .addAllHeldLeaseIds(jobs.heldLeases())
+        .addAllResultLeaseIds(jobs.resultLeases()).setReportsResults(true)).build());
   }
 
   @SuppressWarnings("ReferenceEquality") // which stream: the very object
