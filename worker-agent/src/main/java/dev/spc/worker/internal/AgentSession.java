@@ -126,13 +126,8 @@ public final class AgentSession {
       clock.schedule(() -> giveUpIfStill(stream, false), Math.max(heartbeatTimeoutMs, 1000));
     }
     stream.send(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
-        .setName(id.name())
-        .addAllJobTypes(id.types())
-        .setSlots(id.slots())
-        .setHost(id.host())
-        .putAllLabels(id.labels())
-        .setAgentVersion("spc-agent/0.1")
-        .setDraining(drain != null)
+        .setName(id.name()).addAllJobTypes(id.types()).setSlots(id.slots()).setHost(id.host())
+        .putAllLabels(id.labels()).setAgentVersion("spc-agent/0.1").setDraining(drain != null)
         .addAllHeldLeaseIds(jobs.heldLeases())
         .addAllResultLeaseIds(jobs.resultLeases()).setReportsResults(true)).build());
   }
