@@ -132,24 +132,6 @@ final class Recovery {
   }
 
   /**
-   * Leases from before the restart granted to {@code w} that it knows nothing of ({@code known}:
-   * its running leases and those whose results it still holds) never reached it: the coordinator
-   * stored them and went down before sending. Their jobs are pending again at once rather than
-   * CRASHED when the grace ends.
-   */
-  void neverReached(WorkerRecord w, java.util.Set<Long> known) {
-    for (java.util.Iterator<Orphan> it = orphans.values().iterator(); it.hasNext(); ) {
-      Orphan o = it.next();
-      if (o.job().worker.equals(w.name) && !known.contains(o.leaseId()) && !o.job().isDone()) {
-        it.remove();
-        jobs.returnToPending(o.job());
-        log.info("lease never reached its agent; job pending again", "worker", w.name,
-            "job", o.job().id, "lease", o.leaseId());
-      }
-    }
-  }
-
-  /**
    * At the end of the reconnect grace, jobs nobody reported end CRASHED. The grace counts from the
    * first tick, when the loop runs and agents can be heard, not from reading the store.
    */

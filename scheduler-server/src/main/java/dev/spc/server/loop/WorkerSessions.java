@@ -78,11 +78,6 @@ final class WorkerSessions {
     log.info("worker registered", "worker", w.name, "slots", slots, "types", String.join(",", types),
         "peer", link.peer());
     reconcile(w, reg.getHeldLeaseIdsList());
-    if (reg.getReportsResults()) {
-      java.util.Set<Long> known = new java.util.HashSet<>(reg.getHeldLeaseIdsList());
-      known.addAll(reg.getResultLeaseIdsList());
-      recovery.neverReached(w, known);
-    }
     if (reg.getDraining()) {
       // A draining agent that reconnects (to deliver results, to report its leases) gets no
       // new leases, not even in the batch that registers it.

@@ -357,43 +357,6 @@ class DurableCoordinatorTest {
     assertTrue(w.leases().isEmpty());
   }
 
-  /** Worker "w" registering as an agent that reports the leases whose results it holds. */
-  RecordingLink registerReporting(List<Long> held, List<Long> results) {
-    RecordingLink link = new RecordingLink("w");
-    feed(new Msg.WorkerRegister(link, dev.spc.proto.Register.newBuilder().setName("w").addJobTypes("t")
-        .setSlots(2).addAllHeldLeaseIds(held).addAllResultLeaseIds(results).setReportsResults(true).build()));
-    return link;
-  }
-
-  @Test
-  void aLeaseStoredButNeverSent_isPendingAgainAtOnce_whenItsAgentSaysItNeverHadIt() {
-    Running r = runningThenRestart(JobSpec.newBuilder().setType("t").build());
-    RecordingLink again = registerReporting(List.of(), List.of());
-    commit();
-    Job j = job(r.id());
-    assertEquals(JOB_STATE_RUNNING, j.getState(), "leased again at once, not after the grace");
-    long second = again.leaseFor(r.id());
-    assertTrue(second != r.lease(), "under a new lease");
-    feed(new Msg.WorkerResults(again, dev.spc.proto.JobResults.newBuilder().addResults(
-        dev.spc.proto.JobResult.newBuilder().setLeaseId(second).setOutcome(Outcome.OUTCOME_SUCCEEDED)).build()));
-    commit();
-    assertEquals(DONE_REASON_DONE, job(r.id()).getDoneReason());
-  }
-
-  @Test
-  void aLeaseWhoseResultTheAgentStillHolds_waitsForThatResult() {
-    Running r = runningThenRestart(JobSpec.newBuilder().setType("t").build());
-    RecordingLink again = registerReporting(List.of(), List.of(r.lease()));
-    commit();
-    assertTrue(again.leases().isEmpty(), "not leased again: its result is on its way");
-    feed(new Msg.WorkerResults(again, dev.spc.proto.JobResults.newBuilder().addResults(
-        dev.spc.proto.JobResult.newBuilder().setLeaseId(r.lease()).setOutcome(Outcome.OUTCOME_SUCCEEDED)).build()));
-    commit();
-    Job j = job(r.id());
-    assertEquals(DONE_REASON_DONE, j.getDoneReason());
-    assertEquals(1, j.getAttempt());
-  }
-
   @Test
   void leasesNobodyReportsWithinTheGrace_endCrashed() {
     RecordingLink w = register("w");

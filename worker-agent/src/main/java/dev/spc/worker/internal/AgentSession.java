@@ -128,8 +128,7 @@ public final class AgentSession {
     stream.send(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
         .setName(id.name()).addAllJobTypes(id.types()).setSlots(id.slots()).setHost(id.host())
         .putAllLabels(id.labels()).setAgentVersion("spc-agent/0.1").setDraining(drain != null)
-        .addAllHeldLeaseIds(jobs.heldLeases())
-        .addAllResultLeaseIds(jobs.resultLeases()).setReportsResults(true)).build());
+        .addAllHeldLeaseIds(jobs.heldLeases())).build());
   }
 
   @SuppressWarnings("ReferenceEquality") // which stream: the very object

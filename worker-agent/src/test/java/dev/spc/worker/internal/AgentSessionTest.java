@@ -173,11 +173,6 @@ class AgentSessionTest {
     public void signal(List<dev.spc.proto.JobSignal> signals) {}
 
     @Override
-    public List<Long> resultLeases() {
-      return List.of();
-    }
-
-    @Override
     public void flushResults() {}
 
     @Override
