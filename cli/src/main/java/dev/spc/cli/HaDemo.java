@@ -60,7 +60,7 @@ final class HaDemo {
         }
         String address = "127.0.0.1:" + port;
         coordinators.put(address, pc.startJava("coordinator-" + i, MAIN, List.of("server",
-            "--store", pg.url(), "--port", Integer.toString(port), "--advertise", address,
+            "--store", pg.url(), "--port", Integer.toString(port), "--http-port", "0", "--advertise", address,
             "--heartbeat-interval", "500ms", "--heartbeat-timeout", "2s")));
       }
       String targets = String.join(",", coordinators.keySet());

@@ -93,6 +93,11 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--max-done", description = "Done jobs kept for status and wait; older ones are forgotten (default ${DEFAULT-VALUE}).")
   int maxDone = 1_000_000;
 
+  @Option(names = "--http-port", description = "Port of the HTTP/JSON API and /metrics on the"
+      + " same address; 0 turns it off (default 7071, or any free port with --port 0). With"
+      + " --store only the leader serves it.")
+  Integer httpPort;
+
   @Option(names = "--port-file", description = "Write the port listened on to this file once ready.")
   Path portFile;
 
@@ -117,7 +122,7 @@ final class ServerCommand implements Callable<Integer> {
       TokenFile tokens = tokensFile == null ? null : TokenFile.load(tokensFile);
       CoordinatorServer.requireSecured(bind, tls, tokens, insecure);
       node = HaNode.newBuilder().store(java.util.Objects.requireNonNull(store)).bind(bind)
-          .port(port).advertise(advertise == null ? "" : advertise).config(cfg).lease(leaderLease).tls(tls).tokens(tokens)
+          .port(port).httpPort(httpPort()).advertise(advertise == null ? "" : advertise).config(cfg).lease(leaderLease).tls(tls).tokens(tokens)
           .build();
       node.start();
     } catch (java.io.IOException | IllegalArgumentException e) {
@@ -143,6 +148,14 @@ final class ServerCommand implements Callable<Integer> {
     node.awaitTermination();
     stop.await(30, java.util.concurrent.TimeUnit.SECONDS);
     return ExitCodes.OK;
+  }
+
+  /** The HTTP port for the builder: -1 for none, 0 for any free one. */
+  private int httpPort() {
+    if (httpPort == null) {
+      return port == 0 ? 0 : 7071;
+    }
+    return httpPort == 0 ? -1 : httpPort;
   }
 
   private void writePortFile(int listening) throws java.io.IOException {
@@ -181,7 +194,7 @@ final class ServerCommand implements Callable<Integer> {
     }
     CoordinatorServer server;
     try {
-      server = CoordinatorServer.newBuilder().config(cfg).bind(bind).port(port)
+      server = CoordinatorServer.newBuilder().config(cfg).bind(bind).port(port).httpPort(httpPort())
           .dataDir(inMemory ? null : dataDir)
           .tokens(tokensFile == null ? null : TokenFile.load(tokensFile))
           .tls(tlsCert == null || tlsKey == null ? null
@@ -195,8 +208,10 @@ final class ServerCommand implements Callable<Integer> {
     try {
       server.start();
     } catch (java.io.IOException e) {
-      System.err.println("spc server: cannot listen on " + bind + ":" + port + ": "
-          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+      String why = String.valueOf(e.getMessage());
+      System.err.println("spc server: " + (why.startsWith("cannot serve HTTP") ? why + " (--http-port"
+          + " chooses another, 0 turns it off)" : "cannot listen on " + bind + ":" + port + ": "
+          + (e.getCause() != null ? e.getCause().getMessage() : why)));
       return ExitCodes.FAILED;
     }
     // SIGTERM/Ctrl-C: refuse new work (UNAVAILABLE), tell agents, finish in-flight calls, exit 0.
@@ -218,6 +233,8 @@ final class ServerCommand implements Callable<Integer> {
     }
     writePortFile(server.port());
     log.info("coordinator listening", "address", bind + ":" + server.port(),
+        "http", server.httpPort() < 0 ? "off" : (tlsCert == null ? "http://" : "https://") + bind
+            + ":" + server.httpPort(),
         "tls", tlsCert == null ? "off" : clientCa == null ? "on" : "mutual",
         "auth", tokensFile == null && clientCa == null ? "off"
             : tokensFile == null ? "certificates" : clientCa == null ? "tokens"

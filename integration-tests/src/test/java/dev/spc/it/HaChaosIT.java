@@ -72,7 +72,7 @@ class HaChaosIT {
           int port = HaIT.freePort();
           String address = n.nsIp + ":" + port;
           args.put(address, List.of("server", "--store", pg.url(n.hostIp), "--bind", "0.0.0.0",
-              "--insecure", "--port", Integer.toString(port), "--advertise", address,
+              "--insecure", "--port", Integer.toString(port), "--http-port", "0", "--advertise", address,
               "--heartbeat-interval", "200ms", "--heartbeat-timeout", "1s",
               "--reconnect-grace", "10s", "--leader-lease", "2s"));
           netOf.put(address, n);

@@ -82,7 +82,7 @@ class HaIT {
       String address = "127.0.0.1:" + port;
       addresses.add(address);
       coordinators.put(address, pc.startJava("coordinator-" + (i + 1), MAIN, List.of("server",
-          "--store", pg.url(), "--port", Integer.toString(port), "--advertise", address,
+          "--store", pg.url(), "--port", Integer.toString(port), "--http-port", "0", "--advertise", address,
           "--heartbeat-interval", "200ms", "--heartbeat-timeout", "1s", "--reconnect-grace", "10s",
           "--leader-lease", "2s")));
     }
@@ -367,7 +367,7 @@ class HaIT {
       int portA = freePort();
       String a = net.nsIp + ":" + portA;
       List<String> argsA = new ArrayList<>(List.of("server", "--store", pg.url(net.hostIp), "--bind",
-          "0.0.0.0", "--insecure", "--port", Integer.toString(portA), "--advertise", a));
+          "0.0.0.0", "--insecure", "--port", Integer.toString(portA), "--http-port", "0", "--advertise", a));
       argsA.addAll(common);
       ProcessCluster.Node nodeA = pc.startJavaIn(net.name, "coordinator-a", MAIN, argsA);
       coordinators.put(a, nodeA);
@@ -379,7 +379,7 @@ class HaIT {
         int port = freePort();
         String address = "127.0.0.1:" + port;
         List<String> args = new ArrayList<>(List.of("server", "--store", pg.url(), "--port",
-            Integer.toString(port), "--advertise", address));
+            Integer.toString(port), "--http-port", "0", "--advertise", address));
         args.addAll(common);
         coordinators.put(address, pc.startJava("coordinator-" + name, MAIN, args));
         all.add(address);

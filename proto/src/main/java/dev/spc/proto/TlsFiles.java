@@ -206,6 +206,17 @@ public final class TlsFiles implements AutoCloseable {
     return b.build();
   }
 
+  /** The same key (reloaded with the files) and client CA for an HTTPS server. */
+  public javax.net.ssl.SSLContext sslContext() throws GeneralSecurityException {
+    if (!server || keyManager == null) {
+      throw new IllegalStateException("not a server's TLS files");
+    }
+    javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLS");
+    c.init(new javax.net.ssl.KeyManager[] {keyManager},
+        ca == null ? null : new javax.net.ssl.TrustManager[] {new ReportingTrustManager()}, null);
+    return c;
+  }
+
   /** Credentials for a gRPC channel. */
   public ChannelCredentials channelCredentials() {
     TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder().trustManager(trustManager);

@@ -10,6 +10,7 @@ import dev.spc.server.grpc.AdminServiceImpl;
 import dev.spc.server.grpc.JobServiceImpl;
 import dev.spc.server.grpc.PeerInterceptor;
 import dev.spc.server.grpc.WorkerServiceImpl;
+import dev.spc.server.http.HttpFront;
 import dev.spc.server.loop.Clock;
 import dev.spc.server.loop.Coordinator;
 import dev.spc.server.loop.CoordinatorConfig;
@@ -55,6 +56,12 @@ public final class CoordinatorServer implements AutoCloseable {
   private final @Nullable TlsFiles tls;
   private final boolean ownsTls;
   private volatile boolean stopped;
+  /** The client-facing services, served on the network and, for the HTTP port, in process. */
+  private final java.util.List<io.grpc.ServerServiceDefinition> clients;
+  private final @Nullable HttpSpec http;
+  private volatile @Nullable HttpFront httpFront;
+
+  private record HttpSpec(String bind, int port, @Nullable TokenFile tokens, int maxBody) {}
 
   private CoordinatorServer(Builder b) throws JobStore.StoreException {
     Coordinator coordinator;
@@ -104,13 +111,15 @@ public final class CoordinatorServer implements AutoCloseable {
         .addMembers(ClusterMember.newBuilder().setAddress(b.bind + ":" + port()).setRole("leader"))
         .build();
     PeerInterceptor peers = new PeerInterceptor();
+    this.clients = java.util.List.of(intercept(new JobServiceImpl(loop), peers),
+        intercept(new AdminServiceImpl(loop, cluster), peers),
+        intercept(new dev.spc.server.grpc.ScheduleServiceImpl(loop), peers));
+    this.http = b.httpPort < 0 ? null : new HttpSpec(b.bind, b.httpPort, b.tokens,
+        b.config.maxInboundMessageBytes());
+    // Every handler only posts to the loop and returns: no need for a thread hop.
+    sb.directExecutor().maxInboundMessageSize(b.config.maxInboundMessageBytes());
+    clients.forEach(sb::addService);
     this.server = sb
-        // Every handler only posts to the loop and returns: no need for a thread hop.
-        .directExecutor()
-        .maxInboundMessageSize(b.config.maxInboundMessageBytes())
-        .addService(intercept(new JobServiceImpl(loop), peers))
-        .addService(intercept(new AdminServiceImpl(loop, cluster), peers))
-        .addService(intercept(new dev.spc.server.grpc.ScheduleServiceImpl(loop), peers))
         .addService(intercept(new WorkerServiceImpl(loop, b.clock), peers))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -154,11 +163,39 @@ public final class CoordinatorServer implements AutoCloseable {
   public CoordinatorServer start() throws IOException {
     loop.start();
     server.start();
+    HttpSpec h = http;
+    if (h != null) {
+      try {
+        httpFront = HttpFront.start(h.bind(), h.port(), tls, h.tokens(), clients,
+            h.maxBody());
+      } catch (IOException e) {
+        server.shutdownNow();
+        try {
+          loop.close();
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IOException("cannot serve HTTP on " + h.bind() + ":" + h.port() + ": "
+            + e.getMessage(), e);
+      }
+    }
     if (tls != null && ownsTls) {
       tls.onEvent(TlsFiles.logTo(log)).watch();
     }
     health.setStatus("", ServingStatus.SERVING);
     return this;
+  }
+
+  /** The HTTP port (API, metrics), or -1 when there is none. */
+  public int httpPort() {
+    HttpFront f = httpFront;
+    return f == null ? -1 : f.port();
+  }
+
+  /** The HTTP port's gateway, to mount pages on; null when there is none. */
+  public dev.spc.server.http.@Nullable HttpGateway http() {
+    HttpFront f = httpFront;
+    return f == null ? null : f.gateway();
   }
 
   /** The port the server listens on (the real one when started on port 0). */
@@ -176,6 +213,7 @@ public final class CoordinatorServer implements AutoCloseable {
     }
     stopped = true;
     health.enterTerminalState();
+    closeHttp();
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.post(new Msg.Shutdown(new Reply<>() {
       @Override
@@ -226,6 +264,7 @@ public final class CoordinatorServer implements AutoCloseable {
     }
     stopped = true;
     health.enterTerminalState();
+    closeHttp();
     server.shutdownNow();
     loop.close();
     if (tls != null && ownsTls) {
@@ -235,6 +274,13 @@ public final class CoordinatorServer implements AutoCloseable {
       writer.close();
     }
     server.awaitTermination(2, TimeUnit.SECONDS);
+  }
+
+  private void closeHttp() {
+    HttpFront f = httpFront;
+    if (f != null) {
+      f.close();
+    }
   }
 
   public void awaitTermination() throws InterruptedException {
@@ -275,6 +321,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private Clock clock = Clock.system();
     private String bind = "127.0.0.1";
     private int port = 7070;
+    private int httpPort = -1;
     private Duration tickInterval = Duration.ofMillis(10);
     private @Nullable ServerBuilder<?> serverBuilder;
     private java.nio.file.@Nullable Path dataDir;
@@ -364,6 +411,18 @@ public final class CoordinatorServer implements AutoCloseable {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
       this.port = port;
+      return this;
+    }
+
+    /**
+     * Also serve the HTTP/JSON API (and metrics) on this port of the same address, 0 for any free
+     * one; -1 (the default) for none.
+     */
+    public Builder httpPort(int port) {
+      if (port < -1 || port > 65535) {
+        throw new IllegalArgumentException("http port must be between 0 and 65535, got " + port);
+      }
+      this.httpPort = port;
       return this;
     }
 

@@ -72,6 +72,10 @@ public final class ProcessCluster implements AutoCloseable {
       args.add("--data-dir");
       args.add(dir.resolve("data").toString());
     }
+    if (!extraArgs.contains("--http-port")) {
+      args.add("--http-port"); // none unless asked for: test clusters share one host
+      args.add("0");
+    }
     args.addAll(extraArgs);
     int bind = extraArgs.indexOf("--bind");
     if (bind >= 0 && bind + 1 < extraArgs.size()) {

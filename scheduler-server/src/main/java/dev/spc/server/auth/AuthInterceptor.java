@@ -53,45 +53,64 @@ public final class AuthInterceptor implements ServerInterceptor {
     if (method.startsWith(HEALTH)) {
       return next.startCall(call, headers);
     }
+    Verdict v = check(method, headers.get(AUTHORIZATION),
+        call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+    Identity id = v.identity();
+    if (id == null) {
+      return refuse(call, java.util.Objects.requireNonNull(v.refusal()), method);
+    }
+    return Contexts.interceptCall(Context.current().withValue(Identity.CURRENT, id), call, headers,
+        next);
+  }
+
+  /** Who a caller is and whether it may call a method: an identity, or the refusal. */
+  public record Verdict(@Nullable Identity identity, @Nullable Status refusal) {
+    static Verdict refused(Status s) {
+      return new Verdict(null, s);
+    }
+  }
+
+  /**
+   * Identifies a caller of {@code method} (a full gRPC method name) by its {@code authorization}
+   * header or its TLS session's client certificate, and checks its role: the one decision every
+   * way in (gRPC, HTTP) makes.
+   */
+  public Verdict check(String method, @Nullable String authorization, @Nullable SSLSession session) {
     TokenFile tokens = this.tokens;
-    String auth = tokens == null ? null : headers.get(AUTHORIZATION);
+    String auth = tokens == null ? null : authorization;
     Identity id;
     if (auth != null && tokens != null) {
       if (!auth.regionMatches(true, 0, "Bearer ", 0, 7) || auth.length() == 7) {
-        return refuse(call, Status.UNAUTHENTICATED.withDescription(
-            "the authorization header must be 'Bearer <token>'"), method);
+        return Verdict.refused(Status.UNAUTHENTICATED.withDescription(
+            "the authorization header must be 'Bearer <token>'"));
       }
       id = tokens.identify(auth.substring(7).strip());
       if (id == null) {
-        return refuse(call, Status.UNAUTHENTICATED.withDescription(
+        return Verdict.refused(Status.UNAUTHENTICATED.withDescription(
             "the bearer token is not one this coordinator accepts (revoked, or from another"
-                + " coordinator)"), method);
+                + " coordinator)"));
       }
     } else {
-      X509Certificate cert = certificates
-          ? CertificateIdentity.peer(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
-          : null;
+      X509Certificate cert = certificates ? CertificateIdentity.peer(session) : null;
       if (cert == null) {
-        return refuse(call, Status.UNAUTHENTICATED.withDescription(certificates
+        return Verdict.refused(Status.UNAUTHENTICATED.withDescription(certificates
             ? "missing credentials: present a client certificate signed by the coordinator's"
                 + " client CA (--tls-cert, --tls-key)" + (tokens != null
                     ? " or send 'authorization: Bearer <token>' (--token or SPC_TOKEN)" : "")
             : "missing credentials: send the header 'authorization: Bearer <token>' (--token or"
-                + " SPC_TOKEN); tokens come from 'spc token create'"), method);
+                + " SPC_TOKEN); tokens come from 'spc token create'"));
       }
-      CertificateIdentity.Result r = fromCertificate(cert,
-          call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+      CertificateIdentity.Result r = fromCertificate(cert, session);
       if (r instanceof CertificateIdentity.NoRole(String reason)) {
-        return refuse(call, Status.PERMISSION_DENIED.withDescription(reason), method);
+        return Verdict.refused(Status.PERMISSION_DENIED.withDescription(reason));
       }
       id = ((CertificateIdentity.Found) r).identity();
     }
     if (!id.role().allows(method)) {
-      return refuse(call, Status.PERMISSION_DENIED.withDescription("role '" + id.role().label()
-          + "' (" + id.label() + ") may not call " + method), method);
+      return Verdict.refused(Status.PERMISSION_DENIED.withDescription("role '" + id.role().label()
+          + "' (" + id.label() + ") may not call " + method));
     }
-    return Contexts.interceptCall(Context.current().withValue(Identity.CURRENT, id), call, headers,
-        next);
+    return new Verdict(id, null);
   }
 
   /** The certificate's identity, read once per TLS session. */

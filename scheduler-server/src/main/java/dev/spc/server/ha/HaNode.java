@@ -118,7 +118,7 @@ public final class HaNode implements AutoCloseable {
       CoordinatorServer s = CoordinatorServer.newBuilder()
           .config(b.config.withEpoch(epoch))
           .clock(b.clock)
-          .bind(b.bind).port(port)
+          .bind(b.bind).port(port).httpPort(b.httpPort)
           .store(store)
           .tokens(b.tokens)
           .tls(b.tls).ownsTls(false)
@@ -228,6 +228,7 @@ public final class HaNode implements AutoCloseable {
     private String storeUrl = "";
     private String bind = "127.0.0.1";
     private int port = 7070;
+    private int httpPort = -1;
     private String advertise = "";
     private CoordinatorConfig config = CoordinatorConfig.defaults();
     private Clock clock = Clock.system();
@@ -250,6 +251,12 @@ public final class HaNode implements AutoCloseable {
 
     public Builder port(int port) {
       this.port = port;
+      return this;
+    }
+
+    /** The HTTP port the node serves while it leads (0 for any free one, -1 for none). */
+    public Builder httpPort(int port) {
+      this.httpPort = port;
       return this;
     }
 
