@@ -60,6 +60,10 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--durable", description = "Run the burn-down and latency coordinator in durable mode (SQLite, fsync per group commit) instead of in memory.")
   boolean durable;
 
+  @Option(names = "--metrics", description = "Also run the burn-down with the HTTP port and its"
+      + " metrics on (scraped every 5 s), alternating with the one without, and report the ratio.")
+  boolean metrics;
+
   @Option(names = "--tls", description = "Also run the burn-down over TLS with bearer tokens, and"
       + " report it next to the plaintext one.")
   boolean tls;
@@ -99,7 +103,7 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--markdown", description = "Also write the results table as markdown to this file.")
   Path markdown;
 
-  private final PrintStream out = System.out;
+  final PrintStream out = System.out;
   private final List<String[]> rows = new ArrayList<>();
 
   public static void main(String[] args) {
@@ -145,6 +149,9 @@ public final class BenchMain implements Callable<Integer> {
           }
         }
       }
+      if (metrics && !skip.contains("burndown")) {
+        MetricsBurndown.run(this, dir, jvm);
+      }
       if (tls && !skip.contains("burndown")) {
         Path tlsDir = Files.createDirectories(dir.resolve("tls"));
         Secured s = Secured.make(tlsDir);
@@ -185,7 +192,7 @@ public final class BenchMain implements Callable<Integer> {
     return 0;
   }
 
-  private void row(String section, String metric, String value) {
+  void row(String section, String metric, String value) {
     rows.add(new String[] {section, metric, value});
     out.printf(Locale.ROOT, "  %-12s %-44s %s%n", section, metric, value);
   }
@@ -228,7 +235,7 @@ public final class BenchMain implements Callable<Integer> {
     }
   }
 
-  private void awaitWorkers(SpcClient spc) throws InterruptedException {
+  void awaitWorkers(SpcClient spc) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (spc.workers().size() < workers) {
       if (System.nanoTime() > deadline) {
@@ -269,7 +276,7 @@ public final class BenchMain implements Callable<Integer> {
     }
   }
 
-  private void startCluster(ProcessCluster cluster, Path dir, List<String> serverArgs,
+  void startCluster(ProcessCluster cluster, Path dir, List<String> serverArgs,
       List<String> workerArgs) throws Exception {
     List<String> args = new ArrayList<>(List.of("--log-level", "warn", "--max-done", "2000000"));
     if (serverArgs.stream().noneMatch(a -> a.equals("--store") || a.startsWith("--data-dir"))) {

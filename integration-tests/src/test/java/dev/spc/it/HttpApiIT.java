@@ -239,4 +239,22 @@ class HttpApiIT {
     assertTrue(out.contains("DONE_REASON_DONE"), out);
     assertTrue(out.contains("\"openapi\": \"3.1.0\""), out);
   }
+
+  @Test
+  void metricsAfterJobsRan() throws Exception {
+    String id = submit("{\"job\": {\"type\": \"echo\", \"args\": [\"m\"]}}");
+    assertEquals(200, curl(admin, base + "/v1/jobs/" + id + ":wait").status());
+    assertEquals(401, curl(null, base + "/metrics").status());
+    Reply m = curl(reader, base + "/metrics");
+    assertEquals(200, m.status());
+    String text = m.body();
+    for (String expected : List.of("spc_jobs_finished_total{outcome=\"done\",type=\"echo\"}",
+        "spc_job_wait_seconds_count{type=\"echo\"}", "spc_job_run_seconds_bucket{type=\"echo\",le=",
+        "spc_workers_connected 1.0", "spc_worker_slots 4.0", "spc_jobs_submitted_total",
+        "spc_grpc_server_calls_total{code=\"OK\",method=\"spc.v1.JobService/SubmitJob\"}",
+        "spc_loop_busy_seconds_total", "spc_store_commit_seconds_count", "spc_metrics_snapshot_ok 1.0",
+        "jvm_memory_used_bytes")) {
+      assertTrue(text.contains(expected), expected + " in:\n" + text);
+    }
+  }
 }

@@ -11,6 +11,7 @@ import dev.spc.server.grpc.JobServiceImpl;
 import dev.spc.server.grpc.PeerInterceptor;
 import dev.spc.server.grpc.WorkerServiceImpl;
 import dev.spc.server.http.HttpFront;
+import dev.spc.server.metrics.CoordinatorMetrics;
 import dev.spc.server.loop.Clock;
 import dev.spc.server.loop.Coordinator;
 import dev.spc.server.loop.CoordinatorConfig;
@@ -60,6 +61,7 @@ public final class CoordinatorServer implements AutoCloseable {
   private final java.util.List<io.grpc.ServerServiceDefinition> clients;
   private final @Nullable HttpSpec http;
   private volatile @Nullable HttpFront httpFront;
+  private final @Nullable CoordinatorMetrics metrics;
 
   private record HttpSpec(String bind, int port, @Nullable TokenFile tokens, int maxBody) {}
 
@@ -86,6 +88,11 @@ public final class CoordinatorServer implements AutoCloseable {
           incarnation, term, r.jobs(), r.schedules(), r.settings());
     }
     this.loop = new EventLoop(coordinator, b.clock, b.tickInterval);
+    CoordinatorMetrics m = b.httpPort < 0 ? null : new CoordinatorMetrics(this.loop::snapshot);
+    this.metrics = m;
+    if (m != null) {
+      loop.metrics(m);
+    }
     if (writer != null) {
       writer.start(new StoreWriter.Listener() {
         @Override
@@ -96,6 +103,13 @@ public final class CoordinatorServer implements AutoCloseable {
         @Override
         public void failed(long upTo, String error) {
           loop.post(new Msg.CommitFailed(upTo, error));
+        }
+
+        @Override
+        public void timed(int rows, long nanos) {
+          if (m != null) {
+            m.committed(rows, nanos);
+          }
         }
       });
     }
@@ -111,16 +125,17 @@ public final class CoordinatorServer implements AutoCloseable {
         .addMembers(ClusterMember.newBuilder().setAddress(b.bind + ":" + port()).setRole("leader"))
         .build();
     PeerInterceptor peers = new PeerInterceptor();
-    this.clients = java.util.List.of(intercept(new JobServiceImpl(loop), peers),
-        intercept(new AdminServiceImpl(loop, cluster), peers),
-        intercept(new dev.spc.server.grpc.ScheduleServiceImpl(loop), peers));
+    io.grpc.ServerInterceptor calls = m != null ? m.grpc() : peers; // peers twice is harmless
+    this.clients = java.util.List.of(intercept(new JobServiceImpl(loop), peers, calls),
+        intercept(new AdminServiceImpl(loop, cluster), peers, calls),
+        intercept(new dev.spc.server.grpc.ScheduleServiceImpl(loop), peers, calls));
     this.http = b.httpPort < 0 ? null : new HttpSpec(b.bind, b.httpPort, b.tokens,
         b.config.maxInboundMessageBytes());
     // Every handler only posts to the loop and returns: no need for a thread hop.
     sb.directExecutor().maxInboundMessageSize(b.config.maxInboundMessageBytes());
     clients.forEach(sb::addService);
     this.server = sb
-        .addService(intercept(new WorkerServiceImpl(loop, b.clock), peers))
+        .addService(intercept(new WorkerServiceImpl(loop, b.clock), peers, calls))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(legacyReflection())
@@ -151,7 +166,8 @@ public final class CoordinatorServer implements AutoCloseable {
     return ProtoReflectionService.newInstance();
   }
 
-  private static io.grpc.ServerServiceDefinition intercept(BindableService s, PeerInterceptor i) {
+  private static io.grpc.ServerServiceDefinition intercept(BindableService s,
+      io.grpc.ServerInterceptor... i) {
     return ServerInterceptors.intercept(s, i);
   }
 
@@ -166,8 +182,12 @@ public final class CoordinatorServer implements AutoCloseable {
     HttpSpec h = http;
     if (h != null) {
       try {
-        httpFront = HttpFront.start(h.bind(), h.port(), tls, h.tokens(), clients,
-            h.maxBody());
+        HttpFront front = HttpFront.start(h.bind(), h.port(), tls, h.tokens(), clients, h.maxBody());
+        CoordinatorMetrics m = metrics;
+        if (m != null) {
+          front.gateway().mount("/metrics", m::write);
+        }
+        httpFront = front;
       } catch (IOException e) {
         server.shutdownNow();
         try {

@@ -48,6 +48,10 @@ public class LoopBenchmark {
   @Param({"plain", "keys-constraints"})
   public String shape = "plain";
 
+  /** Whether the loop reports to the Prometheus metrics (what the HTTP port turns on). */
+  @Param({"off", "on"})
+  public String metrics = "off";
+
   /** A worker stream that keeps the leases it is sent. */
   static final class CapturingLink implements WorkerLink {
     final List<Lease> leases = new ArrayList<>();
@@ -83,6 +87,9 @@ public class LoopBenchmark {
     // Keep few done jobs so that the loop is measured in a steady state, not a growing heap.
     coordinator = new Coordinator(CoordinatorConfig.newBuilder().maxDoneJobs(10_000).build(),
         Clock.system());
+    if (metrics.equals("on")) {
+      coordinator.metrics(new dev.spc.server.metrics.CoordinatorMetrics(millis -> null));
+    }
     link = new CapturingLink();
     coordinator.handle(new Msg.WorkerRegister(link, Register.newBuilder().setName("bench")
         .addJobTypes("noop").setSlots(1024).putLabels("zone", "eu").build()));

@@ -54,7 +54,10 @@ public final class HttpGateway implements AutoCloseable {
   private static final JsonFormat.Printer COMPACT = JsonFormat.printer().omittingInsignificantWhitespace();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 
-  /** Something else served on the port, at a fixed path, open like health checks are. */
+  /**
+   * Something else served on the port, at a fixed path; when the coordinator checks
+   * credentials, only for callers whose role may read its stats.
+   */
   public interface Page {
     /** Writes the answer; returns its content type. */
     String write(OutputStream out) throws IOException;
@@ -140,7 +143,9 @@ public final class HttpGateway implements AutoCloseable {
       String verb = ex.getRequestMethod();
       Page page = pages.get(path);
       if (page != null && (verb.equals("GET") || verb.equals("HEAD"))) {
-        servePage(ex, page);
+        if (mayRead(ex)) {
+          servePage(ex, page);
+        }
         return;
       }
       if (path.equals("/v1/openapi.json") && verb.equals("GET")) {
@@ -170,6 +175,25 @@ public final class HttpGateway implements AutoCloseable {
         // the answer had started already: the connection is closed by the try
       }
     }
+  }
+
+  /** Whether the caller may read stats; if not, the refusal has been sent. */
+  private boolean mayRead(HttpExchange ex) throws IOException {
+    AuthInterceptor auth = options.auth();
+    if (auth == null) {
+      return true;
+    }
+    List<String> t = RequestFields.query(ex.getRequestURI().getRawQuery()).get("access_token");
+    String header = ex.getRequestHeaders().getFirst("Authorization");
+    AuthInterceptor.Verdict v = auth.check(
+        dev.spc.proto.AdminServiceGrpc.getGetStatsMethod().getFullMethodName(),
+        header != null ? header : t == null ? null : "Bearer " + t.getLast(),
+        ex instanceof HttpsExchange hx ? hx.getSSLSession() : null);
+    if (v.identity() == null) {
+      error(ex, java.util.Objects.requireNonNull(v.refusal()), null);
+      return false;
+    }
+    return true;
   }
 
   private void servePage(HttpExchange ex, Page page) throws IOException {

@@ -185,4 +185,13 @@ final class ConcurrencyKeys {
     keys.keySet().forEach(k -> out.computeIfAbsent(k, this::view));
     return out.values();
   }
+
+  /** Pending jobs held back by their full keys, in all. */
+  long heldCount() {
+    long n = 0;
+    for (Key k : keys.values()) {
+      n += k.held.size();
+    }
+    return n;
+  }
 }

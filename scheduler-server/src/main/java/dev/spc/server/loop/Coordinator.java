@@ -47,6 +47,7 @@ public final class Coordinator {
   private static final long RETENTION_SCAN_NANOS = 1_000_000_000L;
 
   private final CoordinatorConfig cfg;
+  private LoopMetrics metrics = LoopMetrics.NONE;
   private final Clock clock;
   private final Durability commits;
   private final WorkerRegistry workers;
@@ -98,10 +99,16 @@ public final class Coordinator {
       @Override
       public void stateChanged(JobRecord job) {
         watches.stateChanged(job);
+        if (job.state == JobState.JOB_STATE_RUNNING && job.attempt == 1 && job.startedAt != null) {
+          metrics.started(job.spec.getType(), nanosBetween(job.submittedAt, job.startedAt));
+        }
       }
 
       @Override
       public void done(JobRecord job) {
+        Instant started = job.startedAt;
+        metrics.finished(job.spec.getType(), job.reason, started == null || job.finishedAt == null
+            ? -1 : nanosBetween(started, job.finishedAt));
         waiters.release(job);
         if (!job.scheduleId.isEmpty()) {
           schedules.jobDone(job);
@@ -202,12 +209,9 @@ public final class Coordinator {
       case Msg.WaitAbandoned(var waiterId) -> waiters.abandon(waiterId);
       case Msg.ListJobs(var request, var reply) -> requests.list(request, commits.defer(reply));
       case Msg.ListWorkers(var reply) -> requests.listWorkers(commits.defer(reply));
-      case Msg.GetStats(var reply) -> {
-        dev.spc.proto.Stats.Builder stats = requests.stats(waiters.count()).toBuilder();
-        schedules.addTo(stats);
-        stats.setAccessLevel(access.level());
-        commits.defer(reply).ok(stats.build());
-      }
+      case Msg.GetStats(var reply) -> commits.defer(reply).ok(stats());
+      case Msg.GetSnapshot(var reply) ->
+          reply.ok(MetricsView.snapshot(stats(), jobs, workers, clock.now(), metrics));
       case Msg.PutSchedule(var s, var update, var mayExec, var reply) -> {
         if (refuseWhileStopping(reply)) {
           return;
@@ -395,5 +399,22 @@ public final class Coordinator {
 
   int waiterCount() {
     return waiters.count();
+  }
+
+  private static long nanosBetween(Instant a, Instant b) {
+    return (b.getEpochSecond() - a.getEpochSecond()) * 1_000_000_000L + (b.getNano() - a.getNano());
+  }
+
+  private dev.spc.proto.Stats stats() {
+    dev.spc.proto.Stats.Builder stats = requests.stats(waiters.count()).toBuilder();
+    schedules.addTo(stats);
+    stats.setAccessLevel(access.level());
+    return stats.build();
+  }
+
+  /** Reports to {@code m} from now on (set before the loop starts). */
+  public void metrics(LoopMetrics m) {
+    this.metrics = m;
+    sessions.metrics = m;
   }
 }

@@ -1,5 +1,7 @@
 package dev.spc.server.loop;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.spc.common.Log;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -30,12 +32,20 @@ public final class EventLoop implements AutoCloseable {
   private final Thread thread;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean closed;
+  private volatile LoopMetrics metrics = LoopMetrics.NONE;
 
   public EventLoop(Coordinator coordinator, Clock clock, Duration tickInterval) {
     this.coordinator = coordinator;
     this.clock = clock;
     this.tickNanos = tickInterval.toNanos();
     this.thread = Thread.ofPlatform().name("spc-loop").daemon(true).unstarted(this::run);
+  }
+
+  /** Reports batches to {@code m} (and the coordinator's events, see {@link Coordinator#metrics}). */
+  public EventLoop metrics(LoopMetrics m) {
+    this.metrics = m;
+    coordinator.metrics(m);
+    return this;
   }
 
   public EventLoop start() {
@@ -67,6 +77,7 @@ public final class EventLoop implements AutoCloseable {
         long toTimer = coordinator.nanosToNextTimer();
         long wait = Math.min(nextTick - clock.nanos(), toTimer);
         Msg msg = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+        long busyFrom = System.nanoTime();
         int n = 0;
         while (msg != null) {
           if (msg == STOP) {
@@ -89,6 +100,9 @@ public final class EventLoop implements AutoCloseable {
           coordinator.afterBatch();
         } catch (RuntimeException e) {
           log.error("dispatch failed", e);
+        }
+        if (n > 0) {
+          metrics.batch(n, System.nanoTime() - busyFrom);
         }
       }
     } catch (InterruptedException e) {
@@ -127,5 +141,26 @@ public final class EventLoop implements AutoCloseable {
       queue.add(STOP);
     }
     stopped.await(10, TimeUnit.SECONDS);
+  }
+
+  /** The loop's gauges for a scrape; null if it does not answer within {@code millis}. */
+  public @Nullable LoopSnapshot snapshot(long millis) throws InterruptedException {
+    java.util.concurrent.CompletableFuture<LoopSnapshot> f = new java.util.concurrent.CompletableFuture<>();
+    post(new Msg.GetSnapshot(new Reply<>() {
+      @Override
+      public void ok(LoopSnapshot value) {
+        f.complete(value);
+      }
+
+      @Override
+      public void fail(Failure failure) {
+        f.complete(null);
+      }
+    }));
+    try {
+      return f.get(millis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return null;
+    }
   }
 }

@@ -107,6 +107,9 @@ public sealed interface Msg {
 
   record GetStats(Reply<dev.spc.proto.Stats> reply) implements Request {}
 
+  /** The gauges a metrics scrape reads. */
+  record GetSnapshot(Reply<LoopSnapshot> reply) implements Request {}
+
   record WorkerRegister(WorkerLink link, Register register) implements Msg {}
 
   record WorkerHeartbeat(WorkerLink link, Heartbeat heartbeat) implements Msg {}

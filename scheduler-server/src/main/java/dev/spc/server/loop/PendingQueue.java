@@ -103,4 +103,33 @@ final class PendingQueue {
       dead = 0;
     }
   }
+
+  /** Counts the pending jobs here by priority ({@code count.accept(priority, n)}): O(entries). */
+  void countByPriority(java.util.function.ObjIntConsumer<Integer> count) {
+    for (Map.Entry<Integer, ArrayDeque<JobRecord>> e : byPriority.entrySet()) {
+      int n = 0;
+      for (JobRecord j : e.getValue()) {
+        if (j.state == JobState.JOB_STATE_PENDING) {
+          n++;
+        }
+      }
+      if (n > 0) {
+        count.accept(e.getKey(), n);
+      }
+    }
+  }
+
+  /** When the longest-waiting job here was submitted; null when empty. O(priorities). */
+  java.time.@Nullable Instant oldestSubmit() {
+    java.time.Instant oldest = null;
+    for (ArrayDeque<JobRecord> q : byPriority.values()) {
+      for (JobRecord j : q) {
+        if (j.state == JobState.JOB_STATE_PENDING) {
+          oldest = oldest == null || j.submittedAt.isBefore(oldest) ? j.submittedAt : oldest;
+          break; // FIFO within a priority: the first live one is its oldest
+        }
+      }
+    }
+    return oldest;
+  }
 }

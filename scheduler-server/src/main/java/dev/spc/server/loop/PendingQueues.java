@@ -99,4 +99,16 @@ final class PendingQueues {
     }
     return best;
   }
+
+  /** Every type's queues, for metrics. */
+  void forEach(java.util.function.BiConsumer<String, PendingQueue> each) {
+    for (Map.Entry<String, TypeQueues> e : byType.entrySet()) {
+      each.accept(e.getKey(), e.getValue().plain);
+      if (e.getValue().constrained != null) {
+        for (PendingQueue q : e.getValue().constrained.values()) {
+          each.accept(e.getKey(), q);
+        }
+      }
+    }
+  }
 }

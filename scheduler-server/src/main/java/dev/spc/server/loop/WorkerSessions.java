@@ -228,6 +228,9 @@ final class WorkerSessions {
     link.close(Failure.invalid("protocol violation: " + detail));
   }
 
+  /** Where lost workers are counted (the coordinator's metrics). */
+  LoopMetrics metrics = LoopMetrics.NONE;
+
   /** Rule 11: a lost worker's jobs end CRASHED, "worker lost"; anything it says later is stale. */
   void lose(WorkerRecord w, String cause) {
     int crashed = 0;
@@ -243,6 +246,7 @@ final class WorkerSessions {
       log.info("worker left", "worker", w.name);
     } else {
       log.info("worker lost", "worker", w.name, "cause", cause, "crashed_jobs", crashed);
+      metrics.workerLost();
     }
   }
 

@@ -29,6 +29,9 @@ public final class StoreWriter implements Persistence, AutoCloseable {
     void committed(long upToBatch);
 
     void failed(long upToBatch, String error);
+
+    /** A commit of {@code rows} changed jobs took {@code nanos} (for metrics). */
+    default void timed(int rows, long nanos) {}
   }
 
   private record Batch(long no, Changes changes) {}
@@ -102,7 +105,9 @@ public final class StoreWriter implements Persistence, AutoCloseable {
         if (!upserts.isEmpty() || !deletes.isEmpty() || !schedules.isEmpty() || !schedulesDeleted.isEmpty()
             || !settings.isEmpty()) {
           try {
+            long t0 = System.nanoTime();
             store.commit(upserts.values(), deletes, schedules.values(), schedulesDeleted, settings);
+            listener().timed(upserts.size() + deletes.size(), System.nanoTime() - t0);
             settings.clear();
             upserts.clear();
             deletes.clear();
