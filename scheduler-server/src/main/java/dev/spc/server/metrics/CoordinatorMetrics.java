@@ -65,12 +65,7 @@ public final class CoordinatorMetrics implements LoopMetrics {
 
   @Override
   public void started(String type, long waitedNanos) {
-    LoopCounts.Hist h = counts.wait.get(type);
-    if (h == null) {
-      h = new LoopCounts.Hist(LoopCounts.SECONDS);
-      counts.wait.put(type, h);
-    }
-    h.observe(waitedNanos / 1e9);
+    LoopCounts.of(counts.wait, type).observe(waitedNanos / 1e9);
   }
 
   @Override
@@ -83,12 +78,7 @@ public final class CoordinatorMetrics implements LoopMetrics {
     int n = reason.getNumber();
     byReason[n >= 0 && n < LoopCounts.REASONS ? n : 0]++;
     if (ranNanos >= 0) {
-      LoopCounts.Hist h = counts.run.get(type);
-      if (h == null) {
-        h = new LoopCounts.Hist(LoopCounts.SECONDS);
-        counts.run.put(type, h);
-      }
-      h.observe(ranNanos / 1e9);
+      LoopCounts.of(counts.run, type).observe(ranNanos / 1e9);
     }
   }
 

@@ -46,6 +46,16 @@ final class LoopCounts {
     }
   }
 
+  /** {@code byType}'s histogram of {@code type} (of seconds), made on first use. */
+  static Hist of(Map<String, Hist> byType, String type) {
+    Hist h = byType.get(type);
+    if (h == null) {
+      h = new Hist(SECONDS);
+      byType.put(type, h);
+    }
+    return h;
+  }
+
   final Map<String, Hist> wait = new HashMap<>();
   final Map<String, Hist> run = new HashMap<>();
   final Map<String, long[]> finished = new HashMap<>();
