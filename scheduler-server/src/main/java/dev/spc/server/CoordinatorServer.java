@@ -125,17 +125,18 @@ public final class CoordinatorServer implements AutoCloseable {
         .addMembers(ClusterMember.newBuilder().setAddress(b.bind + ":" + port()).setRole("leader"))
         .build();
     PeerInterceptor peers = new PeerInterceptor();
-    io.grpc.ServerInterceptor calls = m != null ? m.grpc() : peers; // peers twice is harmless
-    this.clients = java.util.List.of(intercept(new JobServiceImpl(loop), peers, calls),
-        intercept(new AdminServiceImpl(loop, cluster), peers, calls),
-        intercept(new dev.spc.server.grpc.ScheduleServiceImpl(loop), peers, calls));
+    io.grpc.ServerInterceptor[] around = m != null ? new io.grpc.ServerInterceptor[] {peers, m.grpc()}
+        : new io.grpc.ServerInterceptor[] {peers};
+    this.clients = java.util.List.of(intercept(new JobServiceImpl(loop), around),
+        intercept(new AdminServiceImpl(loop, cluster), around),
+        intercept(new dev.spc.server.grpc.ScheduleServiceImpl(loop), around));
     this.http = b.httpPort < 0 ? null : new HttpSpec(b.bind, b.httpPort, b.tokens,
         b.config.maxInboundMessageBytes());
     // Every handler only posts to the loop and returns: no need for a thread hop.
     sb.directExecutor().maxInboundMessageSize(b.config.maxInboundMessageBytes());
     clients.forEach(sb::addService);
     this.server = sb
-        .addService(intercept(new WorkerServiceImpl(loop, b.clock), peers, calls))
+        .addService(intercept(new WorkerServiceImpl(loop, b.clock), around))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(legacyReflection())
@@ -234,18 +235,8 @@ public final class CoordinatorServer implements AutoCloseable {
     stopped = true;
     health.enterTerminalState();
     closeHttp();
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    loop.post(new Msg.Shutdown(new Reply<>() {
-      @Override
-      public void ok(Boolean value) {
-        done.complete(null);
-      }
-
-      @Override
-      public void fail(Failure failure) {
-        done.complete(null);
-      }
-    }));
+    CompletableFuture<@Nullable Boolean> done = new CompletableFuture<>();
+    loop.post(new Msg.Shutdown(Reply.completing(done)));
     try {
       done.get(grace.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {

@@ -145,18 +145,9 @@ public final class EventLoop implements AutoCloseable {
 
   /** The loop's gauges for a scrape; null if it does not answer within {@code millis}. */
   public @Nullable LoopSnapshot snapshot(long millis) throws InterruptedException {
-    java.util.concurrent.CompletableFuture<LoopSnapshot> f = new java.util.concurrent.CompletableFuture<>();
-    post(new Msg.GetSnapshot(new Reply<>() {
-      @Override
-      public void ok(LoopSnapshot value) {
-        f.complete(value);
-      }
-
-      @Override
-      public void fail(Failure failure) {
-        f.complete(null);
-      }
-    }));
+    java.util.concurrent.CompletableFuture<@Nullable LoopSnapshot> f =
+        new java.util.concurrent.CompletableFuture<>();
+    post(new Msg.GetSnapshot(Reply.completing(f)));
     try {
       return f.get(millis, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

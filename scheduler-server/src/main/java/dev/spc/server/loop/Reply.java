@@ -8,4 +8,19 @@ public interface Reply<T> {
   void ok(T value);
 
   void fail(Failure failure);
+
+  /** A reply that completes {@code f} with the answer, or with null on a failure. */
+  static <T> Reply<T> completing(java.util.concurrent.CompletableFuture<@org.jspecify.annotations.Nullable T> f) {
+    return new Reply<>() {
+      @Override
+      public void ok(T value) {
+        f.complete(value);
+      }
+
+      @Override
+      public void fail(Failure failure) {
+        f.complete(null);
+      }
+    };
+  }
 }
