@@ -33,6 +33,9 @@ public final class JobRun implements JobContext {
    */
   private java.util.@Nullable ArrayDeque<dev.spc.worker.Signal> signals;
   private volatile java.util.function.@Nullable Consumer<dev.spc.worker.Signal> onSignal;
+  /** Signals on their way to the handler, and whether a thread is handing them over. Guarded likewise. */
+  private java.util.@Nullable ArrayDeque<dev.spc.worker.Signal> forHandler;
+  private boolean delivering;
   private volatile @Nullable List<dev.spc.worker.Dependency> dependencies;
   private volatile @Nullable Integer exitCode;
   private volatile @Nullable Runnable forceStop;
@@ -120,17 +123,16 @@ public final class JobRun implements JobContext {
     return d;
   }
 
-  /** Agent thread: a signal for this run, to its handler (on a thread of its own) or its queue. */
+  /** Agent thread: a signal for this run, to its handler (in order, off the agent thread) or its queue. */
   synchronized void signal(dev.spc.worker.Signal s) {
-    java.util.function.Consumer<dev.spc.worker.Signal> h = onSignal;
-    if (h == null) {
+    if (onSignal == null) {
       if (signals == null) {
         signals = new java.util.ArrayDeque<>(2);
       }
       signals.add(s);
       notifyAll();
     } else {
-      deliver(h, s);
+      deliver(s);
     }
   }
 
@@ -138,18 +140,43 @@ public final class JobRun implements JobContext {
   public synchronized void onSignal(java.util.function.Consumer<dev.spc.worker.Signal> handler) {
     onSignal = handler;
     for (dev.spc.worker.Signal s; signals != null && (s = signals.poll()) != null; ) {
-      deliver(handler, s);
+      deliver(s);
     }
   }
 
-  private void deliver(java.util.function.Consumer<dev.spc.worker.Signal> h, dev.spc.worker.Signal s) {
-    Thread.ofVirtual().name("spc-signal-" + lease.getJobId()).start(() -> {
+  /**
+   * Queues a signal for the handler; one thread at a time hands them over, so the handler sees
+   * them one by one in the order they came. Called holding this run's monitor.
+   */
+  private void deliver(dev.spc.worker.Signal s) {
+    if (forHandler == null) {
+      forHandler = new java.util.ArrayDeque<>(2);
+    }
+    forHandler.add(s);
+    if (!delivering) {
+      delivering = true;
+      Thread.ofVirtual().name("spc-signal-" + lease.getJobId()).start(this::handOver);
+    }
+  }
+
+  private void handOver() {
+    while (true) {
+      dev.spc.worker.Signal s;
+      java.util.function.Consumer<dev.spc.worker.Signal> h;
+      synchronized (this) {
+        s = forHandler == null ? null : forHandler.poll();
+        if (s == null) {
+          delivering = false;
+          return;
+        }
+        h = java.util.Objects.requireNonNull(onSignal, "set before any signal is queued for it");
+      }
       try {
         h.accept(s);
       } catch (RuntimeException e) {
         log("[spc: the signal handler failed on " + s.name() + ": " + e + "]");
       }
-    });
+    }
   }
 
   @Override

@@ -41,6 +41,26 @@ class JobRunSignalTest {
   }
 
   @Test
+  void aHandler_seesSignalsOneAtATime_inTheOrderTheyCame() throws Exception {
+    JobRun r = run();
+    LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    r.onSignal(s -> {
+      if (inside.incrementAndGet() != 1) {
+        got.add("overlap");
+      }
+      got.add(s.name());
+      inside.decrementAndGet();
+    });
+    for (int i = 0; i < 200; i++) {
+      r.signal(new Signal("s" + i, new byte[0]));
+    }
+    for (int i = 0; i < 200; i++) {
+      assertEquals("s" + i, got.poll(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
   void awaitSignal_receivesInOrder_andTimesOut() throws Exception {
     JobRun r = run();
     assertNull(r.awaitSignal(Duration.ofMillis(10)));
