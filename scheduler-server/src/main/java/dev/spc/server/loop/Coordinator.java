@@ -61,6 +61,7 @@ public final class Coordinator {
   private final WorkerSessions sessions;
   private final ResultIntake results;
   private final JobRequests requests;
+  private final JobListing listing;
   private final Liveness liveness;
   private final ShutdownHandshake shutdown;
   private final Schedules schedules;
@@ -130,6 +131,7 @@ public final class Coordinator {
     this.results = new ResultIntake(clock, jobs, workers, leases, outbox, recovery);
     this.requests = new JobRequests(cfg, clock, commits, jobs, workers, leases, outbox,
         dispatcher::wake, this::heldBack, deps);
+    this.listing = new JobListing(jobs, requests::view);
     this.liveness = new Liveness(cfg, clock, workers, sessions);
     this.shutdown = new ShutdownHandshake(clock, commits, workers, outbox, sessions, waiters);
     this.schedules = new Schedules(cfg, clock, commits, jobs, requests::cancelJob, dispatcher::wake);
@@ -207,7 +209,7 @@ public final class Coordinator {
       case Msg.Wait(var waiterId, var jobIds, var any, var reply) ->
           waiters.wait(waiterId, jobIds, any, shutdown.inProgress(), commits.defer(reply));
       case Msg.WaitAbandoned(var waiterId) -> waiters.abandon(waiterId);
-      case Msg.ListJobs(var request, var reply) -> requests.list(request, commits.defer(reply));
+      case Msg.ListJobs(var request, var reply) -> listing.list(request, commits.defer(reply));
       case Msg.ListWorkers(var reply) -> requests.listWorkers(commits.defer(reply));
       case Msg.GetStats(var reply) -> commits.defer(reply).ok(stats());
       case Msg.GetSnapshot(var reply) ->

@@ -6,8 +6,6 @@ import dev.spc.proto.DoneReason;
 import dev.spc.proto.Job;
 import dev.spc.proto.JobSpec;
 import dev.spc.proto.JobState;
-import dev.spc.proto.ListJobsRequest;
-import dev.spc.proto.ListJobsResponse;
 import dev.spc.proto.ListWorkersResponse;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,13 +15,12 @@ import java.util.Set;
 
 /**
  * What clients ask of jobs: add (rules 1, 14; idempotency and capacity), status (rule 3), cancel
- * (rule 4), listing, the workers list and the counters.
+ * (rule 4), the workers list and the counters (listing jobs is {@link JobListing}).
  */
 final class JobRequests {
   private static final Log log = Log.get(JobRequests.class);
   static final int MAX_PAGE_SIZE = 1000;
   static final int DEFAULT_PAGE_SIZE = 100;
-  static final int LIST_SCAN_LIMIT = 100_000;
 
   private final CoordinatorConfig cfg;
   private final Clock clock;
@@ -206,76 +203,6 @@ final class JobRequests {
     jobs.finish(job, DoneReason.DONE_REASON_CANCELLED, detail, null);
   }
 
-  void list(ListJobsRequest req, Reply<ListJobsResponse> reply) {
-    int size = req.getPageSize();
-    if (size < 0 || size > MAX_PAGE_SIZE) {
-      reply.fail(Failure.invalid(
-          "page_size must be between 0 and " + MAX_PAGE_SIZE + ", got " + size));
-      return;
-    }
-    if (size == 0) {
-      size = DEFAULT_PAGE_SIZE;
-    }
-    JobState filter = req.getState();
-    if (filter == JobState.UNRECOGNIZED || filter == JobState.JOB_STATE_UNKNOWN) {
-      reply.fail(Failure.invalid("state must be PENDING, RUNNING, SCHEDULED, BLOCKED, DONE or"
-          + " unspecified, got " + req.getStateValue()));
-      return;
-    }
-    DoneReason reason = req.getDoneReason();
-    if (reason == DoneReason.UNRECOGNIZED) {
-      reply.fail(Failure.invalid("done_reason is not a known DoneReason: " + req.getDoneReasonValue()));
-      return;
-    }
-    boolean dead = req.getRetriesExhausted();
-    String schedule = req.getScheduleId();
-    String type = req.getType();
-    java.util.Map<String, String> labels = req.getLabelsMap();
-    String badLabels = labels.isEmpty() ? null : Labels.check("labels", labels);
-    if (badLabels != null) {
-      reply.fail(Failure.invalid(badLabels));
-      return;
-    }
-    long from = 0;
-    if (!req.getPageToken().isEmpty()) {
-      try {
-        from = Long.parseLong(req.getPageToken());
-      } catch (NumberFormatException e) {
-        from = -1;
-      }
-      if (from < 0) {
-        reply.fail(Failure.invalid("page_token is malformed: use next_page_token of the previous page"));
-        return;
-      }
-    }
-    ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
-    // Sequences are dense inside a term apart from forgotten jobs: walk them in order, probing
-    // the table, skipping from one term's range to the next.
-    int scanned = 0;
-    int taken = 0;
-    walk:
-    for (long[] range : jobs.seqRanges()) {
-      for (long seq = Math.max(from, range[0]); seq < range[1]; seq++) {
-        if (taken == size || scanned == LIST_SCAN_LIMIT) {
-          out.setNextPageToken(Long.toString(seq));
-          break walk;
-        }
-        scanned++;
-        JobRecord job = jobs.get(seq);
-        if (job != null && (filter == JobState.JOB_STATE_UNSPECIFIED || job.state == filter)
-            && (reason == DoneReason.DONE_REASON_UNSPECIFIED || (job.isDone() && job.reason == reason))
-            && (!dead || exhausted(job))
-            && (schedule.isEmpty() || schedule.equals(job.scheduleId))
-            && (type.isEmpty() || type.equals(job.spec.getType()))
-            && (labels.isEmpty() || Labels.matches(job.spec.getLabelsMap(), labels))) {
-          out.addJobs(view(job));
-          taken++;
-        }
-      }
-    }
-    reply.ok(out.build());
-  }
-
   /**
    * Cancels every job that is not done and matches {@code selector}, in this one step: nothing
    * it matches starts meanwhile. Answers how many.
@@ -321,7 +248,7 @@ final class JobRequests {
   }
 
   /** A job as clients see it; a pending one the access level holds back says so. */
-  private Job view(JobRecord job) {
+  Job view(JobRecord job) {
     Job v = Views.job(job, workers.perType());
     if (job.state == JobState.JOB_STATE_PENDING) {
       String why = heldBack.apply(job);

@@ -424,21 +424,29 @@ class DurableCoordinatorTest {
       }
       h.restart(store.sorted());
     }
+    assertEquals(submitted, listAll(false));
+    List<String> newest = new ArrayList<>(submitted);
+    java.util.Collections.reverse(newest);
+    assertEquals(newest, listAll(true), "newest first, across terms too");
+    assertEquals(List.of("inc-1-1", "inc-2-1", "inc-3-1"),
+        List.of(submitted.get(0), submitted.get(3), submitted.get(6)));
+  }
+
+  /** Every job's id, page by page (two per page), checking no page is empty. */
+  private List<String> listAll(boolean newestFirst) {
     List<String> listed = new ArrayList<>();
     String token = "";
     int pages = 0;
     do {
       Captured<dev.spc.proto.ListJobsResponse> page = new Captured<>();
       feed(new Msg.ListJobs(dev.spc.proto.ListJobsRequest.newBuilder().setPageSize(2)
-          .setPageToken(token).build(), page));
+          .setNewestFirst(newestFirst).setPageToken(token).build(), page));
       page.get().getJobsList().forEach(j -> listed.add(j.getJobId()));
       assertFalse(page.get().getJobsList().isEmpty(), "page " + pages + " is empty");
       token = page.get().getNextPageToken();
       pages++;
     } while (!token.isEmpty());
-    assertEquals(submitted, listed);
-    assertEquals(List.of("inc-1-1", "inc-2-1", "inc-3-1"),
-        List.of(submitted.get(0), submitted.get(3), submitted.get(6)));
+    return listed;
   }
 
   @Test
