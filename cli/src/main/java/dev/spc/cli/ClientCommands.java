@@ -383,7 +383,7 @@ final class ClientCommands {
   }
 
   @Command(name = "jobs", mixinStandardHelpOptions = true,
-      description = "List jobs in submission order.")
+      description = "List jobs in submission order (or, with --newest, the latest first).")
   static final class Jobs implements Callable<Integer> {
     @Mixin
     Target target;
@@ -409,6 +409,9 @@ final class ClientCommands {
     @Option(names = "--limit", description = "At most this many (default ${DEFAULT-VALUE}).")
     int limit = 100;
 
+    @Option(names = "--newest", description = "The latest submitted first.")
+    boolean newest;
+
     @Override
     public Integer call() {
       if (limit < 1) {
@@ -433,7 +436,7 @@ final class ClientCommands {
     private JobQuery query() {
       return new JobQuery(state != null ? state : reason != null || dead ? JobState.DONE : null,
           java.util.Optional.ofNullable(reason), dead, java.util.Optional.ofNullable(schedule),
-          java.util.Optional.ofNullable(type), labels);
+          java.util.Optional.ofNullable(type), labels, newest);
     }
   }
 

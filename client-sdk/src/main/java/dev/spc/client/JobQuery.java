@@ -13,12 +13,25 @@ import org.jspecify.annotations.Nullable;
  * @param scheduleId only jobs made by this schedule; empty for any
  * @param type only jobs of this type; empty for any
  * @param labels only jobs carrying every one of these labels with these values ("*": any value)
+ * @param newestFirst the latest submitted first, instead of in submission order
  */
 public record JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason,
     boolean retriesExhausted, Optional<String> scheduleId, Optional<String> type,
-    java.util.Map<String, String> labels) {
+    java.util.Map<String, String> labels, boolean newestFirst) {
   public JobQuery {
     labels = java.util.Map.copyOf(labels);
+  }
+
+  /** In submission order. */
+  public JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason,
+      boolean retriesExhausted, Optional<String> scheduleId, Optional<String> type,
+      java.util.Map<String, String> labels) {
+    this(state, doneReason, retriesExhausted, scheduleId, type, labels, false);
+  }
+
+  /** This query, newest first (page tokens are only good with the order they came from). */
+  public JobQuery latestFirst() {
+    return new JobQuery(state, doneReason, retriesExhausted, scheduleId, type, labels, true);
   }
 
   /** Without a schedule, a type or labels. */
@@ -28,14 +41,14 @@ public record JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason
 
   /** This query, narrowed to jobs of {@code type}. */
   public JobQuery ofType(String type) {
-    return new JobQuery(state, doneReason, retriesExhausted, scheduleId, Optional.of(type), labels);
+    return new JobQuery(state, doneReason, retriesExhausted, scheduleId, Optional.of(type), labels, newestFirst);
   }
 
   /** This query, narrowed to jobs also carrying this label with this value ("*": any value). */
   public JobQuery withLabel(String key, String value) {
     java.util.Map<String, String> m = new java.util.HashMap<>(labels);
     m.put(key, value);
-    return new JobQuery(state, doneReason, retriesExhausted, scheduleId, type, m);
+    return new JobQuery(state, doneReason, retriesExhausted, scheduleId, type, m, newestFirst);
   }
 
   /** The jobs schedule {@code scheduleId} made. */
@@ -45,7 +58,7 @@ public record JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason
 
   /** This query, narrowed to the jobs schedule {@code id} made. */
   public JobQuery madeBySchedule(String id) {
-    return new JobQuery(state, doneReason, retriesExhausted, Optional.of(id), type, labels);
+    return new JobQuery(state, doneReason, retriesExhausted, Optional.of(id), type, labels, newestFirst);
   }
 
   /** Every job. */

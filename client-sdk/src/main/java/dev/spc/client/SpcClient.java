@@ -196,7 +196,8 @@ public final class SpcClient implements AutoCloseable {
 
   public CompletableFuture<JobPage> findAsync(JobQuery query, int pageSize, @Nullable String pageToken) {
     ListJobsRequest.Builder req = ListJobsRequest.newBuilder().setPageSize(pageSize)
-        .setPageToken(pageToken == null ? "" : pageToken).setRetriesExhausted(query.retriesExhausted());
+        .setPageToken(pageToken == null ? "" : pageToken).setRetriesExhausted(query.retriesExhausted())
+        .setNewestFirst(query.newestFirst());
     if (query.state() != null) {
       req.setState(Convert.toProto(query.state()));
     }
