@@ -351,20 +351,12 @@ final class JobRequests {
           + "; only a running job can be signalled"));
       return;
     }
-    for (dev.spc.proto.Lease held : lease.worker.heldBack) {
-      if (held.getLeaseId() == lease.id) {
-        reply.fail(new Failure(Failure.Code.FAILED_PRECONDITION, "job " + job.id
-            + " has not reached its worker yet (its stream is busy); try again"));
-        return;
-      }
-    }
-    dev.spc.proto.CoordinatorMessage msg = dev.spc.proto.CoordinatorMessage.newBuilder()
-        .setSignals(dev.spc.proto.JobSignals.newBuilder().addSignals(dev.spc.proto.JobSignal.newBuilder()
-            .setLeaseId(lease.id).setSignal(name).setPayload(req.getPayload()))).build();
+    dev.spc.proto.JobSignal signal = dev.spc.proto.JobSignal.newBuilder().setLeaseId(lease.id)
+        .setSignal(name).setPayload(req.getPayload()).build();
     WorkerRecord to = lease.worker;
-    commits.later(() -> { // after the lease itself went out
+    commits.later(() -> { // after the lease itself went out (or, held back, with it)
       if (workers.isCurrent(to) && lease.isLive()) {
-        to.link.send(msg);
+        outbox.signal(to, signal);
       }
     });
     log.info("job signalled", "job", job.id, "signal", name, "worker", to.name);

@@ -101,7 +101,48 @@ final class WorkerOutbox {
       List<Lease> held = new ArrayList<>(w.heldBack);
       w.heldBack.clear();
       send(w, held, List.of(), null, 0);
+      if (!w.heldSignals.isEmpty()) {
+        sendHeldSignals(w);
+      }
     }
+  }
+
+  /**
+   * Sends {@code signal} to a running job's worker after its lease: now, or when its lease, held
+   * back by flow control, goes out.
+   */
+  void signal(WorkerRecord w, dev.spc.proto.JobSignal signal) {
+    for (Lease held : w.heldBack) {
+      if (held.getLeaseId() == signal.getLeaseId()) {
+        w.heldSignals.add(signal);
+        return;
+      }
+    }
+    w.link.send(signalMessage(List.of(signal)));
+  }
+
+  /** The held signals whose leases went out (or ended), sent (or dropped); the rest kept. */
+  private void sendHeldSignals(WorkerRecord w) {
+    List<dev.spc.proto.JobSignal> out = new ArrayList<>();
+    for (Iterator<dev.spc.proto.JobSignal> it = w.heldSignals.iterator(); it.hasNext(); ) {
+      dev.spc.proto.JobSignal s = it.next();
+      LeaseRecord lease = leases.get(s.getLeaseId());
+      boolean stillHeld = w.heldBack.stream().anyMatch(l -> l.getLeaseId() == s.getLeaseId());
+      if (!stillHeld) {
+        it.remove();
+        if (lease != null && lease.isLive()) {
+          out.add(s);
+        }
+      }
+    }
+    if (!out.isEmpty()) {
+      w.link.send(signalMessage(out));
+    }
+  }
+
+  private static CoordinatorMessage signalMessage(List<dev.spc.proto.JobSignal> signals) {
+    return CoordinatorMessage.newBuilder()
+        .setSignals(dev.spc.proto.JobSignals.newBuilder().addAllSignals(signals)).build();
   }
 
   /**
@@ -164,6 +205,7 @@ final class WorkerOutbox {
 
   /** Leases held back by flow control never reached the worker: their jobs are pending again. */
   void returnHeldBack(WorkerRecord w) {
+    w.heldSignals.clear(); // their leases end here
     for (Lease l : List.copyOf(w.heldBack)) {
       LeaseRecord lease = leases.get(l.getLeaseId());
       if (lease != null && lease.isLive()) {

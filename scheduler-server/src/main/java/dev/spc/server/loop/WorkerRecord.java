@@ -34,6 +34,8 @@ final class WorkerRecord {
   boolean queuedForFlush;
   /** Leases held back while the worker's stream was not ready (flow control). */
   final List<Lease> heldBack = new ArrayList<>();
+  /** Signals for leases still held back: they follow their lease when it goes out. */
+  final List<dev.spc.proto.JobSignal> heldSignals = new ArrayList<>(0);
   /** Takes no new leases: finishing its running jobs before it leaves. */
   boolean draining;
   /**

@@ -155,4 +155,18 @@ class RoutingAndRatesTest {
     assertEquals(Failure.Code.FAILED_PRECONDITION, signal(running, "HUP").failure.code(), "a finished job");
     assertEquals(Failure.Code.NOT_FOUND, signal(running.substring(0, running.lastIndexOf('-') + 1) + "99999", "HUP").failure.code());
   }
+
+  @Test
+  void aSignalForALeaseHeldBackByFlowControl_followsTheLeaseWhenTheStreamIsReady() {
+    RecordingLink w = h.register("w", 1, "t");
+    w.ready = false;
+    String id = h.submit("t");
+    assertEquals("w", signal(id, "reload").get().getWorker(), "taken: the job is running");
+    assertTrue(w.sent.stream().noneMatch(m -> m.hasSignals() || m.hasLeases()), "nothing before the lease");
+    w.ready = true;
+    h.feed(new Msg.WorkerReady(w));
+    List<String> order = w.sent.stream().filter(m -> m.hasSignals() || m.hasLeases())
+        .map(m -> m.hasLeases() ? "lease" : "signal:" + m.getSignals().getSignals(0).getSignal()).toList();
+    assertEquals(List.of("lease", "signal:reload"), order);
+  }
 }
