@@ -193,6 +193,36 @@ class HttpApiIT {
   }
 
   @Test
+  void dashboardFiles_areServedToAnyone_itsDataOnlyWithAToken() throws Exception {
+    Reply page = curl(null, base + "/");
+    assertEquals(200, page.status());
+    assertTrue(page.body().contains("/ui/app.js"), page.body());
+    assertTrue(page.headers().toLowerCase(java.util.Locale.ROOT)
+        .contains("content-security-policy: default-src 'none'; script-src 'self'"), page.headers());
+    assertEquals(200, curl(null, base + "/ui/pages.js").status());
+    assertEquals(401, curl(null, base + "/v1/session").status());
+    Reply who = curl(reader, base + "/v1/session");
+    assertEquals("reader", who.json().get("role").getAsString());
+    assertTrue(who.json().get("auth").getAsBoolean());
+    assertEquals(401, curl(null, base + "/v1/history").status());
+    c.poll("a history sample", () -> {
+      try {
+        return curl(reader, base + "/v1/history").json().getAsJsonArray("samples").size() > 0;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    JsonObject sample = curl(reader, base + "/v1/history").json().getAsJsonArray("samples").get(0)
+        .getAsJsonObject();
+    assertTrue(sample.has("submitted") && sample.getAsJsonObject("finished").has("done"), sample.toString());
+    // Newest first, as the dashboard's table asks.
+    String older = submit("{\"job\": {\"type\": \"noop\", \"labels\": {\"order\": \"t\"}}}");
+    String newer = submit("{\"job\": {\"type\": \"noop\", \"labels\": {\"order\": \"t\"}}}");
+    String listed = curl(reader, base + "/v1/jobs?labels.order=t&newest_first=true").body();
+    assertTrue(listed.indexOf(newer) < listed.indexOf(older), listed);
+  }
+
+  @Test
   void openApiDescribesEveryClientCall() throws Exception {
     Reply doc = curl(null, base + "/v1/openapi.json");
     assertEquals(200, doc.status());

@@ -186,7 +186,7 @@ public final class CoordinatorServer implements AutoCloseable {
         HttpFront front = HttpFront.start(h.bind(), h.port(), tls, h.tokens(), clients, h.maxBody());
         CoordinatorMetrics m = metrics;
         if (m != null) {
-          front.gateway().mount("/metrics", m::write);
+          m.serveOn(front.gateway());
         }
         httpFront = front;
       } catch (IOException e) {
@@ -291,6 +291,10 @@ public final class CoordinatorServer implements AutoCloseable {
     HttpFront f = httpFront;
     if (f != null) {
       f.close();
+    }
+    CoordinatorMetrics m = metrics;
+    if (m != null) {
+      m.close();
     }
   }
 

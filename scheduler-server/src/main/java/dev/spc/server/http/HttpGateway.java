@@ -38,7 +38,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The coordinator's HTTP port: the HTTP/JSON API ({@link Routes}), its OpenAPI document at
- * {@code /v1/openapi.json}, and whatever else is mounted (metrics at {@code /metrics}). Every API
+ * {@code /v1/openapi.json}, the web dashboard ({@link Dashboard}, at {@code /}), and whatever else
+ * is mounted (metrics at {@code /metrics}). Every API
  * call goes through the coordinator's own gRPC services over an in-process channel, so it meets
  * the same checks, roles, limits and errors as a gRPC call; the caller's bearer token (or, under
  * mutual TLS, client certificate) is checked here with the same {@link AuthInterceptor#check} and
@@ -73,6 +74,9 @@ public final class HttpGateway implements AutoCloseable {
    */
   public record Options(String bind, int port, @Nullable SSLContext ssl, boolean clientAuth,
       @Nullable AuthInterceptor auth, int maxBodyBytes) {}
+
+  /** The caller when the coordinator checks no credentials: may do anything. */
+  private static final Identity ANYONE = new Identity("anyone", dev.spc.server.auth.Role.ADMIN, true, null);
 
   private final Options options;
   private final Channel channel;
@@ -141,10 +145,24 @@ public final class HttpGateway implements AutoCloseable {
     try (ex) {
       String path = ex.getRequestURI().getRawPath();
       String verb = ex.getRequestMethod();
+      boolean get = verb.equals("GET") || verb.equals("HEAD");
+      Dashboard.Asset asset = get ? Dashboard.asset(path) : null;
+      if (asset != null) {
+        Dashboard.headers(ex.getResponseHeaders(), asset);
+        send(ex, 200, asset.type(), asset.body());
+        return;
+      }
       Page page = pages.get(path);
-      if (page != null && (verb.equals("GET") || verb.equals("HEAD"))) {
-        if (mayRead(ex)) {
+      if (page != null && get) {
+        if (reader(ex) != null) {
           servePage(ex, page);
+        }
+        return;
+      }
+      if (path.equals("/v1/session") && get) {
+        Identity who = reader(ex);
+        if (who != null) {
+          send(ex, 200, "application/json", Dashboard.session(options.auth() != null, who));
         }
         return;
       }
@@ -177,11 +195,14 @@ public final class HttpGateway implements AutoCloseable {
     }
   }
 
-  /** Whether the caller may read stats; if not, the refusal has been sent. */
-  private boolean mayRead(HttpExchange ex) throws IOException {
+  /**
+   * The caller, when it may read stats (anyone, when no credentials are checked); null, with the
+   * refusal sent, when it may not.
+   */
+  private @Nullable Identity reader(HttpExchange ex) throws IOException {
     AuthInterceptor auth = options.auth();
     if (auth == null) {
-      return true;
+      return ANYONE;
     }
     List<String> t = RequestFields.query(ex.getRequestURI().getRawQuery()).get("access_token");
     String header = ex.getRequestHeaders().getFirst("Authorization");
@@ -191,9 +212,8 @@ public final class HttpGateway implements AutoCloseable {
         ex instanceof HttpsExchange hx ? hx.getSSLSession() : null);
     if (v.identity() == null) {
       error(ex, java.util.Objects.requireNonNull(v.refusal()), null);
-      return false;
     }
-    return true;
+    return v.identity();
   }
 
   private void servePage(HttpExchange ex, Page page) throws IOException {

@@ -42,7 +42,8 @@ final class Routes {
       r("POST", "/v1/jobs:batch", JobServiceGrpc.getSubmitJobsMethod(), true,
           "Submit jobs together, atomically (dependencies by index within the batch)."),
       r("GET", "/v1/jobs", JobServiceGrpc.getListJobsMethod(), false,
-          "List jobs, newest first; filter by state, type, labels (labels.KEY=VALUE)."),
+          "List jobs in submission order (newest_first=true: the latest first); filter by state,"
+              + " type, labels (labels.KEY=VALUE)."),
       r("POST", "/v1/jobs:cancel", JobServiceGrpc.getCancelJobsMethod(), true,
           "Cancel every job a selector matches."),
       r("POST", "/v1/jobs:waitAny", JobServiceGrpc.getWaitAnyJobMethod(), true,

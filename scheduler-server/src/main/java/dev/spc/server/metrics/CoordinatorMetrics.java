@@ -25,7 +25,10 @@ import org.jspecify.annotations.Nullable;
  * scrape, which the loop makes on its own thread. Also JVM metrics, gRPC server calls
  * ({@link GrpcMetrics}) and storage commits.
  */
-public final class CoordinatorMetrics implements LoopMetrics {
+public final class CoordinatorMetrics implements LoopMetrics, AutoCloseable {
+  /** Seconds between two samples of the dashboard's history. */
+  private static final int HISTORY_SECONDS = 5;
+
   private static final double[] SECONDS = java.util.Arrays.copyOf(LoopCounts.SECONDS,
       LoopCounts.SECONDS.length - 1);
 
@@ -43,6 +46,10 @@ public final class CoordinatorMetrics implements LoopMetrics {
   private final LoopCounts counts = new LoopCounts();
 
   private final Snapshots snapshots;
+  private final History history = new History(HISTORY_SECONDS);
+  private final java.util.concurrent.ScheduledExecutorService sampler =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("spc-history").factory());
 
   /**
    * @param snapshot asks the loop for a snapshot and waits for it at most the given time; null
@@ -57,6 +64,21 @@ public final class CoordinatorMetrics implements LoopMetrics {
   /** Asks the loop for a snapshot, waiting at most {@code millis}; null if it did not answer. */
   public interface SnapshotSource {
     @Nullable LoopSnapshot get(long millis) throws InterruptedException;
+  }
+
+  /**
+   * Serves {@code /metrics} and the dashboard's {@code /v1/history} on {@code http}, and starts
+   * sampling the history.
+   */
+  public void serveOn(dev.spc.server.http.HttpGateway http) {
+    http.mount("/metrics", this::write).mount("/v1/history", history::write);
+    sampler.scheduleAtFixedRate(() -> snapshots.with(s -> history.sample(System.currentTimeMillis(), s)),
+        0, HISTORY_SECONDS, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    sampler.shutdownNow();
   }
 
   public GrpcMetrics grpc() {
