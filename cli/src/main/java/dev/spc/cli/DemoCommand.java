@@ -64,7 +64,10 @@ final class DemoCommand implements Callable<Integer> {
     try {
       out.println("SPC demo: starting a coordinator and " + workers + " worker agents"
           + " (separate JVMs; logs in " + dir + ")");
-      cluster.startCoordinator(List.of("--heartbeat-interval", "500ms", "--heartbeat-timeout", "2s"));
+      // The dashboard on its usual port when that is free (another coordinator may hold it).
+      boolean dashboard = free(7071);
+      cluster.startCoordinator(List.of("--heartbeat-interval", "500ms", "--heartbeat-timeout", "2s",
+          "--http-port", dashboard ? "7071" : "0"));
       for (int i = 1; i <= workers; i++) {
         cluster.startWorker("worker-" + i, List.of("--slots", Integer.toString(slots),
             "--stop-grace", "1500ms", "--allow-exec"));
@@ -72,7 +75,8 @@ final class DemoCommand implements Callable<Integer> {
       try (SpcClient spc = SpcClient.connect(cluster.target())) {
         awaitWorkers(spc, cluster);
         out.println("coordinator on " + cluster.target() + "; " + workers + " workers with "
-            + slots + " slots each are connected\n");
+            + slots + " slots each are connected" + (dashboard
+                ? "; watch it at http://127.0.0.1:7071/" : "") + "\n");
         run(spc);
       } catch (dev.spc.client.SpcException e) {
         if (interrupted) {
@@ -92,6 +96,15 @@ final class DemoCommand implements Callable<Integer> {
     out.println("done. Try it yourself:  bin/spc server  |  bin/spc worker --name w1"
         + "  |  bin/spc submit echo hi --wait");
     return ExitCodes.OK;
+  }
+
+  private static boolean free(int port) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   private void awaitWorkers(SpcClient spc, ProcessCluster cluster) throws InterruptedException {
