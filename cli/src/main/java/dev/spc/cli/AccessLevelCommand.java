@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
         "with --interrupt, also cancel the running ones below it. Survives a restart."})
 final class AccessLevelCommand implements Callable<Integer> {
   @Mixin
-  ClientCommands.Target target;
+  Target target;
 
   @Parameters(index = "0", paramLabel = "LEVEL", description = "A priority, or 'open'.")
   String level;

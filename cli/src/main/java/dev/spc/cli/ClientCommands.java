@@ -31,24 +31,6 @@ import picocli.CommandLine.Parameters;
 final class ClientCommands {
   private ClientCommands() {}
 
-  /** {@code --coordinator}, shared by every client command. */
-  static final class Target {
-    @Option(names = "--coordinator", description = "HOST:PORT of the coordinator, or several"
-        + " comma-separated for a cluster (default ${DEFAULT-VALUE}).")
-    String coordinator = "127.0.0.1:7070";
-
-    @Option(names = "--token", defaultValue = "${env:SPC_TOKEN}",
-        description = "Bearer token, for a coordinator that asks for one (default: $SPC_TOKEN).")
-    @Nullable String token;
-
-    @Mixin
-    TlsOptions tls = new TlsOptions();
-
-    SpcClient connect() {
-      return tls.apply(SpcClient.newBuilder().target(coordinator).token(token)).build();
-    }
-  }
-
   @Command(name = "cluster", mixinStandardHelpOptions = true,
       description = "Who leads a cluster of coordinators (--store), as each one given sees it.")
   static final class ClusterCommand implements Callable<Integer> {

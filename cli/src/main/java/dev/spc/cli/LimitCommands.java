@@ -19,7 +19,7 @@ final class LimitCommands {
           "workers (1, a mutex, unless set); without arguments, list the limits and what they hold."})
   static final class Limit implements Callable<Integer> {
     @Mixin
-    ClientCommands.Target target;
+    Target target;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", description = "The concurrency key.")
     String key;
@@ -57,7 +57,7 @@ final class LimitCommands {
           "(a token bucket; --burst starts allowed at once). 'rate TYPE off' removes the limit."})
   static final class Rate implements Callable<Integer> {
     @Mixin
-    ClientCommands.Target target;
+    Target target;
 
     @Parameters(index = "0", paramLabel = "TYPE", description = "The job type.")
     String type;
@@ -103,7 +103,7 @@ final class LimitCommands {
           "process group; any name (with --payload) to a Java handler's ctx.onSignal."})
   static final class Signal implements Callable<Integer> {
     @Mixin
-    ClientCommands.Target target;
+    Target target;
 
     @Parameters(index = "0", paramLabel = "ID", description = "The job.")
     String id;

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         ClientCommands.Jobs.class,
         ClientCommands.Workers.class,
         ClientCommands.StopWorker.class,
+        StatsCommand.class,
         ClientCommands.ClusterCommand.class,
         ScheduleCommand.class,
         AccessLevelCommand.class,
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
         LimitCommands.Signal.class,
         TokenCommand.class,
         CertsCommand.class,
+        CompletionCommand.class,
     },
     footerHeading = "%nExit codes:%n",
     footer = {
@@ -53,6 +55,13 @@ public final class Main {
     CommandLine cl = new CommandLine(new Main());
     cl.registerConverter(java.time.Duration.class, new DurationConverter());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    ConfigDefaults defaults = new ConfigDefaults(System.getenv());
+    String badConfig = defaults.check();
+    if (badConfig != null) {
+      cl.getErr().println("spc: " + badConfig);
+      return ExitCodes.USAGE;
+    }
+    cl.setDefaultValueProvider(defaults);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof SpcException s) {
         cmd.getErr().println("spc: " + s.getMessage());

@@ -33,7 +33,7 @@ final class ScheduleCommand implements Callable<Integer> {
   /** What create and update share: when, the job, the policies. */
   abstract static class Put implements Callable<Integer> {
     @Mixin
-    ClientCommands.Target target;
+    Target target;
 
     @Parameters(index = "0", description = "The schedule's id: 1-128 characters of [A-Za-z0-9._:-].")
     String id;
@@ -136,7 +136,7 @@ final class ScheduleCommand implements Callable<Integer> {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the schedules.")
   static final class ListCmd implements Callable<Integer> {
     @Mixin
-    ClientCommands.Target target;
+    Target target;
 
     @Override
     public Integer call() {
@@ -150,7 +150,7 @@ final class ScheduleCommand implements Callable<Integer> {
   /** A command on one schedule by id. */
   abstract static class One implements Callable<Integer> {
     @Mixin
-    ClientCommands.Target target;
+    Target target;
 
     @Parameters(index = "0", description = "The schedule's id.")
     String id;

@@ -7,18 +7,18 @@ import picocli.CommandLine.Option;
 
 /** How clients and agents reach a coordinator that serves TLS; each flag also from the environment. */
 final class TlsOptions {
-  @Option(names = "--tls-ca", defaultValue = "${env:SPC_TLS_CA}",
+  @Option(names = "--tls-ca",
       description = "Dial with TLS, trusting the coordinator's certificate if this PEM CA signed it"
-          + " (default: $SPC_TLS_CA).")
+          + " (default: $SPC_TLS_CA or the config file).")
   @Nullable Path ca;
 
-  @Option(names = "--tls-cert", defaultValue = "${env:SPC_TLS_CERT}",
+  @Option(names = "--tls-cert",
       description = "Present this PEM client certificate, for a coordinator that requires mutual"
-          + " TLS (default: $SPC_TLS_CERT).")
+          + " TLS (default: $SPC_TLS_CERT or the config file).")
   @Nullable Path cert;
 
-  @Option(names = "--tls-key", defaultValue = "${env:SPC_TLS_KEY}",
-      description = "The PEM (PKCS#8) key of --tls-cert (default: $SPC_TLS_KEY).")
+  @Option(names = "--tls-key",
+      description = "The PEM (PKCS#8) key of --tls-cert (default: $SPC_TLS_KEY or the config file).")
   @Nullable Path key;
 
   @Option(names = "--tls", description = "Dial with TLS, trusting the system's roots (implied by"

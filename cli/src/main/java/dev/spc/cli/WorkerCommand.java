@@ -26,7 +26,7 @@ final class WorkerCommand implements Callable<Integer> {
       + " comma-separated for a cluster: the agent follows the leader (default ${DEFAULT-VALUE}).")
   String coordinator = "127.0.0.1:7070";
 
-  @Option(names = "--token", defaultValue = "${env:SPC_TOKEN}",
+  @Option(names = "--token",
       description = "Bearer token of role worker, for a coordinator that asks for one (default: $SPC_TOKEN).")
   @Nullable String token;
 

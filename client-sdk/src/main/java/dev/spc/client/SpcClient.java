@@ -1,7 +1,8 @@
 package dev.spc.client;
 
-import com.google.common.util.concurrent.ListenableFuture;
-import dev.spc.client.internal.Calls;
+import static dev.spc.client.internal.Calls.call;
+import static dev.spc.client.internal.Calls.join;
+
 import dev.spc.client.internal.Connection;
 import dev.spc.client.internal.Convert;
 import dev.spc.client.internal.CallRetries;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -59,9 +59,9 @@ public final class SpcClient implements AutoCloseable {
   private final @Nullable CallCredentials credentials;
 
   private SpcClient(Connection connection, Duration callTimeout, Duration submitRetryTimeout,
-      @Nullable CallCredentials credentials) {
+      @Nullable CallCredentials credentials, List<io.grpc.ClientInterceptor> interceptors) {
     this.connection = connection;
-    this.channel = connection.channel();
+    this.channel = io.grpc.ClientInterceptors.intercept(connection.channel(), interceptors);
     this.credentials = credentials;
     this.jobs = withCredentials(JobServiceGrpc.newFutureStub(channel));
     this.admin = withCredentials(AdminServiceGrpc.newFutureStub(channel));
@@ -376,14 +376,6 @@ public final class SpcClient implements AutoCloseable {
     return deadline == null ? stub : stub.withDeadline(deadline);
   }
 
-  private static <R, T> CompletableFuture<T> call(ListenableFuture<R> f, Function<R, T> map) {
-    return Calls.call(f, map);
-  }
-
-  private static <T> T join(CompletableFuture<T> f) {
-    return Calls.join(f);
-  }
-
   /** Builder for {@link SpcClient}. */
   public static final class Builder {
     private @Nullable String target;
@@ -392,6 +384,7 @@ public final class SpcClient implements AutoCloseable {
     private Duration submitRetryTimeout = Duration.ofSeconds(30);
     private @Nullable CallCredentials credentials;
     private final ClientTls tls = new ClientTls();
+    private final List<io.grpc.ClientInterceptor> interceptors = new java.util.ArrayList<>();
 
     private Builder() {}
 
@@ -475,6 +468,12 @@ public final class SpcClient implements AutoCloseable {
       return this;
     }
 
+    /** Runs every call through these (tracing, logging, a tap on the messages); the last runs first. */
+    public Builder intercept(io.grpc.ClientInterceptor... interceptors) {
+      this.interceptors.addAll(List.of(interceptors));
+      return this;
+    }
+
     /** Deadline for calls other than waits (default 30s). */
     public Builder callTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
@@ -486,13 +485,14 @@ public final class SpcClient implements AutoCloseable {
 
     public SpcClient build() {
       if (channel != null) {
-        return new SpcClient(Connection.over(channel), callTimeout, submitRetryTimeout, credentials);
+        return new SpcClient(Connection.over(channel), callTimeout, submitRetryTimeout, credentials,
+            interceptors);
       }
       if (target == null) {
         throw new IllegalArgumentException("a target or a channel is required");
       }
       return new SpcClient(Connection.open(target, tls), callTimeout, submitRetryTimeout,
-          credentials);
+          credentials, interceptors);
     }
   }
 }

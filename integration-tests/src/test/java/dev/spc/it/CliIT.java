@@ -74,6 +74,27 @@ class CliIT {
   }
 
   @Test
+  void outputJson_oneObjectPerLine_jobsNewestFirstByLabel_andStats() {
+    String older = spc("submit", "noop", "--label", "cli=json").out().trim();
+    String newer = spc("submit", "noop", "--label", "cli=json", "--wait", "--output", "json").out()
+        .lines().findFirst().orElseThrow();
+    String newerId = com.google.gson.JsonParser.parseString(newer).getAsJsonObject().get("jobId").getAsString();
+    assertEquals(0, spc("wait", older).code());
+    Run listed = spc("jobs", "--newest", "--label", "cli=json", "--type", "noop", "--output", "json");
+    assertEquals(0, listed.code(), listed.err());
+    List<String> lines = listed.out().lines().toList();
+    assertEquals(2, lines.size(), listed.out());
+    List<String> ids = lines.stream().map(l -> com.google.gson.JsonParser.parseString(l).getAsJsonObject()
+        .get("jobId").getAsString()).toList();
+    assertEquals(List.of(newerId, older), ids, "newest first, nothing but JSON on stdout");
+    Run stats = spc("stats", "--output", "json");
+    assertTrue(com.google.gson.JsonParser.parseString(stats.out().strip()).getAsJsonObject()
+        .has("submittedTotal"), stats.out());
+    Run text = spc("stats");
+    assertTrue(text.out().startsWith("jobs       pending"), text.out());
+  }
+
+  @Test
   void exitCodesSayHowTheJobEnded() {
     assertEquals(10, spc("submit", "fail", "boom", "--wait").code());
     assertEquals(11, spc("submit", "sleep", "5", "--max-seconds", "1", "--wait").code());
