@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
         "Handlers come from the built-in types (sleep, fail, spin, echo, noop) and from every "
             + "JobHandlerProvider found with ServiceLoader on the classpath and in --plugins."})
 final class WorkerCommand implements Callable<Integer> {
+  private static final dev.spc.common.Log LOG = dev.spc.common.Log.get(WorkerCommand.class);
+
   @Option(names = "--coordinator", description = "HOST:PORT of the coordinator, or several"
       + " comma-separated for a cluster: the agent follows the leader (default ${DEFAULT-VALUE}).")
   String coordinator = "127.0.0.1:7070";
@@ -60,6 +62,14 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--label", description = "A label jobs are routed by (their --constraint), KEY=VALUE (repeatable).")
   java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--metrics-port", description = "Serve Prometheus metrics at /metrics on this"
+      + " port (0: any free one, logged); none unless given.")
+  @Nullable Integer metricsPort;
+
+  @Option(names = "--metrics-bind", description = "The address for --metrics-port (default"
+      + " ${DEFAULT-VALUE}: all, for a Prometheus on another host).")
+  String metricsBind = "0.0.0.0";
+
   @picocli.CommandLine.Mixin
   LogLevel logLevel;
 
@@ -92,8 +102,25 @@ final class WorkerCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(
           Thread.ofPlatform().name("spc-shutdown").unstarted(agent::close));
     }
+    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+      throw new IllegalArgumentException("--metrics-port must be between 0 and 65535, got " + metricsPort);
+    }
     agent.start();
+    AgentMetricsServer metrics = null;
+    if (metricsPort != null) {
+      try {
+        metrics = new AgentMetricsServer(agent, metricsBind, metricsPort);
+      } catch (java.io.IOException e) {
+        agent.close();
+        throw new IllegalArgumentException("cannot serve metrics on " + metricsBind + ":" + metricsPort
+            + ": " + e.getMessage(), e);
+      }
+      LOG.info("metrics", "worker", name, "address", "http://" + metricsBind + ":" + metrics.port() + "/metrics");
+    }
     AgentExit exit = agent.awaitExit();
+    if (metrics != null) {
+      metrics.close();
+    }
     if (exit.reason() != AgentExit.Reason.CLOSED) {
       System.err.println("spc worker: " + exit.message());
     }

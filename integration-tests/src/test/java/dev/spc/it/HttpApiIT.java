@@ -34,6 +34,7 @@ class HttpApiIT {
   String base;
   String admin;
   String reader;
+  int agentMetrics;
 
   /** What curl got: the status and the body. */
   record Reply(int status, String body, String headers) {
@@ -58,7 +59,9 @@ class HttpApiIT {
         ProcessCluster.SMALL_JVM, admin);
     base = "http://127.0.0.1:" + http;
     String workerToken = AuthIT.createToken(tokens, "--role", "worker");
-    c.worker("w1", 4, "--token", workerToken);
+    agentMetrics = HaIT.freePort();
+    c.worker("w1", 4, "--token", workerToken, "--metrics-port", Integer.toString(agentMetrics),
+        "--metrics-bind", "127.0.0.1");
   }
 
   @AfterAll
@@ -220,6 +223,26 @@ class HttpApiIT {
     String newer = submit("{\"job\": {\"type\": \"noop\", \"labels\": {\"order\": \"t\"}}}");
     String listed = curl(reader, base + "/v1/jobs?labels.order=t&newest_first=true").body();
     assertTrue(listed.indexOf(newer) < listed.indexOf(older), listed);
+  }
+
+  @Test
+  void theAgentsMetrics_countItsJobsByOutcome() throws Exception {
+    String id = submit("{\"job\": {\"type\": \"noop\"}}");
+    assertEquals(200, curl(admin, base + "/v1/jobs/" + id + ":wait").status());
+    String agentUrl = "http://127.0.0.1:" + agentMetrics + "/metrics";
+    c.poll("the agent counts the job", () -> {
+      try {
+        return curl(null, agentUrl).body().lines()
+            .anyMatch(l -> l.matches("spc_agent_jobs_total\\{outcome=\"succeeded\"} [1-9].*"));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    String body = curl(null, agentUrl).body();
+    for (String m : List.of("spc_agent_slots 4.0", "spc_agent_slots_stuck 0.0", "spc_agent_reconnects_total 0.0",
+        "spc_agent_self_fencings_total 0.0", "spc_agent_results_unconfirmed", "jvm_memory_used_bytes")) {
+      assertTrue(body.contains(m), m + " in\n" + body);
+    }
   }
 
   @Test

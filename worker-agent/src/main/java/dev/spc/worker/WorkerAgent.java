@@ -144,6 +144,15 @@ public final class WorkerAgent implements AutoCloseable {
   }
 
   /** Connects and registers in the background. */
+  /** Counts for monitoring (slots, outcomes, reconnects, self-fencings), read on the agent thread. */
+  public AgentStats stats() throws InterruptedException {
+    try {
+      return agentThread.submit(state::stats).get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the agent thread did not answer: " + e, e);
+    }
+  }
+
   public WorkerAgent start() {
     agentThread.execute(session::start);
     periodic.add(agentThread.scheduleAtFixedRate(state::flushUpdates, UPDATES_MS, UPDATES_MS,

@@ -60,6 +60,10 @@ public final class AgentState implements SessionJobs {
   private boolean connected;
   private boolean flushQueued;
   private int stuck;
+  /** For {@link #stats}: outcomes by number, registrations, self-fencings. */
+  private final long[] outcomes = new long[8];
+  private long connections;
+  private long fencings;
 
   public AgentState(String worker, int slots, Duration stopGrace,
       ScheduledExecutorService agentThread, ExecutorService slotThreads,
@@ -90,6 +94,19 @@ public final class AgentState implements SessionJobs {
     return slots;
   }
 
+  /** Agent thread: the counts {@link dev.spc.worker.WorkerAgent#stats} reports. */
+  public dev.spc.worker.AgentStats stats() {
+    java.util.Map<String, Long> byOutcome = new java.util.TreeMap<>();
+    for (dev.spc.proto.Outcome o : dev.spc.proto.Outcome.values()) {
+      if (o != dev.spc.proto.Outcome.UNRECOGNIZED && o.getNumber() > 0 && o.getNumber() < outcomes.length) {
+        byOutcome.put(o.name().substring("OUTCOME_".length()).toLowerCase(java.util.Locale.ROOT),
+            outcomes[o.getNumber()]);
+      }
+    }
+    return new dev.spc.worker.AgentStats(slots, running.size(), stuck, undeliveredResults(),
+        Math.max(0, connections - 1), fencings, byOutcome);
+  }
+
   @Override
   public void start(List<Lease> leases, boolean closing) {
     start(leases, handlers, closing);
@@ -105,6 +122,7 @@ public final class AgentState implements SessionJobs {
   public void connected(boolean c) {
     connected = c;
     if (c) {
+      connections++;
       flushResults();
     } else if (!unconfirmed.isEmpty()) {
       // Not confirmed before the stream ended: maybe never taken. Send them again, first.
@@ -206,6 +224,7 @@ public final class AgentState implements SessionJobs {
     }
     log.debug("job finished", "job", run.jobId(), "lease", run.leaseId(), "outcome", r.getOutcome(),
         "worker", worker);
+    outcomes[Math.min(r.getOutcomeValue(), outcomes.length - 1)]++;
     report(r);
     changed.run();
   }
@@ -244,6 +263,7 @@ public final class AgentState implements SessionJobs {
   /** Stops every job because the coordinator is out of reach: they end CRASHED, not CANCELLED. */
   @Override
   public void fenceAll(String reason) {
+    fencings += running.isEmpty() ? 0 : 1;
     for (JobRun run : running.values()) {
       run.fenced = true;
       stop(run, reason);
