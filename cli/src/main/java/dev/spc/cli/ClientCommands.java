@@ -148,6 +148,12 @@ final class ClientCommands {
       spec.env(env).labels(labels).constraints(constraints).concurrencyKey(key == null ? "" : key)
           .dependsOn(after.stream().map(JobId::of).toList())
           .onDependencyFailure(runAnyway ? DependencyFailure.RUN : DependencyFailure.CANCEL);
+      // A script run inside a trace (OpenTelemetry's environment carrier) submits into it.
+      String trace = System.getenv("TRACEPARENT");
+      if (trace != null && dev.spc.common.TraceContext.valid(trace)) {
+        String state = System.getenv("TRACESTATE");
+        spec.traceContext(trace, state == null ? "" : state);
+      }
       if (cwd != null) {
         spec.cwd(cwd);
       }

@@ -28,6 +28,8 @@ public final class JobSpec {
   private final DependencyFailure onDependencyFailure;
   private final String concurrencyKey;
   private final java.util.Map<String, String> constraints;
+  private final String traceparent;
+  private final String tracestate;
   /** The wire form, built once: one spec is often submitted many times. */
   private volatile dev.spc.proto.@Nullable JobSpec wire;
 
@@ -49,6 +51,8 @@ public final class JobSpec {
     this.onDependencyFailure = b.onDependencyFailure;
     this.concurrencyKey = b.concurrencyKey;
     this.constraints = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(b.constraints));
+    this.traceparent = b.traceparent;
+    this.tracestate = b.tracestate;
   }
 
   /** A spec of this type with no arguments. */
@@ -65,7 +69,7 @@ public final class JobSpec {
         .idempotencyKey(idempotencyKey).maxSecondsOrDefault(maxSeconds).env(env).cwd(cwd)
         .retry(retry).startAfter(startAfter).startAt(startAt).expireAfter(expireAfter).labels(labels)
         .dependsOn(dependsOn).onDependencyFailure(onDependencyFailure).concurrencyKey(concurrencyKey)
-        .constraints(constraints);
+        .constraints(constraints).traceContext(traceparent, tracestate);
   }
 
   /** The wire form, built on first use. */
@@ -81,6 +85,8 @@ public final class JobSpec {
           .putAllLabels(labels)
           .putAllConstraints(constraints)
           .setConcurrencyKey(concurrencyKey)
+          .setTraceparent(traceparent)
+          .setTracestate(tracestate)
           .setCwd(cwd);
       dependsOn.forEach(d -> b.addDependsOn(d.value()));
       if (onDependencyFailure == DependencyFailure.RUN) {
@@ -159,6 +165,15 @@ public final class JobSpec {
     return concurrencyKey;
   }
 
+  /** The W3C traceparent the job carries ("" for none: the submit's own header, if any, applies). */
+  public String traceparent() {
+    return traceparent;
+  }
+
+  public String tracestate() {
+    return tracestate;
+  }
+
   /** The labels a worker must have to run it ("*": present with any value). */
   public java.util.Map<String, String> constraints() {
     return constraints;
@@ -198,7 +213,8 @@ public final class JobSpec {
         && Objects.equals(startAfter, s.startAfter) && Objects.equals(startAt, s.startAt)
         && Objects.equals(expireAfter, s.expireAfter) && labels.equals(s.labels)
         && dependsOn.equals(s.dependsOn) && onDependencyFailure == s.onDependencyFailure
-        && concurrencyKey.equals(s.concurrencyKey) && constraints.equals(s.constraints);
+        && concurrencyKey.equals(s.concurrencyKey) && constraints.equals(s.constraints)
+        && traceparent.equals(s.traceparent) && tracestate.equals(s.tracestate);
   }
 
   @Override
@@ -244,6 +260,8 @@ public final class JobSpec {
     private DependencyFailure onDependencyFailure = DependencyFailure.CANCEL;
     private String concurrencyKey = "";
     private java.util.Map<String, String> constraints = java.util.Map.of();
+    private String traceparent = "";
+    private String tracestate = "";
 
     private Builder(String type) {
       if (type == null || type.isEmpty()) {
@@ -401,6 +419,18 @@ public final class JobSpec {
     /** One more constraint. */
     public Builder constraint(String label, String value) {
       this.constraints = plus(constraints, label, value);
+      return this;
+    }
+
+    /**
+     * The W3C trace context to hand to the job's handler (https://www.w3.org/TR/trace-context/):
+     * {@code 00-<trace id>-<parent id>-<flags>} and its tracestate ("" for none). Without it the
+     * coordinator takes the submit call's own traceparent header, which OpenTelemetry's gRPC
+     * instrumentation sends.
+     */
+    public Builder traceContext(String traceparent, String tracestate) {
+      this.traceparent = Objects.requireNonNull(traceparent, "traceparent");
+      this.tracestate = Objects.requireNonNull(tracestate, "tracestate");
       return this;
     }
 

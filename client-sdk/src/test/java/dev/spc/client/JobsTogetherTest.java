@@ -78,6 +78,29 @@ class JobsTogetherTest {
   }
 
   @Test
+  void theSubmitsTraceContext_reachesTheHandler_fromTheSpecOrTheCallsHeader() throws Exception {
+    String header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    String own = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+    cluster.agent("w", 2, b -> b.handler("trace", ctx -> ctx.setResult(ctx.traceparent().orElse("none")
+        + "|" + ctx.tracestate())));
+    io.grpc.Metadata md = new io.grpc.Metadata();
+    md.put(io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER), header);
+    md.put(io.grpc.Metadata.Key.of("tracestate", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "vendor=1");
+    try (SpcClient traced = SpcClient.newBuilder().channel(cluster.channel())
+        .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md)).build()) {
+      JobId fromHeader = traced.submit(JobSpec.of("trace"));
+      assertEquals(header + "|vendor=1", traced.await(fromHeader, Duration.ofSeconds(10)).resultText());
+      assertEquals(header, traced.status(fromHeader).spec().traceparent(), "kept with the job");
+      JobId fromSpec = traced.submit(JobSpec.newBuilder("trace").traceContext(own, "").build());
+      assertEquals(own + "|", traced.await(fromSpec, Duration.ofSeconds(10)).resultText(), "the spec's own wins");
+    }
+    assertEquals("none|", spc.await(spc.submit(JobSpec.of("trace")), Duration.ofSeconds(10)).resultText());
+    SpcException bad = assertThrows(SpcException.class,
+        () -> spc.submit(JobSpec.newBuilder("trace").traceContext("00-nope", "").build()));
+    assertTrue(bad.getMessage().contains("job.traceparent must be a W3C traceparent"), bad.getMessage());
+  }
+
+  @Test
   void constraints_routeByAgentLabels_andLimitsReadBack() throws Exception {
     cluster.agent("eu", 2, b -> b.labels(Map.of("zone", "eu")));
     cluster.agent("us", 2, b -> b.labels(Map.of("zone", "us")));

@@ -61,6 +61,16 @@ class ExecIT {
   }
 
   @Test
+  void theTraceContext_isInTheProgramsEnvironment() {
+    String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    JobSpec spec = JobSpec.newBuilder("exec").args("sh", "-c", "echo \"$TRACEPARENT $TRACESTATE\"")
+        .traceContext(parent, "vendor=7").build();
+    JobStatus s = c.client.await(c.client.submit(spec), Cluster.PATIENCE);
+    assertEquals(Optional.of(DoneReason.DONE), s.reason(), s.error());
+    assertEquals(parent + " vendor=7\n", tail(s));
+  }
+
+  @Test
   void payloadIsStdin_envAndCwdApply_andExitZeroIsDone() {
     JobSpec spec = JobSpec.newBuilder("exec").args("sh", "-c", "cat; echo \" $COLOR\"; pwd")
         .payload("from the payload".getBytes(java.nio.charset.StandardCharsets.UTF_8)).env(Map.of("COLOR", "blue")).cwd("/tmp").build();

@@ -63,6 +63,20 @@ public interface JobContext {
     return java.util.Map.of();
   }
 
+  /**
+   * The W3C {@code traceparent} of the submit (https://www.w3.org/TR/trace-context/), when the
+   * client sent one: a handler continues the trace with it, for example through OpenTelemetry's
+   * {@code W3CTraceContextPropagator}. Empty when there is none.
+   */
+  default java.util.Optional<String> traceparent() {
+    return java.util.Optional.empty();
+  }
+
+  /** The W3C {@code tracestate} that came with {@link #traceparent()} ("" when none). */
+  default String tracestate() {
+    return "";
+  }
+
   /** The working directory the spec asks a program to run in ("" for the agent's own). */
   default String cwd() {
     return "";

@@ -29,6 +29,7 @@ public final class Convert {
         .labels(p.getLabelsMap())
         .constraints(p.getConstraintsMap())
         .concurrencyKey(p.getConcurrencyKey())
+        .traceContext(p.getTraceparent(), p.getTracestate())
         .dependsOn(p.getDependsOnList().stream().map(JobId::of).toList())
         .onDependencyFailure(p.getOnDependencyFailure() == dev.spc.proto.DependencyFailure.DEPENDENCY_FAILURE_RUN
             ? dev.spc.client.DependencyFailure.RUN : dev.spc.client.DependencyFailure.CANCEL)

@@ -52,12 +52,38 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     return false;
   }
 
+  /**
+   * The specs with the call's trace context (its traceparent and tracestate headers) where they
+   * carry none of their own; a header that is not a valid traceparent is ignored, as the W3C
+   * recommendation says (the trace starts anew).
+   */
+  static List<JobSpec> traced(List<JobSpec> specs) {
+    String parent = PeerInterceptor.TRACEPARENT.get();
+    if (parent == null || !dev.spc.common.TraceContext.valid(parent)) {
+      return specs;
+    }
+    String state = PeerInterceptor.TRACESTATE.get();
+    boolean keepState = state != null && state.length() <= dev.spc.common.TraceContext.MAX_TRACESTATE;
+    List<JobSpec> out = new java.util.ArrayList<>(specs.size());
+    for (JobSpec s : specs) {
+      if (s.getTraceparent().isEmpty() && s.getTracestate().isEmpty()) {
+        JobSpec.Builder b = s.toBuilder().setTraceparent(parent);
+        if (keepState) {
+          b.setTracestate(state);
+        }
+        s = b.build();
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
   @Override
   public void submitJob(SubmitJobRequest req, StreamObserver<SubmitJobResponse> out) {
     if (refuseExec(List.of(req.getJob()), out)) {
       return;
     }
-    loop.post(new Msg.Submit(List.of(req.getJob()), false, new GrpcReply<>(out,
+    loop.post(new Msg.Submit(traced(List.of(req.getJob())), false, new GrpcReply<>(out,
         ids -> SubmitJobResponse.newBuilder().setJobId(ids.get(0)).build())));
   }
 
@@ -66,7 +92,7 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     if (refuseExec(req.getJobsList(), out)) {
       return;
     }
-    loop.post(new Msg.Submit(req.getJobsList(), true, req.getIdempotencyKey(), new GrpcReply<>(out,
+    loop.post(new Msg.Submit(traced(req.getJobsList()), true, req.getIdempotencyKey(), new GrpcReply<>(out,
         ids -> SubmitJobsResponse.newBuilder().addAllJobIds(ids).build())));
   }
 

@@ -270,6 +270,12 @@ public final class HttpGateway implements AutoCloseable {
       }
       md = vouched.vouch(id);
     }
+    for (String h : List.of(dev.spc.common.TraceContext.TRACEPARENT, dev.spc.common.TraceContext.TRACESTATE)) {
+      String v = ex.getRequestHeaders().getFirst(h);
+      if (v != null) { // W3C trace context of a submit, kept with the job
+        md.put(Metadata.Key.of(h, Metadata.ASCII_STRING_MARSHALLER), v);
+      }
+    }
     Channel ch = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(md));
     try {
       if (route.events()) {

@@ -91,6 +91,12 @@ final class SpecValidator {
         return bad;
       }
     }
+    if (!spec.getTraceparent().isEmpty() || !spec.getTracestate().isEmpty()) {
+      String bad = dev.spc.common.TraceContext.check(field, spec.getTraceparent(), spec.getTracestate());
+      if (bad != null) {
+        return bad;
+      }
+    }
     if (spec.getConcurrencyKey().length() > ConcurrencyKeys.MAX_KEY) {
       return ConcurrencyKeys.checkKey(field + ".concurrency_key", spec.getConcurrencyKey());
     }

@@ -47,9 +47,19 @@ public final class ExecHandler implements JobHandler {
     Path depDir = deps.isEmpty() ? null : Files.createTempDirectory("spc-deps-");
     try {
       Map<String, String> env = ctx.env();
-      if (depDir != null) {
+      if (depDir != null || ctx.traceparent().isPresent()) {
         env = new HashMap<>(env);
-        env.putAll(dependencyEnv(deps, depDir));
+        if (depDir != null) {
+          env.putAll(dependencyEnv(deps, depDir));
+        }
+        // The trace context as OpenTelemetry's environment carrier names it.
+        String trace = ctx.traceparent().orElse(null);
+        if (trace != null) {
+          env.put("TRACEPARENT", trace);
+          if (!ctx.tracestate().isEmpty()) {
+            env.put("TRACESTATE", ctx.tracestate());
+          }
+        }
       }
       ExecSupervisor.Running p = supervisor.start(ctx.args(), env, ctx.cwd(), ctx.payload(), ctx::output);
       ctx.onForceStop(p::forceStop);

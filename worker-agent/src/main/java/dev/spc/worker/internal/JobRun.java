@@ -198,6 +198,17 @@ public final class JobRun implements JobContext {
   }
 
   @Override
+  public java.util.Optional<String> traceparent() {
+    String t = lease.getSpec().getTraceparent();
+    return t.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(t);
+  }
+
+  @Override
+  public String tracestate() {
+    return lease.getSpec().getTracestate();
+  }
+
+  @Override
   public String cwd() {
     return lease.getSpec().getCwd();
   }
