@@ -89,4 +89,54 @@ class ReadmeGrpcurlIT {
       }
     }
   }
+
+  /** grpcurl's syntax, run by buf curl; the README's address becomes the test coordinator's. */
+  static final String BUF_AS_GRPCURL = """
+      grpcurl() {
+        local data="" rest=() timeout=()
+        while [ $# -gt 0 ]; do
+          case "$1" in
+            -plaintext) shift ;;
+            -d) data="$2"; shift 2 ;;
+            -max-time) timeout=(--timeout "${2}s"); shift 2 ;;
+            *) rest+=("$1"); shift ;;
+          esac
+        done
+        local addr="${rest[0]/localhost:7070/$SPC_TARGET}" method="${rest[1]:-}"
+        echo "### $method" >&2
+        if [ "$method" = list ]; then
+          buf curl --protocol grpc --http2-prior-knowledge --list-services "${timeout[@]}" "http://$addr"
+        elif [ -n "$data" ]; then
+          buf curl --protocol grpc --http2-prior-knowledge "${timeout[@]}" -d "$data" "http://$addr/$method"
+        else
+          buf curl --protocol grpc --http2-prior-knowledge "${timeout[@]}" "http://$addr/$method"
+        fi
+      }
+      set -euo pipefail
+      """;
+
+  @Test
+  void everyReadmeGrpcurlLine_runsThroughBufCurl() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(TlsIT.onPath("buf"),
+        "skipped: no buf on PATH (.ci/run installs it: npm install -g @bufbuild/buf)");
+    List<String> lines = readmeLines();
+    try (Cluster c = new Cluster()) {
+      c.worker("w1", 2, "--allow-exec", "--label", "zone=eu");
+      String script = BUF_AS_GRPCURL + String.join("\n", lines) + "\n";
+      ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true);
+      pb.environment().put("SPC_TARGET", c.processes.target());
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      Files.writeString(c.processes.dir().resolve("buf-curl-transcript.txt"), out);
+      assertEquals(0, p.waitFor(), out);
+      // Go's JSON printer varies its spacing on purpose: compare with the spacing taken out.
+      String t = out.replaceAll(":\\s+", ":");
+      assertEquals(lines.size(), out.lines().filter(l -> l.startsWith("### ")).count(), "every line ran: " + out);
+      for (String expected : List.of("spc.v1.JobService", "\"status\":\"SERVING\"",
+          "\"state\":\"JOB_STATE_DONE\"", "\"doneReason\":\"DONE_REASON_DONE\"", "\"name\":\"w1\"",
+          "\"cancelled\":\"1\"", "\"scheduleId\":\"tick\"", "\"progress\":{", "\"perSecond\":50")) {
+        assertTrue(t.contains(expected), expected + " in\n" + out);
+      }
+    }
+  }
 }
