@@ -32,6 +32,16 @@ final class Cluster implements AutoCloseable {
     this(coordinatorArgs, ProcessCluster.SMALL_JVM);
   }
 
+  /**
+   * A coordinator that checks the tokens in {@code tokens} and serves HTTP on {@code httpPort},
+   * its client sending {@code clientToken}.
+   */
+  static Cluster withTokensAndHttp(Path tokens, String clientToken, int httpPort) throws Exception {
+    return new Cluster(List.of("--heartbeat-interval", HEARTBEAT_INTERVAL.toMillis() + "ms",
+        "--heartbeat-timeout", HEARTBEAT_TIMEOUT.toMillis() + "ms", "--tokens-file", tokens.toString(),
+        "--http-port", Integer.toString(httpPort)), ProcessCluster.SMALL_JVM, clientToken);
+  }
+
   /** Like {@link #Cluster(List)}, every process started with these JVM flags. */
   Cluster(List<String> coordinatorArgs, List<String> jvmFlags) throws Exception {
     this(coordinatorArgs, jvmFlags, (String) null);

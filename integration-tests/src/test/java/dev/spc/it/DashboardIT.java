@@ -3,7 +3,6 @@ package dev.spc.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spc.cli.local.ProcessCluster;
 import dev.spc.client.DoneReason;
 import dev.spc.client.JobId;
 import dev.spc.client.JobSpec;
@@ -54,9 +53,7 @@ class DashboardIT {
     Path tokens = dir.resolve("tokens");
     admin = AuthIT.createToken(tokens, "--role", "admin");
     int http = HaIT.freePort();
-    c = new Cluster(List.of("--heartbeat-interval", "200ms", "--heartbeat-timeout", "1s",
-        "--tokens-file", tokens.toString(), "--http-port", Integer.toString(http)),
-        ProcessCluster.SMALL_JVM, admin);
+    c = Cluster.withTokensAndHttp(tokens, admin, http);
     base = "http://127.0.0.1:" + http;
     c.worker("gpu-1", 4, "--token", AuthIT.createToken(tokens, "--role", "worker"), "--allow-exec",
         "--label", "zone=eu");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.spc.cli.local.ProcessCluster;
 import dev.spc.proto.AdminServiceGrpc;
 import dev.spc.proto.JobServiceGrpc;
 import dev.spc.proto.ScheduleServiceGrpc;
@@ -54,9 +53,7 @@ class HttpApiIT {
     admin = AuthIT.createToken(tokens, "--role", "admin");
     reader = AuthIT.createToken(tokens, "--role", "reader");
     int http = HaIT.freePort();
-    c = new Cluster(List.of("--heartbeat-interval", "200ms", "--heartbeat-timeout", "1s",
-        "--tokens-file", tokens.toString(), "--http-port", Integer.toString(http)),
-        ProcessCluster.SMALL_JVM, admin);
+    c = Cluster.withTokensAndHttp(tokens, admin, http);
     base = "http://127.0.0.1:" + http;
     String workerToken = AuthIT.createToken(tokens, "--role", "worker");
     agentMetrics = HaIT.freePort();
