@@ -158,7 +158,7 @@ public final class Coordinator {
       why = rates.heldBack(job.spec.getType());
     }
     if (why.isEmpty() && job.spec.getConstraintsCount() > 0) {
-      why = Labels.unmet(job.spec.getType(), job.spec.getConstraintsMap(), workers.all());
+      why = Labels.unmet(job.spec.getType(), job.constraints, workers.all());
     }
     return why;
   }

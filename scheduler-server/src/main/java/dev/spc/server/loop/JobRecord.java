@@ -78,7 +78,7 @@ final class JobRecord {
   final java.util.Map<String, String> constraints;
 
   JobRecord(long seq, String id, JobSpec spec, Instant submittedAt) {
-    this(seq, id, spec, submittedAt, spec.getConstraintsMap());
+    this(seq, id, spec, submittedAt, Labels.constraintsOf(spec));
   }
 
   /** With the spec's constraints read already (by the validator). */

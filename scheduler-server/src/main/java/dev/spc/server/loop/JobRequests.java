@@ -153,7 +153,7 @@ final class JobRequests {
     @SuppressWarnings("unchecked")
     List<String> ids = (List<String>) Dependencies.resolve("job", spec, batchIds.size(), jobs, batchIds);
     JobSpec resolved = spec.toBuilder().clearDependsOn().addAllDependsOn(ids).clearDependsOnIndex().build();
-    JobRecord job = jobs.add(resolved, now, batchKey, batchIds.size(), true, resolved.getConstraintsMap());
+    JobRecord job = jobs.add(resolved, now, batchKey, batchIds.size(), true, Labels.constraintsOf(resolved));
     deps.attach(job);
     return job.id;
   }

@@ -165,7 +165,7 @@ final class JobTable {
 
   /** A new pending job (rule 1). */
   JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex) {
-    return add(spec, now, batchKey, batchIndex, false, spec.getConstraintsMap());
+    return add(spec, now, batchKey, batchIndex, false, Labels.constraintsOf(spec));
   }
 
   /** A new job: pending (rule 1), or BLOCKED for {@link Dependencies#attach} when {@code blocked}. */

@@ -70,4 +70,12 @@ final class Labels {
     }
     return true;
   }
+
+  /**
+   * A spec's constraints without the allocation a protobuf map accessor makes on every call when
+   * there are none (most jobs): the hot path reads this once per job.
+   */
+  static Map<String, String> constraintsOf(dev.spc.proto.JobSpec spec) {
+    return spec.getConstraintsCount() == 0 ? Map.of() : spec.getConstraintsMap();
+  }
 }

@@ -60,7 +60,8 @@ final class SpecValidator {
       return field + ".args total " + argBytes + " bytes, limit " + cfg.maxArgsBytes();
     }
     long envBytes = 0;
-    for (var e : spec.getEnvMap().entrySet()) {
+    for (var e : spec.getEnvCount() == 0 ? java.util.Set.<java.util.Map.Entry<String, String>>of()
+        : spec.getEnvMap().entrySet()) {
       String k = e.getKey();
       if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0 || e.getValue().indexOf('\0') >= 0) {
         return field + ".env has a bad variable name '" + shorten(k)
@@ -101,7 +102,7 @@ final class SpecValidator {
       return ConcurrencyKeys.checkKey(field + ".concurrency_key", spec.getConcurrencyKey());
     }
     // A protobuf map accessor allocates on every call: read the constraints once, for the job too.
-    java.util.Map<String, String> constraints = spec.getConstraintsMap();
+    java.util.Map<String, String> constraints = Labels.constraintsOf(spec);
     lastConstraints = constraints;
     if (!constraints.isEmpty()) {
       String bad = Labels.check(field + ".constraints", constraints);
