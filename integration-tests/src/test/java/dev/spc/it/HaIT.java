@@ -81,8 +81,11 @@ class HaIT {
       }
       String address = "127.0.0.1:" + port;
       addresses.add(address);
+      int http = freePort();
+      httpPorts.put(address, http);
       coordinators.put(address, pc.startJava("coordinator-" + (i + 1), MAIN, List.of("server",
-          "--store", pg.url(), "--port", Integer.toString(port), "--http-port", "0", "--advertise", address,
+          "--store", pg.url(), "--port", Integer.toString(port), "--http-port", Integer.toString(http),
+          "--advertise", address,
           "--heartbeat-interval", "200ms", "--heartbeat-timeout", "1s", "--reconnect-grace", "10s",
           "--leader-lease", "2s")));
     }
@@ -104,6 +107,31 @@ class HaIT {
   }
 
   final Map<String, SpcClient> direct = new HashMap<>();
+  /** Each coordinator's HTTP port, by its gRPC address. */
+  final Map<String, Integer> httpPorts = new HashMap<>();
+
+  /** GET {@code path} on the HTTP port of the coordinator at {@code address}. */
+  java.net.http.HttpResponse<String> http(String address, String path) throws Exception {
+    try (java.net.http.HttpClient h = java.net.http.HttpClient.newHttpClient()) {
+      return h.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+          + httpPorts.get(address) + path)).timeout(Duration.ofSeconds(10)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+  }
+
+  /** A standby's HTTP port refuses as its gRPC port does, naming the leader; the leader's answers. */
+  void assertHttpFollowsTheLeader() throws Exception {
+    String lead = leader();
+    assertEquals(200, http(lead, "/v1/stats").statusCode());
+    for (String a : coordinators.keySet()) {
+      if (!a.equals(lead) && coordinators.get(a).process().isAlive()) {
+        var r = http(a, "/v1/stats");
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals(lead, r.headers().firstValue("X-SPC-Leader").orElse(""), r.headers().toString());
+        assertTrue(http(a, "/v1/cluster").body().contains("standby"));
+      }
+    }
+  }
 
   /** The cluster as each coordinator that answers sees it. */
   List<ClusterInfo> views() {
@@ -235,6 +263,7 @@ class HaIT {
       poll("the long jobs run", () -> longOnes.stream().allMatch(id ->
           client.status(id).state() == dev.spc.client.JobState.RUNNING));
       Thread.sleep(500);
+      assertHttpFollowsTheLeader();
       String old = leader();
       coordinators.get(old).kill9();
       poll("another coordinator leads", () -> {
@@ -247,6 +276,14 @@ class HaIT {
       acked = new ArrayList<>(s.acked);
     }
     assertTrue(epoch() > before, "the epoch grew");
+    poll("the new leader serves HTTP on the port it served as a standby", () -> {
+      try {
+        return http(leader(), "/v1/stats").statusCode() == 200;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    assertHttpFollowsTheLeader();
     acked.addAll(longOnes);
     assertAllDoneOnce(acked);
     for (ProcessCluster.Node a : agents) {

@@ -39,6 +39,8 @@ public final class HaNode implements AutoCloseable {
   private int port;
   private String advertise;
   private @Nullable Server standby;
+  /** The standby's HTTP port (when there is one): refuses as the gRPC port does, naming the leader. */
+  private dev.spc.server.http.@Nullable HttpFront standbyHttp;
   private @Nullable CoordinatorServer leader;
   private volatile boolean closed;
 
@@ -83,6 +85,7 @@ public final class HaNode implements AutoCloseable {
     s.start();
     port = s.getPort();
     standby = s;
+    startStandbyHttp();
     if (advertise.endsWith(":0")) {
       advertise = advertise.substring(0, advertise.length() - 1) + port;
       leadership.advertise(advertise);
@@ -159,6 +162,7 @@ public final class HaNode implements AutoCloseable {
       try {
         s.start();
         standby = s;
+        startStandbyHttp();
         return;
       } catch (IOException e) {
         try {
@@ -172,7 +176,34 @@ public final class HaNode implements AutoCloseable {
     log.warn("cannot listen as a standby; the port stays closed", "port", port);
   }
 
+  /** Opens the HTTP port as a standby; a port still closing from the leader is tried again. */
+  private void startStandbyHttp() {
+    if (b.httpPort < 0) {
+      return;
+    }
+    for (int attempt = 0; attempt < 50 && !closed; attempt++) {
+      try {
+        standbyHttp = StandbyServer.http(b.bind, b.httpPort, b.tls, b.tokens, leadership::view,
+            leadership::storeProblem, b.config.maxInboundMessageBytes());
+        return;
+      } catch (IOException e) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+    log.warn("cannot serve HTTP as a standby; the HTTP port stays closed", "port", b.httpPort);
+  }
+
   private void stopStandby() {
+    dev.spc.server.http.HttpFront h = standbyHttp;
+    standbyHttp = null;
+    if (h != null) {
+      h.close();
+    }
     Server s = standby;
     standby = null;
     if (s != null) {
@@ -254,7 +285,10 @@ public final class HaNode implements AutoCloseable {
       return this;
     }
 
-    /** The HTTP port the node serves while it leads (0 for any free one, -1 for none). */
+    /**
+     * The HTTP port (0 for any free one, -1 for none): the API while the node leads; as a standby,
+     * 503 naming the leader.
+     */
     public Builder httpPort(int port) {
       this.httpPort = port;
       return this;

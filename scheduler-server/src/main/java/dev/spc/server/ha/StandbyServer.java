@@ -50,6 +50,19 @@ final class StandbyServer {
         .build();
   }
 
+  /**
+   * The standby's HTTP port: the same API, where GetCluster answers and every other call is
+   * refused as over gRPC (503 with the leader in {@code X-SPC-Leader}), so a load balancer or a
+   * script finds the leader; the dashboard's files are served and say so in their errors.
+   */
+  static dev.spc.server.http.HttpFront http(String bind, int port, dev.spc.proto.@Nullable TlsFiles tls,
+      dev.spc.server.auth.@Nullable TokenFile tokens, Supplier<Cluster> view,
+      Supplier<@Nullable String> storeProblem, int maxBody) throws IOException {
+    return dev.spc.server.http.HttpFront.start(bind, port, tls, tokens,
+        java.util.List.of(new Admin(view, storeProblem).bindService()), new Refuser(view, storeProblem),
+        maxBody);
+  }
+
   /** GetCluster answers; the other admin calls are refused like every call. */
   private static final class Admin extends AdminServiceGrpc.AdminServiceImplBase {
     private final Supplier<Cluster> view;

@@ -40,6 +40,16 @@ public final class HttpFront implements AutoCloseable {
   public static HttpFront start(String bind, int port, @Nullable TlsFiles tls,
       @Nullable TokenFile tokens, List<ServerServiceDefinition> services, int maxBodyBytes)
       throws IOException {
+    return start(bind, port, tls, tokens, services, null, maxBodyBytes);
+  }
+
+  /**
+   * Like {@link #start(String, int, TlsFiles, TokenFile, List, int)}, with {@code fallback}
+   * answering the methods no service here has (a standby refuses them, naming the leader).
+   */
+  public static HttpFront start(String bind, int port, @Nullable TlsFiles tls,
+      @Nullable TokenFile tokens, List<ServerServiceDefinition> services,
+      io.grpc.@Nullable HandlerRegistry fallback, int maxBodyBytes) throws IOException {
     String name = "spc-http-" + java.util.UUID.randomUUID();
     boolean certificates = tls != null && tls.mutual();
     AuthInterceptor auth = tokens != null || certificates ? new AuthInterceptor(tokens, certificates) : null;
@@ -48,6 +58,9 @@ public final class HttpFront implements AutoCloseable {
         .maxInboundMessageSize(maxBodyBytes);
     for (ServerServiceDefinition s : services) {
       sb.addService(auth == null ? s : ServerInterceptors.intercept(s, vouched));
+    }
+    if (fallback != null) {
+      sb.fallbackHandlerRegistry(fallback);
     }
     Server server = sb.build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor()
