@@ -74,6 +74,8 @@ class ReleaseIT {
     assertTrue(workerUnit.contains("Restart=on-failure") && workerUnit.contains("RestartPreventExitStatus=2 3 5"),
         workerUnit);
 
+    verifyUnits(dir, home);
+
     // A PATH with bash and what the launcher calls, and nothing else: no java, no mvn.
     Path path = Files.createDirectories(dir.resolve("path"));
     for (String tool : List.of("bash", "dirname", "readlink")) {
@@ -105,6 +107,26 @@ class ReleaseIT {
     String out = read(submitLog);
     assertEquals(0, submit.exitValue(), out + "\nworker: " + read(dir.resolve("worker.log")));
     assertTrue(out.contains("DONE") && out.contains("from a release"), out);
+  }
+
+  /** systemd's own check of the units (where systemd-analyze exists), pointed at the unpacked release. */
+  static void verifyUnits(Path dir, Path home) throws Exception {
+    Path analyze = Path.of("/usr/bin/systemd-analyze");
+    if (!Files.isExecutable(analyze)) {
+      System.err.println("ReleaseIT: no systemd-analyze here; the units' syntax is not checked");
+      return;
+    }
+    Path units = Files.createDirectories(dir.resolve("units"));
+    for (String u : List.of("spc-coordinator.service", "spc-worker.service")) {
+      Files.writeString(units.resolve(u), Files.readString(home.resolve("systemd").resolve(u))
+          .replace("/opt/spc", home.toString()));
+    }
+    Process p = new ProcessBuilder(analyze.toString(), "verify", units.resolve("spc-coordinator.service").toString(),
+        units.resolve("spc-worker.service").toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "systemd-analyze verify returned");
+    assertEquals(0, p.exitValue(), out);
+    assertFalse(out.contains("Unknown key") || out.contains("Failed to parse"), out);
   }
 
   static String read(Path p) {
