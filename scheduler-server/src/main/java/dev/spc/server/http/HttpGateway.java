@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -74,6 +73,10 @@ public final class HttpGateway implements AutoCloseable {
    */
   public record Options(String bind, int port, @Nullable SSLContext ssl, boolean clientAuth,
       @Nullable AuthInterceptor auth, int maxBodyBytes) {}
+
+  private static final List<Metadata.Key<String>> TRACE_HEADERS = List.of(
+      Metadata.Key.of(dev.spc.common.TraceContext.TRACEPARENT, Metadata.ASCII_STRING_MARSHALLER),
+      Metadata.Key.of(dev.spc.common.TraceContext.TRACESTATE, Metadata.ASCII_STRING_MARSHALLER));
 
   /** The caller when the coordinator checks no credentials: may do anything. */
   private static final Identity ANYONE = new Identity("anyone", dev.spc.server.auth.Role.ADMIN, true, null);
@@ -204,16 +207,25 @@ public final class HttpGateway implements AutoCloseable {
     if (auth == null) {
       return ANYONE;
     }
-    List<String> t = RequestFields.query(ex.getRequestURI().getRawQuery()).get("access_token");
-    String header = ex.getRequestHeaders().getFirst("Authorization");
-    AuthInterceptor.Verdict v = auth.check(
-        dev.spc.proto.AdminServiceGrpc.getGetStatsMethod().getFullMethodName(),
-        header != null ? header : t == null ? null : "Bearer " + t.getLast(),
-        ex instanceof HttpsExchange hx ? hx.getSSLSession() : null);
+    AuthInterceptor.Verdict v = check(auth, ex, dev.spc.proto.AdminServiceGrpc.getGetStatsMethod()
+        .getFullMethodName(), RequestFields.query(ex.getRequestURI().getRawQuery()).get("access_token"));
     if (v.identity() == null) {
       error(ex, java.util.Objects.requireNonNull(v.refusal()), null);
     }
     return v.identity();
+  }
+
+  /**
+   * The caller's credentials checked for {@code method}: the {@code Authorization} header, else
+   * {@code ?access_token=} (a browser's EventSource sends no headers), or under mutual TLS the
+   * client certificate.
+   */
+  private static AuthInterceptor.Verdict check(AuthInterceptor auth, HttpExchange ex, String method,
+      @Nullable List<String> accessToken) {
+    String header = ex.getRequestHeaders().getFirst("Authorization");
+    return auth.check(method, header != null ? header
+        : accessToken == null ? null : "Bearer " + accessToken.getLast(),
+        ex instanceof HttpsExchange hx ? hx.getSSLSession() : null);
   }
 
   private void servePage(HttpExchange ex, Page page) throws IOException {
@@ -230,11 +242,7 @@ public final class HttpGateway implements AutoCloseable {
         .getRequestMarshaller()).getMessagePrototype();
     Message.Builder b = prototype.newBuilderForType();
     Map<String, List<String>> query = RequestFields.query(ex.getRequestURI().getRawQuery());
-    String token = null;
-    List<String> t = query.remove("access_token");
-    if (t != null) {
-      token = "Bearer " + t.getLast();
-    }
+    List<String> accessToken = query.remove("access_token");
     try {
       if (route.body()) {
         String body = readBody(ex);
@@ -256,10 +264,7 @@ public final class HttpGateway implements AutoCloseable {
     Metadata md = new Metadata();
     AuthInterceptor auth = options.auth();
     if (auth != null) {
-      String header = ex.getRequestHeaders().getFirst("Authorization");
-      SSLSession session = ex instanceof HttpsExchange hx ? hx.getSSLSession() : null;
-      AuthInterceptor.Verdict v = auth.check(method.getFullMethodName(),
-          header != null ? header : token, session);
+      AuthInterceptor.Verdict v = check(auth, ex, method.getFullMethodName(), accessToken);
       Identity id = v.identity();
       if (id == null) {
         Status refusal = java.util.Objects.requireNonNull(v.refusal());
@@ -270,10 +275,10 @@ public final class HttpGateway implements AutoCloseable {
       }
       md = vouched.vouch(id);
     }
-    for (String h : List.of(dev.spc.common.TraceContext.TRACEPARENT, dev.spc.common.TraceContext.TRACESTATE)) {
-      String v = ex.getRequestHeaders().getFirst(h);
-      if (v != null) { // W3C trace context of a submit, kept with the job
-        md.put(Metadata.Key.of(h, Metadata.ASCII_STRING_MARSHALLER), v);
+    for (Metadata.Key<String> h : TRACE_HEADERS) { // W3C trace context of a submit, kept with the job
+      String v = ex.getRequestHeaders().getFirst(h.name());
+      if (v != null) {
+        md.put(h, v);
       }
     }
     Channel ch = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(md));

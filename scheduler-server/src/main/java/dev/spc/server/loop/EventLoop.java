@@ -1,7 +1,5 @@
 package dev.spc.server.loop;
 
-import org.jspecify.annotations.Nullable;
-
 import dev.spc.common.Log;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -9,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one thread that owns the {@link Coordinator}. Other threads {@link #post} messages; the
