@@ -125,8 +125,10 @@ public final class CoordinatorServer implements AutoCloseable {
         .addMembers(ClusterMember.newBuilder().setAddress(b.bind + ":" + port()).setRole("leader"))
         .build();
     PeerInterceptor peers = new PeerInterceptor();
-    io.grpc.ServerInterceptor[] around = m != null ? new io.grpc.ServerInterceptor[] {peers, m.grpc()}
-        : new io.grpc.ServerInterceptor[] {peers};
+    io.grpc.ServerInterceptor[] around = {peers};
+    if (m != null) {
+      sb.addStreamTracerFactory(m.grpc());
+    }
     this.clients = java.util.List.of(intercept(new JobServiceImpl(loop), around),
         intercept(new AdminServiceImpl(loop, cluster), around),
         intercept(new dev.spc.server.grpc.ScheduleServiceImpl(loop), around));
@@ -183,8 +185,9 @@ public final class CoordinatorServer implements AutoCloseable {
     HttpSpec h = http;
     if (h != null) {
       try {
-        HttpFront front = HttpFront.start(h.bind(), h.port(), tls, h.tokens(), clients, h.maxBody());
         CoordinatorMetrics m = metrics;
+        HttpFront front = HttpFront.start(h.bind(), h.port(), tls, h.tokens(), clients, null,
+            m == null ? null : m.grpc(), h.maxBody());
         if (m != null) {
           m.serveOn(front.gateway());
         }

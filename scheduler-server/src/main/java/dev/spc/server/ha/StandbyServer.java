@@ -59,7 +59,7 @@ final class StandbyServer {
       dev.spc.server.auth.@Nullable TokenFile tokens, Supplier<Cluster> view,
       Supplier<@Nullable String> storeProblem, int maxBody) throws IOException {
     return dev.spc.server.http.HttpFront.start(bind, port, tls, tokens,
-        java.util.List.of(new Admin(view, storeProblem).bindService()), new Refuser(view, storeProblem),
+        java.util.List.of(new Admin(view, storeProblem).bindService()), new Refuser(view, storeProblem), null,
         maxBody);
   }
 

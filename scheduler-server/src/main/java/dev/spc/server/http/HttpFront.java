@@ -40,16 +40,18 @@ public final class HttpFront implements AutoCloseable {
   public static HttpFront start(String bind, int port, @Nullable TlsFiles tls,
       @Nullable TokenFile tokens, List<ServerServiceDefinition> services, int maxBodyBytes)
       throws IOException {
-    return start(bind, port, tls, tokens, services, null, maxBodyBytes);
+    return start(bind, port, tls, tokens, services, null, null, maxBodyBytes);
   }
 
   /**
    * Like {@link #start(String, int, TlsFiles, TokenFile, List, int)}, with {@code fallback}
-   * answering the methods no service here has (a standby refuses them, naming the leader).
+   * answering the methods no service here has (a standby refuses them, naming the leader) and
+   * {@code tracer} seeing every call (the gRPC metrics, so HTTP calls count with the others).
    */
   public static HttpFront start(String bind, int port, @Nullable TlsFiles tls,
       @Nullable TokenFile tokens, List<ServerServiceDefinition> services,
-      io.grpc.@Nullable HandlerRegistry fallback, int maxBodyBytes) throws IOException {
+      io.grpc.@Nullable HandlerRegistry fallback, io.grpc.ServerStreamTracer.@Nullable Factory tracer,
+      int maxBodyBytes) throws IOException {
     String name = "spc-http-" + java.util.UUID.randomUUID();
     boolean certificates = tls != null && tls.mutual();
     AuthInterceptor auth = tokens != null || certificates ? new AuthInterceptor(tokens, certificates) : null;
@@ -61,6 +63,9 @@ public final class HttpFront implements AutoCloseable {
     }
     if (fallback != null) {
       sb.fallbackHandlerRegistry(fallback);
+    }
+    if (tracer != null) {
+      sb.addStreamTracerFactory(tracer);
     }
     Server server = sb.build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor()
