@@ -3,6 +3,7 @@ package dev.spc.bench;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.Heartbeat;
 import dev.spc.proto.Register;
+import dev.spc.proto.Registered;
 import dev.spc.proto.WorkerMessage;
 import dev.spc.proto.WorkerServiceGrpc;
 import io.grpc.Grpc;
@@ -17,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Many agents from one process: each a stream that registers and then heartbeats at the
- * interval the coordinator asks for. They handle a job type nobody submits, so they only cost
+ * Many agents from one process: each a stream that registers and then heartbeats at the idle
+ * interval the coordinator asks for (which grows with the fleet, see Registered). They handle a job type nobody submits, so they only cost
  * the coordinator their connections and heartbeats.
  */
 final class SimulatedAgents implements AutoCloseable {
@@ -39,16 +40,28 @@ final class SimulatedAgents implements AutoCloseable {
       out.set(WorkerServiceGrpc.newStub(ch).connect(new StreamObserver<CoordinatorMessage>() {
         @Override
         public void onNext(CoordinatorMessage m) {
+          // Idle agents: they heartbeat at the idle interval the coordinator gives, as real ones do.
           if (m.hasRegistered()) {
             registered.incrementAndGet();
-            long interval = m.getRegistered().getHeartbeatIntervalMs();
-            var unused = timer.scheduleAtFixedRate(() -> {
-              synchronized (lock) {
-                java.util.Objects.requireNonNull(out.get()).onNext(WorkerMessage.newBuilder()
-                    .setHeartbeat(Heartbeat.getDefaultInstance()).build());
-              }
-            }, (long) (Math.random() * interval), interval, TimeUnit.MILLISECONDS);
+            Registered r = m.getRegistered();
+            beat(Math.max(r.getHeartbeatIntervalMs(), r.getIdleHeartbeatIntervalMs()), true);
+          } else if (m.hasCadence()) {
+            beat(m.getCadence().getIdleHeartbeatIntervalMs(), false);
           }
+        }
+
+        private java.util.concurrent.@org.jspecify.annotations.Nullable ScheduledFuture<?> beating;
+
+        private synchronized void beat(long interval, boolean first) {
+          if (beating != null) {
+            beating.cancel(false);
+          }
+          beating = timer.scheduleAtFixedRate(() -> {
+            synchronized (lock) {
+              java.util.Objects.requireNonNull(out.get()).onNext(WorkerMessage.newBuilder()
+                  .setHeartbeat(Heartbeat.getDefaultInstance()).build());
+            }
+          }, first ? (long) (Math.random() * interval) : interval, interval, TimeUnit.MILLISECONDS);
         }
 
         @Override

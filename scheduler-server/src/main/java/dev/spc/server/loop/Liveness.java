@@ -11,7 +11,10 @@ import java.util.List;
  */
 final class Liveness {
   private static final Log log = Log.get(Liveness.class);
-  /** Liveness is judged every 50ms: timeouts are seconds, and a scan touches every worker. */
+  /**
+   * Liveness is judged every 50ms: timeouts are seconds, and a scan touches every worker. A fleet
+   * large enough to idle slower (see {@link IdleCadence}) is scanned that much less often.
+   */
   static final long SCAN_NANOS = 50_000_000L;
 
   private final CoordinatorConfig cfg;
@@ -43,19 +46,30 @@ final class Liveness {
     }
   }
 
-  /** Loses the workers silent for longer than the heartbeat timeout. */
+  /**
+   * Loses the workers silent for longer than the heartbeat timeout: a worker that runs no job is
+   * allowed that timeout times {@link WorkerSessions#idleFactor()} (it heartbeats that much less
+   * often), and its first job since restarts its clock, so from the lease on it gets the usual
+   * timeout to speak.
+   */
   void scan(long now) {
-    if (now - lastScanNanos < SCAN_NANOS) {
+    if (now - lastScanNanos < SCAN_NANOS * sessions.idleFactor()) {
       return;
     }
     lastScanNanos = now;
+    long idleTimeoutNanos = timeoutNanos * sessions.idleFactor();
     List<WorkerRecord> lost = null;
     for (WorkerRecord w : workers.all()) {
       long heard = w.link.lastHeardNanos();
       if (heard != Long.MIN_VALUE && heard - w.lastSeenNanos > 0) {
         w.lastSeenNanos = heard;
       }
-      if (now - w.lastSeenNanos > timeoutNanos) {
+      boolean idle = w.occupied.isEmpty() && w.stuck.isEmpty();
+      if (!idle && w.idleAtLastScan && idleTimeoutNanos > timeoutNanos) {
+        w.lastSeenNanos = Math.max(w.lastSeenNanos, now);
+      }
+      w.idleAtLastScan = idle;
+      if (now - w.lastSeenNanos > (idle ? idleTimeoutNanos : timeoutNanos)) {
         if (lost == null) {
           lost = new ArrayList<>();
         }
@@ -64,9 +78,10 @@ final class Liveness {
     }
     if (lost != null) {
       for (WorkerRecord w : lost) {
-        sessions.lose(w, "no heartbeat for " + cfg.heartbeatTimeout().toMillis() + "ms");
-        w.link.close(Failure.unavailable("no heartbeat within "
-            + cfg.heartbeatTimeout().toMillis() + "ms; worker declared lost"));
+        long allowed = (w.idleAtLastScan ? idleTimeoutNanos : timeoutNanos) / 1_000_000;
+        sessions.lose(w, "no heartbeat for " + allowed + "ms");
+        w.link.close(Failure.unavailable("no heartbeat within " + allowed
+            + "ms; worker declared lost"));
       }
     }
   }

@@ -22,6 +22,8 @@ final class WorkerRecord {
   final WorkerLink link;
   final Instant connectedAt;
   long lastSeenNanos;
+  /** Whether it ran no job when {@link Liveness} last looked. */
+  boolean idleAtLastScan = true;
   Instant lastHeartbeatAt;
   /** Leases holding a slot: live ones and stopping ones, in lease order. */
   final Map<Long, LeaseRecord> occupied = new LinkedHashMap<>();

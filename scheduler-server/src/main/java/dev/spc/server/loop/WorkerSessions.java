@@ -1,6 +1,7 @@
 package dev.spc.server.loop;
 
 import dev.spc.common.Log;
+import dev.spc.proto.Cadence;
 import dev.spc.proto.CoordinatorMessage;
 import dev.spc.proto.DoneReason;
 import dev.spc.proto.Register;
@@ -30,6 +31,7 @@ final class WorkerSessions {
   private final LeaseTable leases;
   private final WorkerOutbox outbox;
   private final Recovery recovery;
+  private final IdleCadence cadence = new IdleCadence();
 
   WorkerSessions(CoordinatorConfig cfg, Clock clock, JobTable jobs, WorkerRegistry workers,
       LeaseTable leases, WorkerOutbox outbox, Recovery recovery) {
@@ -69,8 +71,10 @@ final class WorkerSessions {
         clock.now(), clock.nanos());
     w.labels = Map.copyOf(reg.getLabelsMap());
     workers.add(w);
+    fleetChanged(w);
     link.send(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
         .setHeartbeatIntervalMs(cfg.heartbeatInterval().toMillis())
+        .setIdleHeartbeatIntervalMs(idleIntervalMillis())
         .setHeartbeatTimeoutMs(cfg.heartbeatTimeout().toMillis())
         .setReconnectGraceMs(cfg.reconnectGrace().toMillis())
         .setEpoch(cfg.epoch())
@@ -250,9 +254,35 @@ final class WorkerSessions {
     }
   }
 
+  /** The idle agents' heartbeat interval as a factor of the configured one ({@link IdleCadence}). */
+  int idleFactor() {
+    return cadence.factor();
+  }
+
+  private long idleIntervalMillis() {
+    return cfg.heartbeatInterval().toMillis() * cadence.factor();
+  }
+
+  /** The fleet grew or shrank: if idle agents should heartbeat at another pace, tell them all. */
+  private void fleetChanged(@Nullable WorkerRecord joining) {
+    if (!cadence.update(workers.size())) {
+      return;
+    }
+    log.info("idle heartbeat interval changed", "workers", workers.size(),
+        "idle_interval_ms", idleIntervalMillis());
+    CoordinatorMessage m = CoordinatorMessage.newBuilder().setCadence(
+        Cadence.newBuilder().setIdleHeartbeatIntervalMs(idleIntervalMillis())).build();
+    for (WorkerRecord other : workers.all()) {
+      if (other != joining) { // its Registered says so
+        other.link.send(m);
+      }
+    }
+  }
+
   /** Gone from the registry with its leases; nothing more is sent to it. */
   void remove(WorkerRecord w) {
     workers.remove(w);
+    fleetChanged(null);
     leases.releaseAll(w);
     w.outLeases.clear();
     w.outStops.clear();

@@ -15,6 +15,13 @@ final class RecordingLink implements WorkerLink {
   boolean ready = true;
   /** When non-negative: the stream stops being ready after this many more messages. */
   int readyForMessages = -1;
+  /** What {@link #lastHeardNanos()} says: heard from off the loop, as idle heartbeats are. */
+  long heardNanos = Long.MIN_VALUE;
+
+  @Override
+  public long lastHeardNanos() {
+    return heardNanos;
+  }
 
   @Override
   public boolean isReady() {

@@ -58,7 +58,7 @@ public final class AgentSession {
   private long cutOffSinceNanos;
   private long reconnectGraceMs = 10_000;
   private long heartbeatTimeoutMs = 3_000;
-  private AgentClock.@Nullable Timer heartbeats;
+  private final HeartbeatPace heartbeats;
   private final CoordinatorProbe probe;
   private AgentClock.@Nullable Timer drainTimer;
   private @Nullable Drain drain;
@@ -77,6 +77,7 @@ public final class AgentSession {
     this.random = random;
     this.onExit = onExit;
     this.probe = new CoordinatorProbe(id.target().contains(","));
+    this.heartbeats = new HeartbeatPace(clock, () -> jobs.heldLeases().isEmpty(), this::heartbeat);
   }
 
   SessionPhase phase() {
@@ -152,7 +153,10 @@ public final class AgentSession {
     // A switch expression: a new kind in the protocol is a compile error here, never ignored.
     Runnable handle = switch (m.getKindCase()) {
       case REGISTERED -> () -> onRegistered(m.getRegistered());
-      case LEASES -> () -> jobs.start(m.getLeases().getLeasesList(), closing);
+      case LEASES -> () -> {
+        jobs.start(m.getLeases().getLeasesList(), closing);
+        heartbeats.leasesArrived();
+      };
       case STOP_JOBS -> () -> jobs.stop(m.getStopJobs().getStopsList());
       case STOP_WORKER -> () -> onStopWorker(m.getStopWorker());
       case RESULTS_TAKEN -> () -> {
@@ -162,6 +166,7 @@ public final class AgentSession {
       case COORDINATOR_STOPPING -> this::onCoordinatorStopping;
       case HEARTBEAT_ECHO -> () -> { }; // heard: that was all it was for
       case SIGNALS -> () -> jobs.signal(m.getSignals().getSignalsList());
+      case CADENCE -> () -> heartbeats.idleInterval(m.getCadence().getIdleHeartbeatIntervalMs());
       case KIND_NOT_SET -> () -> log.warn("empty message from coordinator");
     };
     handle.run();
@@ -197,27 +202,20 @@ public final class AgentSession {
           "held_leases", jobs.heldLeases().size(), "epoch", r.getEpoch());
     }
     everRegistered = true;
-    scheduleHeartbeats(interval);
+    heartbeats.start(interval, r.getIdleHeartbeatIntervalMs());
     jobs.connected(true); // a draining agent said so in its Register: no lease comes
     jobsChanged();
   }
 
-  private void scheduleHeartbeats(long intervalMs) {
-    if (heartbeats != null) {
-      heartbeats.cancel();
+  /** One heartbeat, if still registered here and the coordinator answers; false: stop beating. */
+  private boolean heartbeat() {
+    if (!(phase instanceof SessionPhase.Connected) || probe.unanswered(clock.nanos())) {
+      giveUpIfStill(stream(), true); // unanswered: see CoordinatorProbe (paused, not cut off)
+      return false;
     }
-    heartbeats = clock.schedule(new Runnable() {
-      @Override
-      public void run() {
-        if (!(phase instanceof SessionPhase.Connected) || probe.unanswered(clock.nanos())) {
-          giveUpIfStill(stream(), true); // unanswered: see CoordinatorProbe (paused, not cut off)
-          return;
-        }
-        send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-            .addAllRunningLeaseIds(jobs.heldLeases()).setEcho(probe.echo(clock.nanos()))).build());
-        heartbeats = clock.schedule(this, intervalMs);
-      }
-    }, intervalMs);
+    send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+        .addAllRunningLeaseIds(jobs.heldLeases()).setEcho(probe.echo(clock.nanos()))).build());
+    return true;
   }
 
   /** Leaves {@code stream} for another coordinator if it is still current and (not) registered. */
@@ -273,10 +271,7 @@ public final class AgentSession {
       }
     }
     jobs.connected(false);
-    if (heartbeats != null) {
-      heartbeats.cancel();
-      heartbeats = null;
-    }
+    heartbeats.cancel();
     if (closing) {
       jobsChanged();
       return;
@@ -477,9 +472,7 @@ public final class AgentSession {
     if (stream != null) {
       stream.halfClose();
     }
-    if (heartbeats != null) {
-      heartbeats.cancel();
-    }
+    heartbeats.cancel();
     if (drainTimer != null) {
       drainTimer.cancel();
     }

@@ -573,4 +573,39 @@ class AgentSessionTest {
     clock.advance(30_000);
     assertFalse(waited.abandoned, "a lone coordinator is waited for");
   }
+
+  @Test
+  void anIdleAgent_heartbeatsAtTheIdleInterval_andALeaseBringsTheShortOneBack() {
+    s.start();
+    FakeStream st = dialer.last();
+    st.listener.onMessage(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
+        .setHeartbeatIntervalMs(200).setHeartbeatTimeoutMs(1000).setReconnectGraceMs(5000)
+        .setIdleHeartbeatIntervalMs(1000)).build());
+    clock.advance(999);
+    assertEquals(0, st.heartbeats());
+    clock.advance(1);
+    assertEquals(1, st.heartbeats());
+    clock.advance(500); // a lease arrives half way to the next idle heartbeat
+    st.listener.onMessage(CoordinatorMessage.newBuilder().setLeases(dev.spc.proto.Leases.newBuilder()
+        .addLeases(Lease.newBuilder().setLeaseId(7).setJobId("j"))).build());
+    clock.advance(200);
+    assertEquals(2, st.heartbeats());
+    assertEquals(List.of(7L), st.sent.get(st.sent.size() - 1).getHeartbeat().getRunningLeaseIdsList());
+    clock.advance(200);
+    assertEquals(3, st.heartbeats());
+    jobs.held.clear(); // the job ended: after one more short beat, the idle pace again
+    clock.advance(200);
+    assertEquals(4, st.heartbeats());
+    clock.advance(999);
+    assertEquals(4, st.heartbeats());
+    clock.advance(1);
+    assertEquals(5, st.heartbeats());
+    // The fleet grew: the coordinator slows idle agents further.
+    st.listener.onMessage(CoordinatorMessage.newBuilder().setCadence(
+        dev.spc.proto.Cadence.newBuilder().setIdleHeartbeatIntervalMs(3000)).build());
+    clock.advance(2999);
+    assertEquals(5, st.heartbeats());
+    clock.advance(1);
+    assertEquals(6, st.heartbeats());
+  }
 }
