@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Side by side on this machine: the same burn-down (N no-op jobs, time from the first submit to
-# the N-th outcome, exactly N done) on SPC, Celery and Sidekiq, each on Redis from Debian's
-# packages. Installs what it needs (as root, through apt), runs everything on loopback, and
-# stops what it started.
+# the N-th outcome) on SPC, Celery and Sidekiq (each on Redis from Debian's packages), and the
+# Java schedulers: JobRunr (in memory and on PostgreSQL) and db-scheduler (on PostgreSQL), each
+# with a tenth of M jobs to warm up first (dev.spc.bench.peers.JavaPeers). Installs what it needs
+# (as root, through apt), runs everything on loopback, and stops what it started. Ends with one
+# table of ratios and a SUMMARY line: peers_ratio_min is SPC over the fastest peer.
 #
-# Usage: benchmarks/peers/run.sh [N]   (default 100000)
+# Usage: benchmarks/peers/run.sh [N [M]]   (defaults 100000 and 20000: the Java peers run at
+# hundreds to a few thousand jobs/s, so M is smaller to keep the run in minutes)
 set -euo pipefail
 N="${1:-100000}"
+M="${2:-20000}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PORT=6390
@@ -18,6 +22,7 @@ need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 "$PY" -c 'import celery, redis' 2>/dev/null || need+=(python3-celery python3-redis)
 command -v sidekiq >/dev/null || need+=(ruby-sidekiq)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if ((${#need[@]})); then
   echo "installing ${need[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -25,6 +30,7 @@ fi
 
 WORK="$(mktemp -d)"
 PIDS=()
+SIDEKIQ_PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -39,7 +45,7 @@ until redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.05; done
 reset() { redis-cli -p "$PORT" flushall >/dev/null; }
 
 echo "SPC: $N no-op jobs, 2 agents (bin/spc bench)..." >&2
-SPC="$("$ROOT/bin/spc" bench --jobs "$N" --skip transport,latency,scale,jmh | sed -n 's/^SUMMARY jobs_per_s=\([0-9.]*\).*/\1/p')"
+SPC="$("$ROOT/bin/spc" bench --jobs "$N" --skip transport,latency,durable,scale,timers,jmh | sed -n 's/^SUMMARY jobs_per_s=\([0-9.]*\).*/\1/p')"
 
 echo "Celery $("$PY" -c 'import celery; print(celery.__version__)'): $N no-op tasks, prefork x $CORES..." >&2
 reset
@@ -55,11 +61,37 @@ reset
 for i in $(seq "$CORES"); do
   sidekiq -r "$HERE/sidekiq_noop.rb" -c 10 -q default >"$WORK/sidekiq-$i.log" 2>&1 &
   PIDS+=($!)
+  SIDEKIQ_PIDS+=($!)
 done
 sleep 4
 SIDEKIQ="$(ruby "$HERE/sidekiq_noop.rb" "$N" | sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p')"
+kill "${SIDEKIQ_PIDS[@]}" 2>/dev/null || true
+wait "${SIDEKIQ_PIDS[@]}" 2>/dev/null || true
 
-printf '\n%-28s %12s %10s\n' "scheduler" "jobs/s" "SPC is"
-printf '%-28s %12.0f %10s\n' "SPC (2 agents)" "$SPC" "1.0x"
-printf '%-28s %12.0f %9.1fx\n' "Celery (prefork x $CORES)" "$CELERY" "$(echo "$SPC / $CELERY" | bc -l)"
-printf '%-28s %12.0f %9.1fx\n' "Sidekiq ($CORES x 10 threads)" "$SIDEKIQ" "$(echo "$SPC / $SIDEKIQ" | bc -l)"
+# The Java peers, on the JDK and the class path bin/spc built (benchmarks/target).
+JAVA="$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)"
+JAVA="${JAVA:-java}"
+java_peer() {
+  echo "$1: $M no-op jobs..." >&2
+  "$JAVA" -cp "$ROOT/benchmarks/target/spc-benchmarks.jar:$ROOT/benchmarks/target/lib/*" \
+    dev.spc.bench.peers.JavaPeers "$1" "$M" 2>"$WORK/$1.log" | sed -n 's/^jobs_per_s=\([0-9]*\).*/\1/p'
+}
+JOBRUNR_VERSION="$(ls "$ROOT/benchmarks/target/lib" | sed -n 's/^jobrunr-\(.*\)\.jar$/\1/p')"
+DBS_VERSION="$(ls "$ROOT/benchmarks/target/lib" | sed -n 's/^db-scheduler-\(.*\)\.jar$/\1/p')"
+JOBRUNR_MEM="$(java_peer jobrunr-memory)"
+JOBRUNR_PG="$(java_peer jobrunr-postgres)"
+DBSCHED="$(java_peer db-scheduler)"
+
+row() { printf '%-40s %12.0f %9.1fx\n' "$1" "$2" "$(echo "$SPC / $2" | bc -l)"; }
+printf '\n%-40s %12s %10s\n' "scheduler" "jobs/s" "SPC is"
+printf '%-40s %12.0f %10s\n' "SPC (2 agents, in memory)" "$SPC" "1.0x"
+row "Celery (prefork x $CORES)" "$CELERY"
+row "Sidekiq ($CORES x 10 threads)" "$SIDEKIQ"
+row "JobRunr $JOBRUNR_VERSION (in memory)" "$JOBRUNR_MEM"
+row "JobRunr $JOBRUNR_VERSION (PostgreSQL)" "$JOBRUNR_PG"
+row "db-scheduler $DBS_VERSION (PostgreSQL)" "$DBSCHED"
+FASTEST="$(printf '%s\n' "$CELERY" "$SIDEKIQ" "$JOBRUNR_MEM" "$JOBRUNR_PG" "$DBSCHED" | sort -g | tail -1)"
+printf 'SUMMARY spc_jobs_per_s=%.0f peers_ratio_min=%.1f celery_ratio=%.1f sidekiq_ratio=%.1f java_peers_ratio=%.1f\n' \
+  "$SPC" "$(echo "$SPC / $FASTEST" | bc -l)" "$(echo "$SPC / $CELERY" | bc -l)" \
+  "$(echo "$SPC / $SIDEKIQ" | bc -l)" \
+  "$(echo "$SPC / $(printf '%s\n' "$JOBRUNR_MEM" "$JOBRUNR_PG" "$DBSCHED" | sort -g | tail -1)" | bc -l)"

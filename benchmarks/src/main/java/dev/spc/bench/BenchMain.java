@@ -85,9 +85,12 @@ public final class BenchMain implements Callable<Integer> {
   int pending = 1_000_000;
 
   @Option(names = "--agents", description = "Simulated agents in the scale test (default ${DEFAULT-VALUE}).")
-  int agents = 1000;
+  int agents = 10_000;
 
-  @Option(names = "--skip", split = ",", description = "Sections to skip: transport, burndown, latency, scale, timers, jmh.")
+  @Option(names = "--recovery-jobs", description = "Stored jobs in the durable section's restart (default ${DEFAULT-VALUE}).")
+  int recoveryJobs = 1_000_000;
+
+  @Option(names = "--skip", split = ",", description = "Sections to skip: transport, burndown, latency, durable, scale, timers, jmh.")
   List<String> skip = new ArrayList<>();
 
   @Option(names = "--jvm", split = ",", description = "JVM flags of the coordinator and agents (default ${DEFAULT-VALUE}).")
@@ -104,6 +107,8 @@ public final class BenchMain implements Callable<Integer> {
   Path markdown;
 
   final PrintStream out = System.out;
+  /** The transport's ping-pong round trips in ms, sorted (empty when skipped). */
+  private double[] pingPong = new double[0];
   private final List<String[]> rows = new ArrayList<>();
 
   public static void main(String[] args) {
@@ -167,11 +172,19 @@ public final class BenchMain implements Callable<Integer> {
         }
       }
     }
-    if (postgres && !skip.contains("burndown")) {
-      storeBurndowns(dir, jobsPerSecond, jvmFlags);
+    double sqlite = Double.NaN;
+    if (!skip.contains("durable") && !durable) {
+      sqlite = DurableBench.burndown(this, dir, jvmFlags);
+      row("durable", "durable (SQLite) / in-memory jobs/s", String.format(Locale.ROOT, "%.3f",
+          sqlite / jobsPerSecond));
+      DurableBench.recovery(this, dir, jvmFlags, recoveryJobs);
     }
+    if (postgres && !skip.contains("burndown")) {
+      storeBurndowns(dir, jobsPerSecond, sqlite, jvmFlags);
+    }
+    double idleAgents = Double.NaN;
     if (!skip.contains("scale")) {
-      scale(dir);
+      idleAgents = scale(dir);
     }
     if (!skip.contains("timers")) {
       Timers.run(dir, jvmFlags, pending, this::row, out);
@@ -184,12 +197,23 @@ public final class BenchMain implements Callable<Integer> {
     if (markdown != null) {
       writeMarkdown();
     }
-    out.printf(Locale.ROOT, "SUMMARY jobs_per_s=%.0f p50_start_ms=%.3f p99_start_ms=%.3f transport_ratio=%.3f%n",
+    out.printf(Locale.ROOT, "SUMMARY jobs_per_s=%.0f p50_start_ms=%.3f p99_start_ms=%.3f transport_ratio=%.3f"
+        + " durable_ratio=%.3f idle_agents_cpu_pct=%.2f peers_ratio_min=%s%n",
         jobsPerSecond,
         latency == null ? Double.NaN : latency.pct(latency.startMs(), 50),
         latency == null ? Double.NaN : latency.pct(latency.startMs(), 99),
-        jobsPerSecond / transport);
+        jobsPerSecond / transport, sqlite / jobsPerSecond, idleAgents,
+        // benchmarks/peers/run.sh measures the peers and prints its own SUMMARY with the figure
+        "NaN");
     return 0;
+  }
+
+  static double pct(double[] sorted, double p) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 
   void row(String section, String metric, String value) {
@@ -213,6 +237,9 @@ public final class BenchMain implements Callable<Integer> {
       TransportBaseline.roundTripsPerSecond(target, Duration.ofSeconds(2), WINDOW); // warm-up
       double rps = TransportBaseline.roundTripsPerSecond(target, Duration.ofSeconds(transportSeconds), WINDOW);
       row("transport", "streaming round trips/s (" + WINDOW + " in flight)", fmt(rps));
+      pingPong = TransportBaseline.pingPongMillis(target, Duration.ofSeconds(transportSeconds));
+      row("transport", "ping-pong round trip p50 / p99 / p99.9 ms", String.format(Locale.ROOT,
+          "%.3f / %.3f / %.3f", pct(pingPong, 50), pct(pingPong, 99), pct(pingPong, 99.9)));
       return rps;
     }
   }
@@ -246,20 +273,13 @@ public final class BenchMain implements Callable<Integer> {
   }
 
   /** The burn-down with SQLite and with PostgreSQL as the store, next to the main run's figure. */
-  private void storeBurndowns(Path dir, double main, List<String> jvm) throws Exception {
+  private void storeBurndowns(Path dir, double main, double sqliteRate, List<String> jvm)
+      throws Exception {
     if (!dev.spc.cli.local.LocalPostgres.installed()) {
       row("burn-down", "PostgreSQL store", "skipped: " + dev.spc.cli.local.LocalPostgres.INSTALL_HINT);
       return;
     }
-    double sqlite;
-    Path sqliteDir = Files.createDirectories(dir.resolve("sqlite"));
-    try (ProcessCluster cluster = new ProcessCluster(sqliteDir, jvm)) {
-      startCluster(cluster, sqliteDir, List.of("--data-dir=" + sqliteDir.resolve("data")), List.of());
-      try (SpcClient spc = SpcClient.connect(cluster.target())) {
-        awaitWorkers(spc);
-        sqlite = burndown(spc, cluster, Double.NaN, " SQLite store");
-      }
-    }
+    double sqlite = Double.isNaN(sqliteRate) ? DurableBench.burndown(this, dir, jvm) : sqliteRate;
     Path pgDir = Files.createDirectories(dir.resolve("postgres"));
     try (dev.spc.cli.local.LocalPostgres pg = dev.spc.cli.local.LocalPostgres.start();
         ProcessCluster cluster = new ProcessCluster(pgDir, jvm)) {
@@ -291,7 +311,7 @@ public final class BenchMain implements Callable<Integer> {
     }
   }
 
-  private double burndown(SpcClient spc, ProcessCluster cluster, double transport, String how)
+  double burndown(SpcClient spc, ProcessCluster cluster, double transport, String how)
       throws Exception {
     out.printf(Locale.ROOT, "burn-down%s: %d no-op jobs, %d workers x %d slots, batches of %d...%n",
         how, jobs, workers, slots, batch);
@@ -336,10 +356,15 @@ public final class BenchMain implements Callable<Integer> {
         r.pct(r.startMs(), 50), r.pct(r.startMs(), 99), r.pct(r.startMs(), 99.9)));
     row("latency", "submit->done p50 / p99 / p99.9 ms", String.format(Locale.ROOT, "%.3f / %.3f / %.3f",
         r.pct(r.doneMs(), 50), r.pct(r.doneMs(), 99), r.pct(r.doneMs(), 99.9)));
+    if (pingPong.length > 0) {
+      row("latency", "submit->start p99 / transport ping-pong p99", String.format(Locale.ROOT, "%.2f",
+          r.pct(r.startMs(), 99) / pct(pingPong, 99)));
+    }
     return r;
   }
 
-  private void scale(Path dir) throws Exception {
+  /** Returns what the connected agents cost the coordinator, in % of one core over idle. */
+  private double scale(Path dir) throws Exception {
     out.printf(Locale.ROOT, "scale: %d pending jobs, then %d simulated agents...%n", pending, agents);
     try (ProcessCluster c = new ProcessCluster(dir, jvmFlags)) {
       var coord = c.startCoordinator(List.of("--log-level", "warn", "--in-memory",
@@ -365,9 +390,10 @@ public final class BenchMain implements Callable<Integer> {
           }
           Thread.sleep(3000); // settle: registrations done, heartbeats spread out
           double busy = cpuPercent(coord.pid(), Duration.ofSeconds(10));
-          row("scale", sim.registered() + " agents, 1s heartbeats: coordinator CPU",
+          row("scale", sim.registered() + " idle agents: coordinator CPU",
               String.format(Locale.ROOT, "%.2f %% of one core (%.2f %% over idle)", busy, busy - idle));
           row("scale", "workers listed by the coordinator", Integer.toString(spc.stats().workers()));
+          return busy - idle;
         }
       }
     }

@@ -75,4 +75,65 @@ final class TransportBaseline {
       ch.shutdownNow();
     }
   }
+
+  /**
+   * Ping-pong on one stream: one small message in flight, each reply sending the next, for
+   * {@code duration} after a quarter of it to warm up; the round trips' times in milliseconds,
+   * sorted. What one message there and back costs on this machine at this moment, the floor
+   * under any scheduling latency measured in the same run.
+   */
+  static double[] pingPongMillis(String target, Duration duration) throws InterruptedException {
+    ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        .directExecutor().build();
+    try {
+      byte[] msg = new byte[32];
+      long warmUntil = System.nanoTime() + duration.toNanos() / 4;
+      long end = warmUntil + duration.toNanos();
+      double[][] samples = {new double[1 << 16]};
+      int[] n = {0};
+      long[] sentAt = {0};
+      CountDownLatch done = new CountDownLatch(1);
+      var out = new java.util.concurrent.atomic.AtomicReference<StreamObserver<byte[]>>();
+      out.set(ClientCalls.asyncBidiStreamingCall(ch.newCall(EchoServer.ECHO, CallOptions.DEFAULT),
+          new StreamObserver<byte[]>() {
+            @Override
+            public void onNext(byte[] m) {
+              long now = System.nanoTime();
+              if (now - warmUntil >= 0) {
+                if (n[0] == samples[0].length) {
+                  samples[0] = java.util.Arrays.copyOf(samples[0], n[0] * 2);
+                }
+                samples[0][n[0]++] = (now - sentAt[0]) / 1e6;
+              }
+              if (now - end < 0) {
+                sentAt[0] = System.nanoTime();
+                java.util.Objects.requireNonNull(out.get()).onNext(msg);
+              } else {
+                done.countDown();
+              }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {}
+          }));
+      synchronized (out) {
+        sentAt[0] = System.nanoTime();
+        java.util.Objects.requireNonNull(out.get()).onNext(msg);
+      }
+      done.await(duration.toSeconds() * 2 + 30, TimeUnit.SECONDS);
+      synchronized (out) {
+        java.util.Objects.requireNonNull(out.get()).onCompleted();
+      }
+      double[] sorted = java.util.Arrays.copyOf(samples[0], n[0]);
+      java.util.Arrays.sort(sorted);
+      return sorted;
+    } finally {
+      ch.shutdownNow();
+    }
+  }
 }
