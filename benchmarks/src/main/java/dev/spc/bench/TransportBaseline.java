@@ -32,33 +32,21 @@ final class TransportBaseline {
       long[] warmCount = new long[1];
       long warmUntil = System.nanoTime() + duration.toNanos() / 4;
       var out = new java.util.concurrent.atomic.AtomicReference<StreamObserver<byte[]>>();
-      out.set(ClientCalls.asyncBidiStreamingCall(ch.newCall(EchoServer.ECHO, CallOptions.DEFAULT),
-          new StreamObserver<byte[]>() {
-            @Override
-            public void onNext(byte[] m) {
-              long n = count.incrementAndGet();
-              long now = System.nanoTime();
-              if (startNanos[0] == 0 && now - warmUntil >= 0) {
-                startNanos[0] = now;
-                warmCount[0] = n;
-              }
-              if (now - end < 0) {
-                synchronized (out) {
-                  java.util.Objects.requireNonNull(out.get()).onNext(msg);
-                }
-              } else if (done.getCount() > 0) {
-                done.countDown();
-              }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-              done.countDown();
-            }
-
-            @Override
-            public void onCompleted() {}
-          }));
+      out.set(open(ch, done, m -> {
+        long n = count.incrementAndGet();
+        long now = System.nanoTime();
+        if (startNanos[0] == 0 && now - warmUntil >= 0) {
+          startNanos[0] = now;
+          warmCount[0] = n;
+        }
+        if (now - end < 0) {
+          synchronized (out) {
+            java.util.Objects.requireNonNull(out.get()).onNext(msg);
+          }
+        } else if (done.getCount() > 0) {
+          done.countDown();
+        }
+      }));
       synchronized (out) {
         for (int i = 0; i < window; i++) {
           java.util.Objects.requireNonNull(out.get()).onNext(msg);
@@ -94,33 +82,21 @@ final class TransportBaseline {
       long[] sentAt = {0};
       CountDownLatch done = new CountDownLatch(1);
       var out = new java.util.concurrent.atomic.AtomicReference<StreamObserver<byte[]>>();
-      out.set(ClientCalls.asyncBidiStreamingCall(ch.newCall(EchoServer.ECHO, CallOptions.DEFAULT),
-          new StreamObserver<byte[]>() {
-            @Override
-            public void onNext(byte[] m) {
-              long now = System.nanoTime();
-              if (now - warmUntil >= 0) {
-                if (n[0] == samples[0].length) {
-                  samples[0] = java.util.Arrays.copyOf(samples[0], n[0] * 2);
-                }
-                samples[0][n[0]++] = (now - sentAt[0]) / 1e6;
-              }
-              if (now - end < 0) {
-                sentAt[0] = System.nanoTime();
-                java.util.Objects.requireNonNull(out.get()).onNext(msg);
-              } else {
-                done.countDown();
-              }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-              done.countDown();
-            }
-
-            @Override
-            public void onCompleted() {}
-          }));
+      out.set(open(ch, done, m -> {
+        long now = System.nanoTime();
+        if (now - warmUntil >= 0) {
+          if (n[0] == samples[0].length) {
+            samples[0] = java.util.Arrays.copyOf(samples[0], n[0] * 2);
+          }
+          samples[0][n[0]++] = (now - sentAt[0]) / 1e6;
+        }
+        if (now - end < 0) {
+          sentAt[0] = System.nanoTime();
+          java.util.Objects.requireNonNull(out.get()).onNext(msg);
+        } else {
+          done.countDown();
+        }
+      }));
       synchronized (out) {
         sentAt[0] = System.nanoTime();
         java.util.Objects.requireNonNull(out.get()).onNext(msg);
@@ -135,5 +111,25 @@ final class TransportBaseline {
     } finally {
       ch.shutdownNow();
     }
+  }
+
+  /** A stream to the echo server: replies go to {@code onReply}; an error counts {@code done} down. */
+  private static StreamObserver<byte[]> open(ManagedChannel ch, CountDownLatch done,
+      java.util.function.Consumer<byte[]> onReply) {
+    return ClientCalls.asyncBidiStreamingCall(ch.newCall(EchoServer.ECHO, CallOptions.DEFAULT),
+        new StreamObserver<byte[]>() {
+          @Override
+          public void onNext(byte[] m) {
+            onReply.accept(m);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.countDown();
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
   }
 }
