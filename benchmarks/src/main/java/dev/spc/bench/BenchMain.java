@@ -173,7 +173,7 @@ public final class BenchMain implements Callable<Integer> {
       }
     }
     double sqlite = Double.NaN;
-    if (!skip.contains("durable") && !durable) {
+    if (!skip.contains("durable") && !skip.contains("burndown") && !durable) {
       sqlite = DurableBench.burndown(this, dir, jvmFlags);
       row("durable", "durable (SQLite) / in-memory jobs/s", String.format(Locale.ROOT, "%.3f",
           sqlite / jobsPerSecond));

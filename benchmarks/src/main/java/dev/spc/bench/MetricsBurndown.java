@@ -57,7 +57,7 @@ final class MetricsBurndown {
               if (http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofByteArray()).statusCode() == 200) {
                 scrapes.incrementAndGet();
               }
-              Thread.sleep(Long.getLong("bench.scrapeMillis", 5000));
+              Thread.sleep(5000);
             }
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
