@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Many agents from one process: each a stream that registers and then heartbeats at the idle
- * interval the coordinator asks for (which grows with the fleet, see Registered). They handle a job type nobody submits, so they only cost
- * the coordinator their connections and heartbeats.
+ * interval the coordinator asks for (which grows with the fleet, see Registered). They handle a
+ * job type nobody submits, so they only cost the coordinator their connections and heartbeats.
  */
 final class SimulatedAgents implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -44,15 +44,16 @@ final class SimulatedAgents implements AutoCloseable {
           if (m.hasRegistered()) {
             registered.incrementAndGet();
             Registered r = m.getRegistered();
-            beat(Math.max(r.getHeartbeatIntervalMs(), r.getIdleHeartbeatIntervalMs()), true);
+            beat(Math.max(r.getHeartbeatIntervalMs(), r.getIdleHeartbeatIntervalMs()));
           } else if (m.hasCadence()) {
-            beat(m.getCadence().getIdleHeartbeatIntervalMs(), false);
+            beat(m.getCadence().getIdleHeartbeatIntervalMs());
           }
         }
 
         private java.util.concurrent.@org.jspecify.annotations.Nullable ScheduledFuture<?> beating;
 
-        private synchronized void beat(long interval, boolean first) {
+        /** Heartbeats every {@code interval} from a random phase, so the fleet's beats spread. */
+        private synchronized void beat(long interval) {
           if (beating != null) {
             beating.cancel(false);
           }
@@ -61,7 +62,7 @@ final class SimulatedAgents implements AutoCloseable {
               java.util.Objects.requireNonNull(out.get()).onNext(WorkerMessage.newBuilder()
                   .setHeartbeat(Heartbeat.getDefaultInstance()).build());
             }
-          }, first ? (long) (Math.random() * interval) : interval, interval, TimeUnit.MILLISECONDS);
+          }, (long) (Math.random() * interval), interval, TimeUnit.MILLISECONDS);
         }
 
         @Override

@@ -35,12 +35,14 @@ final class HeartbeatPace {
     schedule();
   }
 
-  /** The coordinator changed the idle interval. */
+  /**
+   * The coordinator changed the idle interval: it applies from the next heartbeat on. Not
+   * rescheduling keeps the fleet's heartbeats spread out (every agent gets this message at once);
+   * the coordinator allows an idle agent three of the longer intervals, so the one pending beat
+   * at the old pace is always in time.
+   */
   void idleInterval(long ms) {
     idleIntervalMs = Math.max(intervalMs, ms);
-    if (timer != null && idlePace) {
-      schedule();
-    }
   }
 
   /** Leases arrived: an idle agent's next heartbeat is now due within the short interval. */

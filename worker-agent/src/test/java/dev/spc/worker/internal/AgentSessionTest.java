@@ -600,12 +600,15 @@ class AgentSessionTest {
     assertEquals(4, st.heartbeats());
     clock.advance(1);
     assertEquals(5, st.heartbeats());
-    // The fleet grew: the coordinator slows idle agents further.
+    // The fleet grew: the coordinator slows idle agents further, from the next beat on (the one
+    // already due keeps its time, so a fleet told at once does not beat at once).
     st.listener.onMessage(CoordinatorMessage.newBuilder().setCadence(
         dev.spc.proto.Cadence.newBuilder().setIdleHeartbeatIntervalMs(3000)).build());
-    clock.advance(2999);
-    assertEquals(5, st.heartbeats());
-    clock.advance(1);
+    clock.advance(1000);
     assertEquals(6, st.heartbeats());
+    clock.advance(2999);
+    assertEquals(6, st.heartbeats());
+    clock.advance(1);
+    assertEquals(7, st.heartbeats());
   }
 }
