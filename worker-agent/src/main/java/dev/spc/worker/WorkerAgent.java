@@ -120,7 +120,8 @@ public final class WorkerAgent implements AutoCloseable {
     this.state = new AgentState(name, b.slots, stopGrace, agentThread, slotThreads,
         m -> sessionRef[0].send(m), this::allSlotsStuck, handlers, () -> sessionRef[0].jobsChanged());
     this.session = new AgentSession(
-        new AgentIdentity(name, b.target, List.copyOf(handlers.keySet()), b.slots, b.host, b.labels),
+        new AgentIdentity(name, b.target, List.copyOf(handlers.keySet()), b.slots, b.host, b.labels,
+            AgentIdentity.newInstanceId()),
         new AgentSession.Timing(stopGrace, drainTimeout, b.connectTimeout),
         clock, new GrpcDialer(b.token == null ? WorkerServiceGrpc.newStub(channel)
             : WorkerServiceGrpc.newStub(channel).withCallCredentials(

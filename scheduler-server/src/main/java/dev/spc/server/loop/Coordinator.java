@@ -126,7 +126,7 @@ public final class Coordinator {
     this.outbox = new WorkerOutbox(workers, leases, jobs, commits, this::wakeDispatch);
     this.access = new AccessLevel(commits, jobs, this::cancelJob, this::wakeDispatch, settings);
     this.dispatcher = new Dispatcher(cfg, clock, jobs, workers, leases, outbox, access::admits, rates);
-    this.recovery = new Recovery(cfg, clock, jobs, leases, workers);
+    this.recovery = new Recovery(cfg, clock, jobs, leases, workers, this::wakeDispatch);
     this.sessions = new WorkerSessions(cfg, clock, jobs, workers, leases, outbox, recovery);
     this.results = new ResultIntake(clock, jobs, workers, leases, outbox, recovery);
     this.requests = new JobRequests(cfg, clock, commits, jobs, workers, leases, outbox,
@@ -324,7 +324,8 @@ public final class Coordinator {
       b.setBatchKey(j.batchKey).setBatchIndex(j.batchIndex);
     }
     if (j.state == JobState.JOB_STATE_RUNNING && j.lease != null) {
-      b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds);
+      b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds)
+          .setAgentInstance(j.lease.worker.instanceId);
     }
     return b.build();
   }

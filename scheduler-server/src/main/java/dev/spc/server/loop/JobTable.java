@@ -240,9 +240,10 @@ final class JobTable {
     observer.stateChanged(job);
   }
 
-  /** A lease that never reached its worker: the job is pending again. */
+  /** A lease that never reached its worker: the job is pending again, on the same attempt. */
   void returnToPending(JobRecord job) {
     transition(job, JobStates.Event.RETURN);
+    job.attempt = Math.max(0, job.attempt - 1);
     job.worker = "";
     job.startedAt = null;
     job.lease = null;

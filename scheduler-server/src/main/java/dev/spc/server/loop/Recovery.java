@@ -19,25 +19,28 @@ import java.util.TreeMap;
 final class Recovery {
   private static final Log log = Log.get(Recovery.class);
 
-  private record Orphan(JobRecord job, long leaseId, int maxSeconds) {}
+  /** A job that was running, under {@code leaseId} granted to agent process {@code agentInstance}. */
+  private record Orphan(JobRecord job, long leaseId, int maxSeconds, long agentInstance) {}
 
   private final CoordinatorConfig cfg;
   private final Clock clock;
   private final JobTable jobs;
   private final LeaseTable leases;
   private final WorkerRegistry workers;
+  private final Runnable wakeDispatch;
   /** Jobs that were running, by lease id, until their agent reports them. */
   private final Map<Long, Orphan> orphans = new HashMap<>();
   private long graceEndsNanos;
   private boolean graceStarted;
 
   Recovery(CoordinatorConfig cfg, Clock clock, JobTable jobs, LeaseTable leases,
-      WorkerRegistry workers) {
+      WorkerRegistry workers, Runnable wakeDispatch) {
     this.cfg = cfg;
     this.clock = clock;
     this.jobs = jobs;
     this.leases = leases;
     this.workers = workers;
+    this.wakeDispatch = wakeDispatch;
   }
 
   /**
@@ -90,7 +93,7 @@ final class Recovery {
       switch (j.state) {
         case JOB_STATE_PENDING, JOB_STATE_SCHEDULED, JOB_STATE_BLOCKED -> { }
         case JOB_STATE_RUNNING -> orphans.put(row.getLeaseId(),
-            new Orphan(j, row.getLeaseId(), row.getMaxSeconds()));
+            new Orphan(j, row.getLeaseId(), row.getMaxSeconds(), row.getAgentInstance()));
         default -> done.add(j);
       }
     }
@@ -129,6 +132,29 @@ final class Recovery {
     workers.taken(w);
     log.info("lease re-adopted", "worker", w.name, "job", o.job().id, "lease", leaseId);
     return true;
+  }
+
+  /**
+   * Leases from before the restart granted to this very agent process ({@code w}'s instance id)
+   * that it knows nothing of ({@code known}: its running leases and those whose results it still
+   * holds) never reached it: the coordinator stored them and went down before sending, or the
+   * stream broke first. Their jobs are pending again at once, on the same attempt, rather than
+   * CRASHED when the grace ends. A lease of another process under the same name (an agent
+   * restarted after kill -9, which may have started the job) still waits for the grace.
+   */
+  void neverReached(WorkerRecord w, java.util.Set<Long> known) {
+    for (java.util.Iterator<Orphan> it = orphans.values().iterator(); it.hasNext(); ) {
+      Orphan o = it.next();
+      JobRecord j = o.job();
+      if (o.agentInstance() == w.instanceId && j.worker.equals(w.name) && !known.contains(o.leaseId())
+          && !j.isDone()) {
+        it.remove();
+        jobs.returnToPending(j);
+        log.info("lease never reached its agent; job pending again", "worker", w.name,
+            "job", j.id, "lease", o.leaseId());
+        wakeDispatch.run();
+      }
+    }
   }
 
   /**

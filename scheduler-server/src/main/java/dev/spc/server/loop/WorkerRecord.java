@@ -19,6 +19,8 @@ final class WorkerRecord {
   Map<String, String> labels = Map.of();
   final int slots;
   final String host;
+  /** The agent process's random instance id (0 if it sent none), stored with its leases. */
+  long instanceId;
   final WorkerLink link;
   final Instant connectedAt;
   long lastSeenNanos;

@@ -7,9 +7,11 @@ import dev.spc.proto.DoneReason;
 import dev.spc.proto.Register;
 import dev.spc.proto.Registered;
 import dev.spc.proto.StopWorkerResponse;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -70,6 +72,7 @@ final class WorkerSessions {
     WorkerRecord w = new WorkerRecord(reg.getName(), types, slots, reg.getHost(), link,
         clock.now(), clock.nanos());
     w.labels = Map.copyOf(reg.getLabelsMap());
+    w.instanceId = reg.getInstanceId();
     workers.add(w);
     fleetChanged(w);
     link.send(CoordinatorMessage.newBuilder().setRegistered(Registered.newBuilder()
@@ -82,6 +85,11 @@ final class WorkerSessions {
     log.info("worker registered", "worker", w.name, "slots", slots, "types", String.join(",", types),
         "peer", link.peer());
     reconcile(w, reg.getHeldLeaseIdsList());
+    if (w.instanceId != 0) {
+      Set<Long> known = new HashSet<>(reg.getHeldLeaseIdsList());
+      known.addAll(reg.getResultLeaseIdsList());
+      recovery.neverReached(w, known);
+    }
     if (reg.getDraining()) {
       // A draining agent that reconnects (to deliver results, to report its leases) gets no
       // new leases, not even in the batch that registers it.

@@ -357,6 +357,88 @@ class DurableCoordinatorTest {
     assertTrue(w.leases().isEmpty());
   }
 
+  /** Worker "w", agent process {@code instance}, holding these leases and results for those. */
+  RecordingLink registerInstance(long instance, List<Long> held, List<Long> results, boolean draining) {
+    RecordingLink link = new RecordingLink("w");
+    feed(new Msg.WorkerRegister(link, dev.spc.proto.Register.newBuilder().setName("w").addJobTypes("t")
+        .setSlots(2).setInstanceId(instance).addAllHeldLeaseIds(held).addAllResultLeaseIds(results)
+        .setDraining(draining).build()));
+    return link;
+  }
+
+  /** A job leased to agent process 5 of worker "w" and stored; then the coordinator restarts. */
+  Running runningOnInstance5ThenRestart() {
+    RecordingLink w = registerInstance(5, List.of(), List.of(), false);
+    submit(JobSpec.newBuilder().setType("t").build());
+    commit();
+    Running r = new Running(w.leases().get(0).getLeaseId(), w.leases().get(0).getJobId());
+    assertEquals(5, store.rows.get(JobIds.sequenceOf(r.id())).getAgentInstance(), "stored with the lease");
+    h.restart(store.sorted());
+    return r;
+  }
+
+  void graceEnds() {
+    for (int i = 0; i < 105; i++) {
+      clock.advance(Duration.ofMillis(100));
+      feed(new Msg.Tick());
+    }
+    commit();
+  }
+
+  @Test
+  void aLeaseStoredButNeverSent_isPendingAgainAtOnce_whenTheSameAgentProcessNeverHadIt() {
+    Running r = runningOnInstance5ThenRestart();
+    RecordingLink again = registerInstance(5, List.of(), List.of(), false);
+    commit();
+    Job j = job(r.id());
+    assertEquals(JOB_STATE_RUNNING, j.getState(), "leased again at once, not after the grace");
+    assertEquals(1, j.getAttempt(), "the lease that never arrived was no attempt");
+    long second = again.leaseFor(r.id());
+    assertTrue(second != r.lease(), "under a new lease");
+    h.succeeded(again, 1, second);
+    graceEnds();
+    assertEquals(DONE_REASON_DONE, job(r.id()).getDoneReason());
+  }
+
+  @Test
+  void aLeaseWhoseResultTheAgentStillHolds_waitsForThatResult() {
+    Running r = runningOnInstance5ThenRestart();
+    RecordingLink again = registerInstance(5, List.of(), List.of(r.lease()), false);
+    commit();
+    assertTrue(again.leases().isEmpty(), "not leased again: its result is on its way");
+    h.succeeded(again, 1, r.lease());
+    commit();
+    Job j = job(r.id());
+    assertEquals(DONE_REASON_DONE, j.getDoneReason());
+    assertEquals(1, j.getAttempt());
+  }
+
+  @Test
+  void anAgentRestartedUnderTheSameName_mayHaveRunTheJob_soItsLeaseWaitsOutTheGrace() {
+    for (long instance : new long[] {6, 0}) { // another process; an agent that sends no instance
+      Running r = runningOnInstance5ThenRestart();
+      RecordingLink again = registerInstance(instance, List.of(), List.of(), false);
+      commit();
+      assertTrue(again.leases().isEmpty(), "instance " + instance + ": not leased again");
+      graceEnds();
+      assertEquals(DONE_REASON_CRASHED, job(r.id()).getDoneReason());
+      assertEquals("coordinator restarted", job(r.id()).getError());
+      feed(new Msg.WorkerGone(again, "test"));
+    }
+  }
+
+  @Test
+  void aNeverReachedLease_ofAnAgentThatReconnectsDraining_goesToAnotherWorker() {
+    Running r = runningOnInstance5ThenRestart();
+    RecordingLink other = h.registerHolding("other", 2);
+    RecordingLink again = registerInstance(5, List.of(), List.of(), true);
+    commit();
+    assertTrue(again.leases().isEmpty(), "a draining agent gets no lease");
+    assertEquals(JOB_STATE_RUNNING, job(r.id()).getState());
+    assertEquals("other", job(r.id()).getWorker());
+    other.leaseFor(r.id());
+  }
+
   @Test
   void leasesNobodyReportsWithinTheGrace_endCrashed() {
     RecordingLink w = register("w");

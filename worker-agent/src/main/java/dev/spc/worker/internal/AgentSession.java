@@ -129,7 +129,8 @@ public final class AgentSession {
     stream.send(WorkerMessage.newBuilder().setRegister(Register.newBuilder()
         .setName(id.name()).addAllJobTypes(id.types()).setSlots(id.slots()).setHost(id.host())
         .putAllLabels(id.labels()).setAgentVersion("spc-agent/0.1").setDraining(drain != null)
-        .addAllHeldLeaseIds(jobs.heldLeases())).build());
+        .addAllHeldLeaseIds(jobs.heldLeases()).setInstanceId(id.instanceId())
+        .addAllResultLeaseIds(jobs.resultLeases())).build());
   }
 
   @SuppressWarnings("ReferenceEquality") // which stream: the very object

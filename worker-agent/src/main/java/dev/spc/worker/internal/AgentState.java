@@ -119,6 +119,14 @@ public final class AgentState implements SessionJobs {
   }
 
   @Override
+  public List<Long> resultLeases() {
+    List<Long> ids = new ArrayList<>(undeliveredResults());
+    unconfirmed.forEach(s -> s.results().forEach(r -> ids.add(r.getLeaseId())));
+    unsent.forEach(r -> ids.add(r.getLeaseId()));
+    return ids;
+  }
+
+  @Override
   public void connected(boolean c) {
     connected = c;
     if (c) {

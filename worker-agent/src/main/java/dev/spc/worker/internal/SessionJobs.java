@@ -6,6 +6,9 @@ import java.util.List;
 public interface SessionJobs {
   List<Long> heldLeases();
 
+  /** Leases whose results this agent holds, not yet confirmed by the coordinator. */
+  List<Long> resultLeases();
+
   /** Results the coordinator has not confirmed storing. */
   int undeliveredResults();
 

@@ -136,6 +136,7 @@ class AgentSessionTest {
 
   static final class FakeJobs implements SessionJobs {
     final List<Long> held = new ArrayList<>();
+    final List<Long> withResults = new ArrayList<>();
     int undelivered;
     boolean connected;
     final List<String> fenced = new ArrayList<>();
@@ -144,6 +145,11 @@ class AgentSessionTest {
     @Override
     public List<Long> heldLeases() {
       return List.copyOf(held);
+    }
+
+    @Override
+    public List<Long> resultLeases() {
+      return List.copyOf(withResults);
     }
 
     @Override
@@ -205,7 +211,7 @@ class AgentSessionTest {
   final List<AgentExit> exits = new ArrayList<>();
 
   AgentSession session(Duration drainTimeout, Duration connectTimeout) {
-    return new AgentSession(new AgentIdentity("w1", "coord:7070", List.of("t"), 2, "host", java.util.Map.of()),
+    return new AgentSession(new AgentIdentity("w1", "coord:7070", List.of("t"), 2, "host", java.util.Map.of(), 77L),
         new AgentSession.Timing(Duration.ofSeconds(1), drainTimeout, connectTimeout),
         clock, dialer, jobs, TOP, exits::add);
   }
@@ -232,12 +238,15 @@ class AgentSessionTest {
   @Test
   void registers_withItsNameTypesSlotsAndHeldLeases_thenHeartbeatsAtTheInterval() {
     jobs.held.add(42L);
+    jobs.withResults.add(41L);
     FakeStream st = registered();
     var reg = st.sent.get(0).getRegister();
     assertEquals("w1", reg.getName());
     assertEquals(List.of("t"), reg.getJobTypesList());
     assertEquals(2, reg.getSlots());
     assertEquals(List.of(42L), reg.getHeldLeaseIdsList());
+    assertEquals(List.of(41L), reg.getResultLeaseIdsList(), "leases whose results it still owes");
+    assertEquals(77L, reg.getInstanceId(), "this process's instance id");
     assertFalse(reg.getDraining());
     assertTrue(jobs.connected);
     assertEquals(Duration.ofMillis(800), dialer.silence, "timeout less one interval");
@@ -474,7 +483,7 @@ class AgentSessionTest {
   }
 
   AgentSession clusterSession(String targets) {
-    return new AgentSession(new AgentIdentity("w1", targets, List.of("t"), 2, "host", java.util.Map.of()),
+    return new AgentSession(new AgentIdentity("w1", targets, List.of("t"), 2, "host", java.util.Map.of(), 77L),
         new AgentSession.Timing(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10)),
         clock, dialer, jobs, TOP, exits::add);
   }

@@ -85,9 +85,11 @@ class AgentStateTest {
     agentThread.submit(() -> state.resultsTaken(firstSeq)).get();
     runAndWait(state, quick, 3);
     assertEquals(1, agentThread.submit(state::unconfirmedResults).get(), "lease 3 not confirmed yet");
+    assertEquals(List.of(3L), agentThread.submit(state::resultLeases).get(), "what Register reports");
 
     sent.clear();
     agentThread.submit(() -> state.connected(false)).get(); // the coordinator crashed
+    assertEquals(List.of(3L), agentThread.submit(state::resultLeases).get(), "still owed");
     agentThread.submit(() -> state.connected(true)).get(); // and is back
     assertEquals(List.of(3L), results().stream().map(JobResult::getLeaseId).toList(),
         "only the unconfirmed result goes again");
