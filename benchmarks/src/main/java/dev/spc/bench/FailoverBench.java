@@ -57,7 +57,7 @@ final class FailoverBench implements Callable<Integer> {
         }
         String address = "127.0.0.1:" + port;
         args.put(address, List.of("server", "--store", pg.url(), "--port", Integer.toString(port),
-            "--http-port", "0", "--advertise", address, "--leader-lease", lease, "--log-level", "warn"));
+            "--http-port", "0", "--advertise", address, "--leader-lease", lease, "--log-level", "info"));
       }
       Map<String, ProcessCluster.Node> nodes = new LinkedHashMap<>();
       int n = 1;
