@@ -126,7 +126,7 @@ final class Dependencies {
           if (d.state != JobState.JOB_STATE_BLOCKED || d.dependencyOutcomes == null) {
             continue;
           }
-          int i = d.spec.getDependsOnList().indexOf(next.id);
+          int i = d.spec.getDependsOnList().indexOf(next.id());
           d.dependencyOutcomes[i] = outcome(next);
           d.blockedOn--;
           settle(d);
@@ -191,10 +191,11 @@ final class Dependencies {
   }
 
   static DependencyOutcome outcome(JobRecord dep) {
-    DependencyOutcome.Builder b = DependencyOutcome.newBuilder().setJobId(dep.id)
-        .setState(JobState.JOB_STATE_DONE).setDoneReason(dep.reason).setError(dep.error).setResult(dep.result);
-    if (dep.exitCode != null) {
-      b.setExitCode(dep.exitCode);
+    DependencyOutcome.Builder b = DependencyOutcome.newBuilder().setJobId(dep.id())
+        .setState(JobState.JOB_STATE_DONE).setDoneReason(dep.reason).setError(dep.out().error)
+        .setResult(dep.out().result);
+    if (dep.out().exitCode != null) {
+      b.setExitCode(dep.out().exitCode);
     }
     return b.build();
   }

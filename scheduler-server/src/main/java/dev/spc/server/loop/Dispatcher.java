@@ -71,7 +71,7 @@ final class Dispatcher {
       return;
     }
     LeaseRecord lease = leases.grant(job, w, max, clock.nanos() + max * 1_000_000_000L);
-    Lease.Builder l = Lease.newBuilder().setLeaseId(lease.id).setJobId(job.id).setSpec(job.spec)
+    Lease.Builder l = Lease.newBuilder().setLeaseId(lease.id).setJobId(job.id()).setSpec(job.spec)
         .setMaxSeconds(max).setAttempt(job.attempt).setMaxAttempts(job.maxAttempts);
     if (job.dependencyOutcomes != null) {
       l.addAllDependencies(Dependencies.outcomes(job, Dependencies.LEASE_RESULT_BYTES));

@@ -19,17 +19,16 @@ final class JobRecord {
   };
 
   final long seq;
-  final String id;
+  /** Formats its id from the sequence: ids are not held, 56 bytes a job. */
+  private final JobIds ids;
   final JobSpec spec;
   final Instant submittedAt;
 
   JobState state = JobState.JOB_STATE_PENDING;
   DoneReason reason = DoneReason.DONE_REASON_UNSPECIFIED;
   String worker = "";
-  String error = "";
-  ByteString result = ByteString.EMPTY;
-  ByteString outputTail = ByteString.EMPTY;
-  @Nullable Integer exitCode;
+  /** Read only: written through {@link #error}, {@link #result}, {@link #process}, {@link #progress}. */
+  private JobOutput out = JobOutput.NONE;
   @Nullable Instant startedAt;
   @Nullable Instant finishedAt;
   /** The current (or last) lease; null while pending. */
@@ -50,17 +49,12 @@ final class JobRecord {
   /** A job a schedule made: the schedule ("" if none) and the fire time it was made for. */
   String scheduleId = "";
   @Nullable Instant scheduledFor;
-  @Nullable Double progress;
-  String progressMessage = "";
   /** Recent events and watchers; null until there are some. */
   @Nullable JobLog log;
   /** Callers waiting for this job to be done; null when there are none. */
   @Nullable List<Waiter> waiters;
   /** While PENDING: the queue it waits in (its type's, or its concurrency key's while held back). */
   @Nullable PendingQueue queue;
-  /** The last bytes of a process's stdout and stderr, apart. */
-  ByteString stdoutTail = ByteString.EMPTY;
-  ByteString stderrTail = ByteString.EMPTY;
   /**
    * The outcomes of the jobs it depends on ({@code spec.depends_on}, same order), null for those
    * not done yet; null when it depends on none.
@@ -77,17 +71,65 @@ final class JobRecord {
    */
   final java.util.Map<String, String> constraints;
 
-  JobRecord(long seq, String id, JobSpec spec, Instant submittedAt) {
-    this(seq, id, spec, submittedAt, Labels.constraintsOf(spec));
+  JobRecord(long seq, JobIds ids, JobSpec spec, Instant submittedAt) {
+    this(seq, ids, spec, submittedAt, Labels.constraintsOf(spec));
   }
 
   /** With the spec's constraints read already (by the validator). */
-  JobRecord(long seq, String id, JobSpec spec, Instant submittedAt, java.util.Map<String, String> constraints) {
+  JobRecord(long seq, JobIds ids, JobSpec spec, Instant submittedAt, java.util.Map<String, String> constraints) {
     this.seq = seq;
-    this.id = id;
+    this.ids = ids;
     this.spec = spec;
     this.constraints = constraints.isEmpty() ? java.util.Map.of() : constraints;
     this.submittedAt = submittedAt;
+  }
+
+  /** What its runs produced (read only: {@link JobOutput#NONE} is shared). */
+  JobOutput out() {
+    return out;
+  }
+
+  private JobOutput own() {
+    if (out == JobOutput.NONE) {
+      out = new JobOutput();
+    }
+    return out;
+  }
+
+  void error(String error) {
+    if (!error.isEmpty() || out != JobOutput.NONE) {
+      own().error = error;
+    }
+  }
+
+  void result(ByteString result) {
+    if (!result.isEmpty() || out != JobOutput.NONE) {
+      own().result = result;
+    }
+  }
+
+  /** A process's exit code (null: none, or not a process) and the last bytes of its output. */
+  void process(@Nullable Integer exitCode, ByteString outputTail, ByteString stdoutTail,
+      ByteString stderrTail) {
+    if (exitCode != null || !outputTail.isEmpty() || !stdoutTail.isEmpty() || !stderrTail.isEmpty()
+        || out != JobOutput.NONE) {
+      JobOutput o = own();
+      o.exitCode = exitCode;
+      o.outputTail = outputTail;
+      o.stdoutTail = stdoutTail;
+      o.stderrTail = stderrTail;
+    }
+  }
+
+  void progress(double fraction, String message) {
+    JobOutput o = own();
+    o.progress = fraction;
+    o.progressMessage = message;
+  }
+
+  /** The id clients know it by, like {@code mi8tq1k0-3-42}. */
+  String id() {
+    return ids.format(seq);
   }
 
   /** When a done job finished (every done job has a finish time). */

@@ -130,32 +130,40 @@ final class JobRequests {
       return;
     }
     List<String> out = new ArrayList<>(specs.size());
+    long[] seqs = batchKey.isEmpty() ? null : new long[specs.size()];
     for (JobSpec spec : specs) {
       String key = spec.getIdempotencyKey();
       String existing = key.isEmpty() ? null : jobs.idOfKey(key);
+      long seq;
       if (existing != null) {
+        seq = JobIds.sequenceOf(existing);
         out.add(existing);
-      } else if (spec.getDependsOnCount() > 0 || spec.getDependsOnIndexCount() > 0) {
-        out.add(addBlocked(spec, now, batchKey, out));
       } else {
-        out.add(jobs.add(spec, now, batchKey, out.size(), false, constraints.get(out.size())).id);
+        JobRecord job = spec.getDependsOnCount() > 0 || spec.getDependsOnIndexCount() > 0
+            ? addBlocked(spec, now, batchKey, out)
+            : jobs.add(spec, now, batchKey, out.size(), false, constraints.get(out.size()));
+        seq = job.seq;
+        out.add(job.id());
+      }
+      if (seqs != null) {
+        seqs[out.size() - 1] = seq;
       }
     }
     wakeDispatch.run();
-    if (!batchKey.isEmpty()) {
-      jobs.addBatch(batchKey, out, now);
+    if (seqs != null) {
+      jobs.addBatch(batchKey, seqs, now);
     }
     reply.ok(out);
   }
 
   /** A job with dependencies, stored with them as ids: BLOCKED until they are done. */
-  private String addBlocked(JobSpec spec, Instant now, String batchKey, List<String> batchIds) {
+  private JobRecord addBlocked(JobSpec spec, Instant now, String batchKey, List<String> batchIds) {
     @SuppressWarnings("unchecked")
     List<String> ids = (List<String>) Dependencies.resolve("job", spec, batchIds.size(), jobs, batchIds);
     JobSpec resolved = spec.toBuilder().clearDependsOn().addAllDependsOn(ids).clearDependsOnIndex().build();
     JobRecord job = jobs.add(resolved, now, batchKey, batchIds.size(), true, Labels.constraintsOf(resolved));
     deps.attach(job);
-    return job.id;
+    return job;
   }
 
   void get(String id, Reply<Job> reply) {
@@ -197,7 +205,7 @@ final class JobRequests {
         // Running before a restart and not reported yet: no lease to stop now. When its agent
         // reports the lease, the job is done here, so the agent is told to stop it (reconcile)
         // and what it reports about it is ignored.
-        log.info("cancelled a job awaiting re-adoption", "job", job.id, "worker", job.worker);
+        log.info("cancelled a job awaiting re-adoption", "job", job.id(), "worker", job.worker);
       }
     }
     jobs.finish(job, DoneReason.DONE_REASON_CANCELLED, detail, null);
@@ -301,12 +309,12 @@ final class JobRequests {
       spec.clearStartAt(); // its time has passed: run now
     }
     JobRecord job = jobs.add(spec.build(), clock.now(), "", 0);
-    job.rerunOf = old.id;
+    job.rerunOf = old.id();
     if (old.dependencyOutcomes != null) {
       job.dependencyOutcomes = old.dependencyOutcomes.clone(); // it runs on the same inputs
     }
     wakeDispatch.run();
-    reply.ok(job.id);
+    reply.ok(job.id());
   }
 
   static final java.util.Set<String> EXEC_SIGNALS = java.util.Set.of("HUP", "INT", "USR1", "USR2", "TERM");
@@ -345,7 +353,7 @@ final class JobRequests {
     LeaseRecord lease = job.lease;
     if (job.state != JobState.JOB_STATE_RUNNING || lease == null || !lease.isLive()
         || !workers.isCurrent(lease.worker)) {
-      reply.fail(new Failure(Failure.Code.FAILED_PRECONDITION, "job " + job.id + " is "
+      reply.fail(new Failure(Failure.Code.FAILED_PRECONDITION, "job " + job.id() + " is "
           + (job.state == JobState.JOB_STATE_RUNNING ? "running but its worker has not reported it"
               + " since the coordinator restarted" : job.state.name().substring("JOB_STATE_".length()))
           + "; only a running job can be signalled"));
@@ -359,7 +367,7 @@ final class JobRequests {
         outbox.signal(to, signal);
       }
     });
-    log.info("job signalled", "job", job.id, "signal", name, "worker", to.name);
+    log.info("job signalled", "job", job.id(), "signal", name, "worker", to.name);
     reply.ok(dev.spc.proto.SignalJobResponse.newBuilder().setWorker(to.name).build());
   }
 

@@ -35,7 +35,7 @@ final class JobTable {
   private final Durability commits;
   private final Observer observer;
 
-  private final Map<Long, JobRecord> jobs = new HashMap<>();
+  private final JobIndex jobs = new JobIndex();
   private final PendingQueues queues = new PendingQueues();
   private final ConcurrencyKeys keys;
   private int pendingCount;
@@ -48,7 +48,8 @@ final class JobTable {
   private long submittedTotal;
   /** Done jobs by {@link DoneReason} number. */
   private final long[] doneByReason = new long[DoneReason.values().length];
-  private final Map<String, String> idempotency = new HashMap<>();
+  /** Jobs' sequences by their idempotency key (ids are formatted when asked for: 56 bytes each). */
+  private final Map<String, Long> idempotency = new HashMap<>();
   /** Batches by idempotency key, oldest first (for retention). */
   private final LinkedHashMap<String, BatchEntry> batchKeys = new LinkedHashMap<>();
   /** Done jobs in the order they finished, for forgetting the oldest. */
@@ -57,7 +58,8 @@ final class JobTable {
   /** Sequences of earlier terms that recovered jobs hold: first to last + 1, by first. */
   private final java.util.TreeMap<Long, Long> earlierTerms = new java.util.TreeMap<>();
 
-  record BatchEntry(List<String> ids, Instant at) {}
+  /** A batch's jobs, by sequence. */
+  record BatchEntry(long[] seqs, Instant at) {}
 
   JobTable(CoordinatorConfig cfg, Clock clock, JobIds ids, Durability commits, Observer observer) {
     this(cfg, clock, new java.util.SplittableRandom(), ids, commits, observer, Map.of(), () -> { });
@@ -96,7 +98,7 @@ final class JobTable {
 
   /** Every job held, in no order (a view: do not change the table while walking it). */
   java.util.Collection<JobRecord> all() {
-    return java.util.Collections.unmodifiableCollection(jobs.values());
+    return jobs.all();
   }
 
   boolean contains(JobRecord job) {
@@ -105,13 +107,21 @@ final class JobTable {
 
   /** The job of an existing idempotency key, or null. */
   @Nullable String idOfKey(String key) {
-    return idempotency.get(key);
+    Long seq = idempotency.get(key);
+    return seq == null ? null : ids.format(seq);
   }
 
   /** The ids of an earlier batch with this key, or null. */
   @Nullable List<String> batch(String key) {
     BatchEntry e = batchKeys.get(key);
-    return e == null ? null : e.ids();
+    if (e == null) {
+      return null;
+    }
+    List<String> out = new java.util.ArrayList<>(e.seqs().length);
+    for (long seq : e.seqs()) {
+      out.add(ids.format(seq));
+    }
+    return out;
   }
 
   /**
@@ -172,13 +182,13 @@ final class JobTable {
   JobRecord add(JobSpec spec, Instant now, String batchKey, int batchIndex, boolean blocked,
       Map<String, String> constraints) {
     long seq = nextSeq++;
-    JobRecord job = new JobRecord(seq, ids.format(seq), spec, now, constraints);
+    JobRecord job = new JobRecord(seq, ids, spec, now, constraints);
     job.maxAttempts = Retries.maxAttempts(spec, cfg);
     if (!batchKey.isEmpty()) {
       job.batchKey = batchKey;
       job.batchIndex = batchIndex;
     }
-    jobs.put(seq, job);
+    jobs.put(job);
     commits.changed(job);
     Instant notBefore = JobTimers.startTime(spec, now);
     if (blocked) {
@@ -197,13 +207,14 @@ final class JobTable {
     }
     submittedTotal++;
     if (!spec.getIdempotencyKey().isEmpty()) {
-      idempotency.put(spec.getIdempotencyKey(), job.id);
+      idempotency.put(spec.getIdempotencyKey(), seq);
     }
     return job;
   }
 
-  void addBatch(String key, List<String> batchIds, Instant now) {
-    batchKeys.put(key, new BatchEntry(List.copyOf(batchIds), now));
+  /** A batch made under idempotency key {@code key}: its jobs' sequences, in the batch's order. */
+  void addBatch(String key, long[] seqs, Instant now) {
+    batchKeys.put(key, new BatchEntry(seqs, now));
     while (batchKeys.size() > cfg.maxDoneJobs()) {
       batchKeys.pollFirstEntry();
     }
@@ -273,7 +284,7 @@ final class JobTable {
       // A single attempt is the job's own fields (Views shows it); only retried jobs keep a list.
       Retries.recordAttempt(job, reason, error, clock.now());
       if (retryable && job.attempt < job.maxAttempts
-          && Retries.retriesOn(job.spec, reason) && !Retries.finalExitCode(job.spec, job.exitCode)) {
+          && Retries.retriesOn(job.spec, reason) && !Retries.finalExitCode(job.spec, job.out().exitCode)) {
         retry(job, error);
         return true;
       }
@@ -282,9 +293,9 @@ final class JobTable {
     job.nextAttemptAt = null;
     doneByReason[reason.getNumber()]++;
     job.reason = reason;
-    job.error = error;
+    job.error(error);
     if (result != null) {
-      job.result = result;
+      job.result(result);
     }
     job.finishedAt = clock.now();
     commits.changed(job);
@@ -303,7 +314,7 @@ final class JobTable {
     retriesTotal++;
     Instant due = clock.now().plusMillis(Retries.backoffMillis(job.spec.getRetry(), job.attempt, random));
     job.nextAttemptAt = due;
-    job.error = error;
+    job.error(error);
     job.worker = "";
     job.startedAt = null;
     job.lease = null;
@@ -372,7 +383,7 @@ final class JobTable {
     JobState from = job.state;
     JobState to = JobStates.next(from, event);
     if (to == null) {
-      throw new IllegalStateException("job " + job.id + ": " + event + " is not allowed in " + from);
+      throw new IllegalStateException("job " + job.id() + ": " + event + " is not allowed in " + from);
     }
     switch (from) {
       case JOB_STATE_PENDING -> {
@@ -424,7 +435,7 @@ final class JobTable {
     jobs.remove(job.seq);
     commits.forgotten(job);
     String key = job.spec.getIdempotencyKey();
-    if (!key.isEmpty() && job.id.equals(idempotency.get(key))) {
+    if (!key.isEmpty() && Long.valueOf(job.seq).equals(idempotency.get(key))) {
       idempotency.remove(key);
     }
     doneByReason[job.reason.getNumber()]--;
@@ -437,15 +448,15 @@ final class JobTable {
    * Done jobs must be handed to {@link #restoreDone} in the order they finished.
    */
   void restore(JobRecord j) {
-    jobs.put(j.seq, j);
+    jobs.put(j);
     if (j.seq >= ids.firstSeq()) {
-      throw new IllegalStateException("stored job " + j.id + " is not from a term before this one");
+      throw new IllegalStateException("stored job " + j.id() + " is not from a term before this one");
     }
     long first = JobIds.base(JobIds.termOf(j.seq)) + 1;
     earlierTerms.merge(first, j.seq + 1, Math::max);
     submittedTotal++;
     if (!j.spec.getIdempotencyKey().isEmpty()) {
-      idempotency.put(j.spec.getIdempotencyKey(), j.id);
+      idempotency.put(j.spec.getIdempotencyKey(), j.seq);
     }
     switch (j.state) {
       case JOB_STATE_PENDING -> enqueue(j);
@@ -469,7 +480,7 @@ final class JobTable {
     doneOrder.addAll(doneInOrder);
   }
 
-  void restoreBatch(String key, List<String> batchIds, Instant at) {
-    batchKeys.put(key, new BatchEntry(batchIds, at));
+  void restoreBatch(String key, long[] seqs, Instant at) {
+    batchKeys.put(key, new BatchEntry(seqs, at));
   }
 }

@@ -60,17 +60,15 @@ final class Recovery {
         log.warn("skipped a stored job with a foreign id", "job", p.getJobId());
         continue;
       }
-      JobRecord j = new JobRecord(seq, p.getJobId(), p.getSpec(), instant(p.getSubmittedAt()));
+      JobRecord j = new JobRecord(seq, jobs.ids(), p.getSpec(), instant(p.getSubmittedAt()));
       j.state = p.getState();
       j.reason = p.getDoneReason();
       j.worker = p.getWorker();
-      j.error = p.getError();
-      j.result = p.getResult();
-      j.outputTail = p.getOutputTail();
-      j.stdoutTail = p.getStdoutTail();
-      j.stderrTail = p.getStderrTail();
+      j.error(p.getError());
+      j.result(p.getResult());
+      j.process(p.hasExitCode() ? p.getExitCode() : null, p.getOutputTail(), p.getStdoutTail(),
+          p.getStderrTail());
       Dependencies.restore(j, p.getDependenciesList());
-      j.exitCode = p.hasExitCode() ? p.getExitCode() : null;
       j.startedAt = p.hasStartedAt() ? instant(p.getStartedAt()) : null;
       j.finishedAt = p.hasFinishedAt() ? instant(p.getFinishedAt()) : null;
       // A job stored before attempts were counted, that had started, was on its first attempt.
@@ -98,9 +96,8 @@ final class Recovery {
       }
     }
     for (var e : batches.entrySet()) {
-      List<String> batchIds = new ArrayList<>();
-      e.getValue().values().forEach(j -> batchIds.add(j.id));
-      jobs.restoreBatch(e.getKey(), batchIds, e.getValue().firstEntry().getValue().submittedAt);
+      long[] seqs = e.getValue().values().stream().mapToLong(j -> j.seq).toArray();
+      jobs.restoreBatch(e.getKey(), seqs, e.getValue().firstEntry().getValue().submittedAt);
     }
     done.sort((a, b) -> a.doneAt().compareTo(b.doneAt()));
     jobs.restoreDone(done);
@@ -130,7 +127,7 @@ final class Recovery {
     long leftNanos = Math.max(0, o.maxSeconds() * 1_000_000_000L - ranNanos);
     leases.adopt(leaseId, o.job(), w, o.maxSeconds(), clock.nanos() + leftNanos);
     workers.taken(w);
-    log.info("lease re-adopted", "worker", w.name, "job", o.job().id, "lease", leaseId);
+    log.info("lease re-adopted", "worker", w.name, "job", o.job().id(), "lease", leaseId);
     return true;
   }
 
@@ -151,7 +148,7 @@ final class Recovery {
         it.remove();
         jobs.returnToPending(j);
         log.info("lease never reached its agent; job pending again", "worker", w.name,
-            "job", j.id, "lease", o.leaseId());
+            "job", j.id(), "lease", o.leaseId());
         wakeDispatch.run();
       }
     }

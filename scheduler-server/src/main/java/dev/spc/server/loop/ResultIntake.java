@@ -74,12 +74,9 @@ final class ResultIntake {
     log.debug("stopped job confirmed", "worker", w.name, "lease", lease.id);
     if (lease.job().lease == lease && (r.hasExitCode() || !r.getOutputTail().isEmpty())) {
       // The process's last words still belong to the job's detail.
-      lease.job().outputTail = r.getOutputTail();
-      lease.job().stdoutTail = r.getStdoutTail();
-      lease.job().stderrTail = r.getStderrTail();
-      if (r.hasExitCode()) {
-        lease.job().exitCode = r.getExitCode();
-      }
+      JobRecord job = lease.job();
+      job.process(r.hasExitCode() ? Integer.valueOf(r.getExitCode()) : job.out().exitCode, r.getOutputTail(),
+          r.getStdoutTail(), r.getStderrTail());
       jobs.touched(lease.job());
     }
   }
@@ -87,10 +84,8 @@ final class ResultIntake {
   private void outcome(LeaseRecord lease, JobResult r, boolean adopted) {
     leases.stop(lease);
     JobRecord job = lease.job();
-    job.outputTail = r.getOutputTail();
-    job.stdoutTail = r.getStdoutTail();
-    job.stderrTail = r.getStderrTail();
-    job.exitCode = r.hasExitCode() ? r.getExitCode() : null;
+    job.process(r.hasExitCode() ? r.getExitCode() : null, r.getOutputTail(), r.getStdoutTail(),
+        r.getStderrTail());
     if (clock.nanos() - lease.deadlineNanos >= 0) {
       // Reported after its deadline (we were frozen, or away and it was re-adopted late): it
       // ran past max_seconds whatever it says; the deadline is judged before the outcome.
@@ -99,7 +94,7 @@ final class ResultIntake {
     }
     switch (r.getOutcome()) {
       case OUTCOME_SUCCEEDED -> {
-        job.result = r.getResult();
+        job.result(r.getResult());
         jobs.finish(job, DoneReason.DONE_REASON_DONE, "", null);
       }
       case OUTCOME_TIMED_OUT ->
@@ -112,7 +107,7 @@ final class ResultIntake {
           adopted ? DoneReason.DONE_REASON_CRASHED : DoneReason.DONE_REASON_CANCELLED,
           r.getError().isEmpty() ? "stopped by worker" : r.getError(), null);
       case OUTCOME_FAILED, OUTCOME_UNSPECIFIED, UNRECOGNIZED -> {
-        job.result = r.getResult();
+        job.result(r.getResult());
         jobs.finish(job, DoneReason.DONE_REASON_CRASHED,
             r.getError().isEmpty() ? "failed" : r.getError(), null, !r.getNonRetryable());
       }

@@ -128,8 +128,8 @@ final class Retries {
     if (job.startedAt != null) {
       a.setStartedAt(Views.ts(job.startedAt));
     }
-    if (job.exitCode != null) {
-      a.setExitCode(job.exitCode);
+    if (job.out().exitCode != null) {
+      a.setExitCode(job.out().exitCode);
     }
     if (job.attempts == null) {
       job.attempts = new java.util.ArrayList<>(2);

@@ -192,7 +192,7 @@ final class Schedules {
           + cfg.maxPendingJobs()));
       return;
     }
-    reply.ok(job.id);
+    reply.ok(job.id());
   }
 
   private @Nullable ScheduleRecord find(String id, Reply<?> reply) {
@@ -370,7 +370,7 @@ final class Schedules {
           return;
         }
         default -> {
-          skip(r, t, "job " + r.active.get(r.active.size() - 1).id + " is not done");
+          skip(r, t, "job " + r.active.get(r.active.size() - 1).id() + " is not done");
           return;
         }
       }
@@ -405,7 +405,7 @@ final class Schedules {
     r.active.add(job);
     r.fires++;
     firesTotal++;
-    r.spec = r.spec.toBuilder().setLastJobId(job.id).build();
+    r.spec = r.spec.toBuilder().setLastJobId(job.id()).build();
     commits.changed(r);
     wakeDispatch.run();
     return job;

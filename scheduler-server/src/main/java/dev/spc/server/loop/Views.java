@@ -24,15 +24,15 @@ final class Views {
 
   private static dev.spc.proto.JobAttempt onlyAttempt(JobRecord r) {
     dev.spc.proto.JobAttempt.Builder a = dev.spc.proto.JobAttempt.newBuilder().setAttempt(r.attempt)
-        .setWorker(r.worker).setDoneReason(r.reason).setError(r.error);
+        .setWorker(r.worker).setDoneReason(r.reason).setError(r.out().error);
     if (r.startedAt != null) {
       a.setStartedAt(ts(r.startedAt));
     }
     if (r.finishedAt != null) {
       a.setFinishedAt(ts(r.finishedAt));
     }
-    if (r.exitCode != null) {
-      a.setExitCode(r.exitCode);
+    if (r.out().exitCode != null) {
+      a.setExitCode(r.out().exitCode);
     }
     return a.build();
   }
@@ -43,17 +43,18 @@ final class Views {
   }
 
   private static Job.Builder builder(JobRecord r, Map<String, Integer> workersPerType) {
+    JobOutput o = r.out();
     Job.Builder b = Job.newBuilder()
-        .setJobId(r.id)
+        .setJobId(r.id())
         .setState(r.state)
         .setDoneReason(r.reason)
         .setSpec(r.spec)
         .setWorker(r.worker)
-        .setError(r.error)
-        .setResult(r.result)
-        .setOutputTail(r.outputTail)
-        .setStdoutTail(r.stdoutTail)
-        .setStderrTail(r.stderrTail)
+        .setError(o.error)
+        .setResult(o.result)
+        .setOutputTail(o.outputTail)
+        .setStdoutTail(o.stdoutTail)
+        .setStderrTail(o.stderrTail)
         .setSubmittedAt(ts(r.submittedAt));
     if (r.startedAt != null) {
       b.setStartedAt(ts(r.startedAt));
@@ -61,11 +62,11 @@ final class Views {
     if (r.finishedAt != null) {
       b.setFinishedAt(ts(r.finishedAt));
     }
-    if (r.exitCode != null) {
-      b.setExitCode(r.exitCode);
+    if (o.exitCode != null) {
+      b.setExitCode(o.exitCode);
     }
-    if (r.progress != null) {
-      b.setProgress(r.progress).setProgressMessage(r.progressMessage);
+    if (o.progress != null) {
+      b.setProgress(o.progress).setProgressMessage(o.progressMessage);
     }
     b.setAttempt(r.attempt).setMaxAttempts(r.maxAttempts).setRerunOf(r.rerunOf);
     if (r.attempts != null) {
@@ -86,7 +87,7 @@ final class Views {
       b.setPendingReason(Dependencies.waitingFor(r));
     } else if (r.state == JobState.JOB_STATE_SCHEDULED && r.nextAttemptAt != null) {
       b.setPendingReason(r.attempt == 0 ? "starts at " + r.nextAttemptAt
-          : "attempt " + r.attempt + " of " + r.maxAttempts + " failed (" + r.error + "); attempt "
+          : "attempt " + r.attempt + " of " + r.maxAttempts + " failed (" + r.out().error + "); attempt "
               + (r.attempt + 1) + " at " + r.nextAttemptAt);
     }
     return b;
@@ -122,7 +123,7 @@ final class Views {
         .setHost(w.host);
     for (LeaseRecord l : w.occupied.values()) {
       if (l.isLive()) {
-        b.addRunningJobIds(l.job().id);
+        b.addRunningJobIds(l.job().id());
       }
     }
     return b.build();

@@ -104,11 +104,12 @@ final class Watches {
       JobRecord job = lease.job();
       JobLog jl = log(job);
       if (u.hasProgress()) {
-        job.progress = Math.max(0.0, Math.min(1.0, u.getProgress()));
-        job.progressMessage = u.getProgressMessage().length() > MAX_PROGRESS_MESSAGE
+        double fraction = Math.max(0.0, Math.min(1.0, u.getProgress()));
+        String message = u.getProgressMessage().length() > MAX_PROGRESS_MESSAGE
             ? u.getProgressMessage().substring(0, MAX_PROGRESS_MESSAGE) : u.getProgressMessage();
+        job.progress(fraction, message);
         jl.add(JobEvent.newBuilder().setAt(at).setProgress(dev.spc.proto.Progress.newBuilder()
-            .setFraction(job.progress).setMessage(job.progressMessage)).build());
+            .setFraction(fraction).setMessage(message)).build());
       }
       for (String line : u.getLogLinesList()) {
         jl.add(JobEvent.newBuilder().setAt(at).setLogLine(line).build());

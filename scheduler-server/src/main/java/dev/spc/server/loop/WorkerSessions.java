@@ -219,7 +219,7 @@ final class WorkerSessions {
       if (lease.isLive()) {
         leases.stop(lease);
         jobs.finish(lease.job(), DoneReason.DONE_REASON_CANCELLED, "worker stopped", null);
-        out.addCancelledJobIds(lease.job().id);
+        out.addCancelledJobIds(lease.job().id());
       }
     }
     remove(w);

@@ -28,12 +28,12 @@ class JobTableTest {
       new Durability(Persistence.IN_MEMORY, e -> { }), new JobTable.Observer() {
         @Override
         public void stateChanged(JobRecord job) {
-          told.add(job.id + " " + job.state);
+          told.add(job.id() + " " + job.state);
         }
 
         @Override
         public void done(JobRecord job) {
-          told.add(job.id + " done " + job.reason);
+          told.add(job.id() + " done " + job.reason);
         }
       });
 
@@ -120,8 +120,8 @@ class JobTableTest {
             + (to == JOB_STATE_SCHEDULED ? 1 : 0), after.scheduled(), from + " " + e.getKey());
         assertEquals(before.blocked() - (from == JOB_STATE_BLOCKED ? 1 : 0), after.blocked());
         assertEquals(before.done() + (to == JOB_STATE_DONE ? 1 : 0), after.done());
-        assertTrue(told.contains(j.id + " " + to), "watchers told: " + told);
-        assertEquals(to == JOB_STATE_DONE, told.contains(j.id + " done DONE_REASON_CANCELLED"),
+        assertTrue(told.contains(j.id() + " " + to), "watchers told: " + told);
+        assertEquals(to == JOB_STATE_DONE, told.contains(j.id() + " done DONE_REASON_CANCELLED"),
             "waiters released only when done: " + told);
       }
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The O(1) structures behind rule 2 (order) and rule 7 (deadlines), including their clean-up. */
 class QueuesTest {
   static JobRecord job(long seq, int priority) {
-    return new JobRecord(seq, "x-" + seq, JobSpec.newBuilder().setType("t").setPriority(priority).build(),
+    return new JobRecord(seq, new JobIds("x"), JobSpec.newBuilder().setType("t").setPriority(priority).build(),
         Instant.EPOCH);
   }
 
