@@ -111,7 +111,7 @@ public final class Coordinator {
         metrics.finished(job.spec.getType(), job.reason, started == null || job.finishedAt == null
             ? -1 : nanosBetween(started, job.finishedAt));
         waiters.release(job);
-        if (!job.scheduleId.isEmpty()) {
+        if (!job.origin.scheduleId().isEmpty()) {
           schedules.jobDone(job);
         }
         deps.done(job);

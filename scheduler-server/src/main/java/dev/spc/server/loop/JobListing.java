@@ -100,7 +100,7 @@ final class JobListing {
       return (state == JobState.JOB_STATE_UNSPECIFIED || job.state == state)
           && (reason == DoneReason.DONE_REASON_UNSPECIFIED || (job.isDone() && job.reason == reason))
           && (!dead || JobRequests.exhausted(job))
-          && (schedule.isEmpty() || schedule.equals(job.scheduleId))
+          && (schedule.isEmpty() || schedule.equals(job.origin.scheduleId()))
           && (type.isEmpty() || type.equals(job.spec.getType()))
           && (labels.isEmpty() || Labels.matches(job.spec.getLabelsMap(), labels));
     }

@@ -12,6 +12,19 @@ import org.jspecify.annotations.Nullable;
 
 /** One job as the loop holds it. Mutable, loop thread only. */
 final class JobRecord {
+  /** What made a job: {@code rerunOf} the job it runs again, or a schedule's fire ("" if none). */
+  record Origin(String rerunOf, String scheduleId, @Nullable Instant scheduledFor) {
+    static final Origin NONE = new Origin("", "", null);
+
+    static Origin rerun(String of) {
+      return new Origin(of, "", null);
+    }
+
+    static Origin fire(String scheduleId, Instant scheduledFor) {
+      return new Origin("", scheduleId, scheduledFor);
+    }
+  }
+
   /** Scheduling order: higher priority first, then submission order. */
   static final Comparator<JobRecord> ORDER = (a, b) -> {
     int p = Integer.compare(b.spec.getPriority(), a.spec.getPriority());
@@ -44,11 +57,11 @@ final class JobRecord {
   @Nullable List<dev.spc.proto.JobAttempt> attempts;
   /** While SCHEDULED: when it is ready to run. */
   @Nullable Instant nextAttemptAt;
-  /** The job this one runs again (RerunJob), or "". */
-  String rerunOf = "";
-  /** A job a schedule made: the schedule ("" if none) and the fire time it was made for. */
-  String scheduleId = "";
-  @Nullable Instant scheduledFor;
+  /**
+   * What made it, when not a plain submit: the job it runs again (RerunJob), or the schedule and
+   * the fire time it was made for. One shared {@link Origin#NONE} for the others.
+   */
+  Origin origin = Origin.NONE;
   /** Recent events and watchers; null until there are some. */
   @Nullable JobLog log;
   /** Callers waiting for this job to be done; null when there are none. */

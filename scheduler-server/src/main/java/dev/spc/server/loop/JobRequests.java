@@ -309,7 +309,7 @@ final class JobRequests {
       spec.clearStartAt(); // its time has passed: run now
     }
     JobRecord job = jobs.add(spec.build(), clock.now(), "", 0);
-    job.rerunOf = old.id();
+    job.origin = JobRecord.Origin.rerun(old.id());
     if (old.dependencyOutcomes != null) {
       job.dependencyOutcomes = old.dependencyOutcomes.clone(); // it runs on the same inputs
     }

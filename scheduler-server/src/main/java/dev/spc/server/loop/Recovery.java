@@ -76,10 +76,10 @@ final class Recovery {
       j.maxAttempts = p.getMaxAttempts() > 0 ? p.getMaxAttempts() : Retries.maxAttempts(p.getSpec(), cfg);
       j.attempts = p.getAttemptsCount() == 0 ? null : new ArrayList<>(p.getAttemptsList());
       j.nextAttemptAt = p.hasNextAttemptAt() ? instant(p.getNextAttemptAt()) : null;
-      j.rerunOf = p.getRerunOf();
       if (p.hasScheduledFor()) {
-        j.scheduleId = p.getScheduleId();
-        j.scheduledFor = instant(p.getScheduledFor());
+        j.origin = JobRecord.Origin.fire(p.getScheduleId(), instant(p.getScheduledFor()));
+      } else if (!p.getRerunOf().isEmpty()) {
+        j.origin = JobRecord.Origin.rerun(p.getRerunOf());
       }
       if (!row.getBatchKey().isEmpty()) {
         j.batchKey = row.getBatchKey();

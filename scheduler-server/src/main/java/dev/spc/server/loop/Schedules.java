@@ -271,7 +271,8 @@ final class Schedules {
 
   /** A restored job that a schedule made and that is not done. */
   void restoredJob(JobRecord j) {
-    ScheduleRecord r = j.scheduleId.isEmpty() || j.isDone() ? null : byId.get(j.scheduleId);
+    String made = j.origin.scheduleId();
+    ScheduleRecord r = made.isEmpty() || j.isDone() ? null : byId.get(made);
     if (r != null) {
       r.active.add(j);
     }
@@ -400,8 +401,7 @@ final class Schedules {
     }
     JobRecord job = jobs.add(r.spec.getJob().toBuilder().setIdempotencyKey(key).build(),
         clock.now(), "", 0);
-    job.scheduleId = r.id;
-    job.scheduledFor = t;
+    job.origin = JobRecord.Origin.fire(r.id, t);
     r.active.add(job);
     r.fires++;
     firesTotal++;
@@ -413,7 +413,8 @@ final class Schedules {
 
   /** A job is done: a schedule that buffered a fire behind it may make that job now. */
   void jobDone(JobRecord j) {
-    ScheduleRecord r = j.scheduleId.isEmpty() ? null : byId.get(j.scheduleId);
+    String made = j.origin.scheduleId();
+    ScheduleRecord r = made.isEmpty() ? null : byId.get(made);
     if (r != null && r.active.remove(j) && r.active.isEmpty() && r.buffered != null) {
       released.add(r);
     }

@@ -68,7 +68,7 @@ final class Views {
     if (o.progress != null) {
       b.setProgress(o.progress).setProgressMessage(o.progressMessage);
     }
-    b.setAttempt(r.attempt).setMaxAttempts(r.maxAttempts).setRerunOf(r.rerunOf);
+    b.setAttempt(r.attempt).setMaxAttempts(r.maxAttempts).setRerunOf(r.origin.rerunOf());
     if (r.attempts != null) {
       b.addAllAttempts(r.attempts);
     }
@@ -78,8 +78,9 @@ final class Views {
     if (r.dependencyOutcomes != null) {
       b.addAllDependencies(Dependencies.outcomes(r, Long.MAX_VALUE));
     }
-    if (r.scheduledFor != null) {
-      b.setScheduleId(r.scheduleId).setScheduledFor(ts(r.scheduledFor));
+    Instant scheduledFor = r.origin.scheduledFor();
+    if (scheduledFor != null) {
+      b.setScheduleId(r.origin.scheduleId()).setScheduledFor(ts(scheduledFor));
     }
     if (r.state == JobState.JOB_STATE_PENDING) {
       b.setPendingReason(pendingReason(r, workersPerType));
