@@ -84,8 +84,12 @@ public final class CoordinatorServer implements AutoCloseable {
       }
       long term = b.config.epoch() > 0 ? b.config.epoch() : store.nextTerm();
       writer = new StoreWriter(store);
-      coordinator = new Coordinator(b.config, b.clock, new java.util.SplittableRandom(), writer,
-          incarnation, term, r.jobs(), r.schedules(), r.settings());
+      try {
+        coordinator = new Coordinator(b.config, b.clock, new java.util.SplittableRandom(), writer,
+            incarnation, term, r.jobs(), r.schedules(), r.settings());
+      } catch (JobStore.Unreadable e) {
+        throw e.store();
+      }
     }
     this.loop = new EventLoop(coordinator, b.clock, b.tickInterval);
     CoordinatorMetrics m = b.httpPort < 0 ? null : new CoordinatorMetrics(this.loop::snapshot);

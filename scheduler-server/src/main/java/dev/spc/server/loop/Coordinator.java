@@ -90,7 +90,7 @@ public final class Coordinator {
    * {@code recoveredSchedules} are the schedules it held, {@code settings} operators' settings.
    */
   public Coordinator(CoordinatorConfig cfg, Clock clock, java.util.random.RandomGenerator random,
-      Persistence persistence, String incarnation, long term, List<StoredJob> recovered,
+      Persistence persistence, String incarnation, long term, Iterable<StoredJob> recovered,
       List<StoredSchedule> recoveredSchedules, Map<String, String> settings) {
     this.cfg = cfg;
     this.clock = clock;

@@ -79,6 +79,10 @@ public final class JobIds {
     if (id.length() > MAX_LENGTH) {
       return null;
     }
+    long own = ownSequence(id);
+    if (own >= 0) {
+      return own;
+    }
     Matcher m = FORMAT.matcher(id);
     if (!m.matches()) {
       return null;
@@ -88,6 +92,44 @@ public final class JobIds {
       return null;
     }
     return m.group(1).equals(incarnation) ? seq : -1L;
+  }
+
+  /**
+   * The sequence of a well-formed id of this store, read without a regular expression (a restart
+   * reads a million of them); -1 for anything else, which {@link #FORMAT} then judges.
+   */
+  private long ownSequence(String id) {
+    int at = incarnation.length();
+    if (!id.startsWith(incarnation) || id.length() <= at + 1 || id.charAt(at) != '-') {
+      return -1;
+    }
+    int dash = id.indexOf('-', at + 1);
+    long term = 0;
+    if (dash >= 0) {
+      term = digits(id, at + 1, dash, 7);
+      if (term <= 0 || term > MAX_TERM) {
+        return -1;
+      }
+      at = dash;
+    }
+    long counter = digits(id, at + 1, id.length(), 13);
+    return counter < 0 || counter >= 1L << COUNTER_BITS ? -1 : base(term) + counter;
+  }
+
+  /** The decimal number in {@code s[from, to)} of 1 to {@code max} digits, or -1. */
+  private static long digits(String s, int from, int to, int max) {
+    if (to - from < 1 || to - from > max) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
   }
 
   /** The sequence of a well-formed id of any incarnation (the store's key), or -1. */

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * After a restart: rebuilds the jobs from what the store held. Jobs that were running are
@@ -20,6 +19,9 @@ final class Recovery {
   private static final Log log = Log.get(Recovery.class);
 
   /** A job that was running, under {@code leaseId} granted to agent process {@code agentInstance}. */
+  /** A batch being rebuilt: its idempotency key (one copy for all its jobs) and its jobs. */
+  private record Batch(String key, List<JobRecord> jobs) {}
+
   private record Orphan(JobRecord job, long leaseId, int maxSeconds, long agentInstance) {}
 
   private final CoordinatorConfig cfg;
@@ -47,20 +49,25 @@ final class Recovery {
    * Rebuilds the state from the stored rows (in sequence order), telling {@code restored} of each
    * job; true if there were any.
    */
-  boolean recover(List<StoredJob> rows, java.util.function.Consumer<JobRecord> restored) {
-    if (rows.isEmpty()) {
-      return false;
-    }
+  boolean recover(Iterable<StoredJob> rows, java.util.function.Consumer<JobRecord> restored) {
+    long startNanos = clock.nanos();
+    boolean any = false;
     List<JobRecord> done = new ArrayList<>();
-    Map<String, TreeMap<Integer, JobRecord>> batches = new HashMap<>();
+    Map<String, Batch> batches = new HashMap<>();
+    Instant lastSubmitted = Instant.EPOCH;
     for (StoredJob row : rows) {
+      any = true;
       Job p = row.getJob();
       Long seq = jobs.ids().parse(p.getJobId());
       if (seq == null || seq < 0) {
         log.warn("skipped a stored job with a foreign id", "job", p.getJobId());
         continue;
       }
-      JobRecord j = new JobRecord(seq, jobs.ids(), p.getSpec(), instant(p.getSubmittedAt()));
+      com.google.protobuf.Timestamp t = p.getSubmittedAt();
+      if (t.getSeconds() != lastSubmitted.getEpochSecond() || t.getNanos() != lastSubmitted.getNano()) {
+        lastSubmitted = instant(t); // the jobs of a batch share one
+      }
+      JobRecord j = new JobRecord(seq, jobs.ids(), p.getSpec(), lastSubmitted);
       j.state = p.getState();
       j.reason = p.getDoneReason();
       j.worker = p.getWorker();
@@ -82,9 +89,10 @@ final class Recovery {
         j.origin = JobRecord.Origin.rerun(p.getRerunOf());
       }
       if (!row.getBatchKey().isEmpty()) {
-        j.batchKey = row.getBatchKey();
+        Batch b = batches.computeIfAbsent(row.getBatchKey(), k -> new Batch(k, new ArrayList<>()));
+        j.batchKey = b.key();
         j.batchIndex = row.getBatchIndex();
-        batches.computeIfAbsent(j.batchKey, k -> new TreeMap<>()).put(j.batchIndex, j);
+        b.jobs().add(j);
       }
       jobs.restore(j);
       restored.accept(j);
@@ -95,15 +103,20 @@ final class Recovery {
         default -> done.add(j);
       }
     }
-    for (var e : batches.entrySet()) {
-      long[] seqs = e.getValue().values().stream().mapToLong(j -> j.seq).toArray();
-      jobs.restoreBatch(e.getKey(), seqs, e.getValue().firstEntry().getValue().submittedAt);
+    if (!any) {
+      return false;
+    }
+    for (Batch b : batches.values()) {
+      b.jobs().sort(java.util.Comparator.comparingInt(j -> j.batchIndex)); // sorted as read, as a rule
+      long[] seqs = b.jobs().stream().mapToLong(j -> j.seq).toArray();
+      jobs.restoreBatch(b.key(), seqs, b.jobs().get(0).submittedAt);
     }
     done.sort((a, b) -> a.doneAt().compareTo(b.doneAt()));
     jobs.restoreDone(done);
     graceEndsNanos = clock.nanos() + cfg.reconnectGrace().toNanos();
     log.info("recovered", "pending", jobs.pendingCount(), "running", jobs.runningCount(),
-        "done", done.size(), "reconnect_grace_ms", cfg.reconnectGrace().toMillis());
+        "done", done.size(), "reconnect_grace_ms", cfg.reconnectGrace().toMillis(),
+        "ms", (clock.nanos() - startNanos) / 1_000_000);
     return true;
   }
 

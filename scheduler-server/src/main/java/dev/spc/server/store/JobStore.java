@@ -15,10 +15,13 @@ public interface JobStore extends AutoCloseable {
    * What the store held at open: the coordinator's id prefix (null on first open), the jobs and
    * the schedules, and operators' settings.
    */
-  record Recovered(@Nullable String incarnation, List<StoredJob> jobs, List<StoredSchedule> schedules,
+  record Recovered(@Nullable String incarnation, Iterable<StoredJob> jobs, List<StoredSchedule> schedules,
       java.util.Map<String, String> settings) {}
 
-  /** Reads everything back, in job sequence order. */
+  /**
+   * Reads everything back, the jobs in sequence order: they may be read as they are walked
+   * (once, and before the store is written), and then a failure reading them is {@link Unreadable}.
+   */
   Recovered load() throws StoreException;
 
   /** Records the id prefix of this data directory, durably. */
@@ -49,6 +52,19 @@ public interface JobStore extends AutoCloseable {
 
   @Override
   void close() throws StoreException;
+
+  /** A store that failed while its jobs were walked (see {@link #load}); the cause says how. */
+  final class Unreadable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public Unreadable(StoreException cause) {
+      super(cause.getMessage(), cause);
+    }
+
+    public StoreException store() {
+      return (StoreException) java.util.Objects.requireNonNull(getCause());
+    }
+  }
 
   /** A read or write that did not reach stable storage. */
   final class StoreException extends Exception {

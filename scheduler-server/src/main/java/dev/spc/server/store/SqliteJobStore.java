@@ -57,13 +57,14 @@ public final class SqliteJobStore implements JobStore {
           incarnation = rs.getString(1);
         }
       }
-      List<StoredJob> jobs = new ArrayList<>();
-      try (Statement s = db.createStatement();
-          ResultSet rs = s.executeQuery("SELECT data FROM jobs ORDER BY seq")) {
-        while (rs.next()) {
-          jobs.add(StoredJob.parseFrom(rs.getBytes(1)));
+      Iterable<StoredJob> jobs = new StreamedJobs("the SQLite store's jobs", row -> {
+        try (Statement s = db.createStatement();
+            ResultSet rs = s.executeQuery("SELECT data FROM jobs ORDER BY seq")) {
+          while (rs.next()) {
+            row.accept(rs.getBytes(1));
+          }
         }
-      }
+      });
       List<StoredSchedule> schedules = new ArrayList<>();
       try (Statement s = db.createStatement();
           ResultSet rs = s.executeQuery("SELECT data FROM schedules ORDER BY id")) {

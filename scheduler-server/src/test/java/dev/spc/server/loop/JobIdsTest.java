@@ -47,6 +47,28 @@ class JobIdsTest {
   }
 
   @Test
+  void ourIdsReadWithoutTheRegularExpression_agreeWithIt() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+    String alphabet = "0123456789-a";
+    for (int i = 0; i < 200_000; i++) {
+      StringBuilder id = new StringBuilder("abc");
+      int n = random.nextInt(1, 24);
+      for (int k = 0; k < n; k++) {
+        id.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String s = id.toString();
+      long regex = JobIds.sequenceOf(s);
+      Long parsed = ids.parse(s);
+      if (s.matches("abc-.*")) {
+        assertEquals(regex < 0 ? null : regex, parsed, s);
+      }
+    }
+    assertEquals(JobIds.base(3) + 42, ids.parse("abc-3-42"));
+    assertEquals(JobIds.base(3) + 42, ids.parse("abc-0003-042"));
+    assertEquals(7L, ids.parse("abc-7"));
+  }
+
+  @Test
   void termsOutsideTheLayout_areRefused() {
     assertThrows(IllegalArgumentException.class, () -> new JobIds("abc", JobIds.MAX_TERM + 1));
     assertThrows(IllegalArgumentException.class, () -> new JobIds("abc", -1));
