@@ -1,7 +1,5 @@
 package dev.spc.server.loop;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,8 +17,6 @@ import org.jspecify.annotations.Nullable;
  * are {@code <incarnation>-<counter>}, which stay valid.
  */
 public final class JobIds {
-  private static final Pattern FORMAT =
-      Pattern.compile("([0-9a-z]{1,13})-(?:([0-9]{1,7})-)?([0-9]{1,13})");
   static final int MAX_LENGTH = 36;
   /** Bits of a sequence that count inside a term. */
   static final int COUNTER_BITS = 40;
@@ -76,41 +72,42 @@ public final class JobIds {
    * {@code null} when the id is malformed.
    */
   @Nullable Long parse(String id) {
-    if (id.length() > MAX_LENGTH) {
+    long seq = sequenceOf(id);
+    if (seq < 0) {
       return null;
     }
-    long own = ownSequence(id);
-    if (own >= 0) {
-      return own;
-    }
-    Matcher m = FORMAT.matcher(id);
-    if (!m.matches()) {
-      return null;
-    }
-    Long seq = sequence(m);
-    if (seq == null) {
-      return null;
-    }
-    return m.group(1).equals(incarnation) ? seq : -1L;
+    return id.startsWith(incarnation) && id.charAt(incarnation.length()) == '-' ? seq : -1L;
   }
 
   /**
-   * The sequence of a well-formed id of this store, read without a regular expression (a restart
-   * reads a million of them); -1 for anything else, which {@link #FORMAT} then judges.
+   * The sequence of a well-formed id of any incarnation (the store's key), or -1. Well-formed is
+   * {@code [0-9a-z]{1,13}-([0-9]{1,7}-)?[0-9]{1,13}}, with a term from 1 to {@link #MAX_TERM} and
+   * a counter below 2^40; read by hand, not by a regular expression: the store writer keys every
+   * row it writes by it, and a restart reads a million.
    */
-  private long ownSequence(String id) {
-    int at = incarnation.length();
-    if (!id.startsWith(incarnation) || id.length() <= at + 1 || id.charAt(at) != '-') {
+  public static long sequenceOf(String id) {
+    if (id.length() > MAX_LENGTH) {
       return -1;
     }
-    int dash = id.indexOf('-', at + 1);
+    int dash = id.indexOf('-');
+    if (dash < 1 || dash > 13) {
+      return -1;
+    }
+    for (int i = 0; i < dash; i++) {
+      char c = id.charAt(i);
+      if ((c < '0' || c > '9') && (c < 'a' || c > 'z')) {
+        return -1;
+      }
+    }
+    int at = dash;
     long term = 0;
-    if (dash >= 0) {
-      term = digits(id, at + 1, dash, 7);
+    int second = id.indexOf('-', dash + 1);
+    if (second >= 0) {
+      term = digits(id, dash + 1, second, 7);
       if (term <= 0 || term > MAX_TERM) {
         return -1;
       }
-      at = dash;
+      at = second;
     }
     long counter = digits(id, at + 1, id.length(), 13);
     return counter < 0 || counter >= 1L << COUNTER_BITS ? -1 : base(term) + counter;
@@ -130,23 +127,6 @@ public final class JobIds {
       n = n * 10 + (c - '0');
     }
     return n;
-  }
-
-  /** The sequence of a well-formed id of any incarnation (the store's key), or -1. */
-  public static long sequenceOf(String id) {
-    Matcher m = FORMAT.matcher(id);
-    Long seq = id.length() <= MAX_LENGTH && m.matches() ? sequence(m) : null;
-    return seq == null ? -1 : seq;
-  }
-
-  private static @Nullable Long sequence(Matcher m) {
-    String t = m.group(2);
-    long termPart = t == null ? 0 : Long.parseLong(t);
-    long counter = Long.parseLong(m.group(3));
-    if (termPart > MAX_TERM || counter >= 1L << COUNTER_BITS || (t != null && termPart == 0)) {
-      return null;
-    }
-    return base(termPart) + counter;
   }
 
   static String malformed(String field, String id) {
