@@ -18,10 +18,10 @@ import java.util.Map;
 final class Recovery {
   private static final Log log = Log.get(Recovery.class);
 
-  /** A job that was running, under {@code leaseId} granted to agent process {@code agentInstance}. */
   /** A batch being rebuilt: its idempotency key (one copy for all its jobs) and its jobs. */
   private record Batch(String key, List<JobRecord> jobs) {}
 
+  /** A job that was running, under {@code leaseId} granted to agent process {@code agentInstance}. */
   private record Orphan(JobRecord job, long leaseId, int maxSeconds, long agentInstance) {}
 
   private final CoordinatorConfig cfg;

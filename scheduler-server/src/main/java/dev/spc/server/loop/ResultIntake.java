@@ -75,9 +75,9 @@ final class ResultIntake {
     if (lease.job().lease == lease && (r.hasExitCode() || !r.getOutputTail().isEmpty())) {
       // The process's last words still belong to the job's detail.
       JobRecord job = lease.job();
-      job.process(r.hasExitCode() ? Integer.valueOf(r.getExitCode()) : job.out().exitCode, r.getOutputTail(),
-          r.getStdoutTail(), r.getStderrTail());
-      jobs.touched(lease.job());
+      Integer exitCode = r.hasExitCode() ? Integer.valueOf(r.getExitCode()) : job.out().exitCode;
+      job.process(exitCode, r.getOutputTail(), r.getStdoutTail(), r.getStderrTail());
+      jobs.touched(job);
     }
   }
 
