@@ -67,6 +67,9 @@ class DashboardIT {
         .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
     browser = new ChromeDriver(service, o);
     await = new WebDriverWait(browser, PATIENCE);
+    // The page re-renders what it polls: an element found a moment ago may be replaced before it
+    // is read. A wait looks again rather than failing on that.
+    await.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
   }
 
   static String chromium() {
