@@ -6,6 +6,7 @@ import static dev.spc.client.internal.Calls.join;
 import dev.spc.client.internal.Connection;
 import dev.spc.client.internal.Convert;
 import dev.spc.client.internal.CallRetries;
+import dev.spc.client.internal.SubmitCoalescer;
 import dev.spc.proto.AdminServiceGrpc;
 import dev.spc.proto.BearerToken;
 import dev.spc.proto.CancelJobRequest;
@@ -15,7 +16,6 @@ import dev.spc.proto.JobServiceGrpc;
 import dev.spc.proto.ListJobsRequest;
 import dev.spc.proto.ListWorkersRequest;
 import dev.spc.proto.StopWorkerRequest;
-import dev.spc.proto.SubmitJobRequest;
 import dev.spc.proto.SubmitJobsRequest;
 import dev.spc.proto.WaitAnyJobRequest;
 import dev.spc.proto.WaitJobRequest;
@@ -57,9 +57,10 @@ public final class SpcClient implements AutoCloseable {
   private final Duration callTimeout;
   private final CallRetries retries;
   private final @Nullable CallCredentials credentials;
+  private final SubmitCoalescer submits;
 
   private SpcClient(Connection connection, Duration callTimeout, Duration submitRetryTimeout,
-      @Nullable CallCredentials credentials, List<io.grpc.ClientInterceptor> interceptors) {
+      @Nullable CallCredentials credentials, List<io.grpc.ClientInterceptor> interceptors, boolean coalesce) {
     this.connection = connection;
     this.channel = io.grpc.ClientInterceptors.intercept(connection.channel(), interceptors);
     this.credentials = credentials;
@@ -67,6 +68,7 @@ public final class SpcClient implements AutoCloseable {
     this.admin = withCredentials(AdminServiceGrpc.newFutureStub(channel));
     this.callTimeout = callTimeout;
     this.retries = new CallRetries(connection.cluster(), submitRetryTimeout);
+    this.submits = SubmitCoalescer.over(() -> unary(jobs), coalesce && interceptors.isEmpty());
   }
 
   /** A client that dials {@code target} ({@code host:port}) in plaintext and owns the channel. */
@@ -95,8 +97,8 @@ public final class SpcClient implements AutoCloseable {
     if (p.getIdempotencyKey().isEmpty()) {
       p = p.toBuilder().setIdempotencyKey(Convert.newKey()).build();
     }
-    SubmitJobRequest req = SubmitJobRequest.newBuilder().setJob(p).build();
-    return retries.shortCall(() -> call(unary(jobs).submitJob(req), r -> JobId.of(r.getJobId())));
+    dev.spc.proto.JobSpec keyed = p;
+    return retries.shortCall(() -> submits.submit(keyed).thenApply(JobId::of));
   }
 
   /** Submits a batch, all or nothing; ids come back in the order of {@code specs}. */
@@ -385,6 +387,7 @@ public final class SpcClient implements AutoCloseable {
     private @Nullable CallCredentials credentials;
     private final ClientTls tls = new ClientTls();
     private final List<io.grpc.ClientInterceptor> interceptors = new java.util.ArrayList<>();
+    private boolean coalesce = true;
 
     private Builder() {}
 
@@ -474,6 +477,15 @@ public final class SpcClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Single submits made while others are on their way go together in one call, each job still
+     * accepted or refused alone (default on; off with {@link #intercept}: per-call metadata).
+     */
+    public Builder coalesceSubmits(boolean on) {
+      this.coalesce = on;
+      return this;
+    }
+
     /** Deadline for calls other than waits (default 30s). */
     public Builder callTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
@@ -486,13 +498,13 @@ public final class SpcClient implements AutoCloseable {
     public SpcClient build() {
       if (channel != null) {
         return new SpcClient(Connection.over(channel), callTimeout, submitRetryTimeout, credentials,
-            interceptors);
+            interceptors, coalesce);
       }
       if (target == null) {
         throw new IllegalArgumentException("a target or a channel is required");
       }
       return new SpcClient(Connection.open(target, tls), callTimeout, submitRetryTimeout,
-          credentials, interceptors);
+          credentials, interceptors, coalesce);
     }
   }
 }

@@ -54,6 +54,36 @@ class SpcClientTest {
   }
 
   @Test
+  void manySingleSubmitsAtOnce_eachAcceptedOrRefusedAlone() throws Exception {
+    cluster.agent("w1", 8, b -> b);
+    List<java.util.concurrent.CompletableFuture<JobId>> submitted = new java.util.ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      JobSpec spec = switch (i) {
+        case 100, 300 -> JobSpec.of("not a type");
+        case 200, 201 -> JobSpec.newBuilder("noop").idempotencyKey("twice").build();
+        default -> JobSpec.of("noop");
+      };
+      submitted.add(spc.submitAsync(spec));
+    }
+    java.util.Set<JobId> ids = new java.util.HashSet<>();
+    for (int i = 0; i < submitted.size(); i++) {
+      var f = submitted.get(i);
+      if (i == 100 || i == 300) {
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof SpcException.InvalidArgument, String.valueOf(e.getCause()));
+        assertTrue(e.getCause().getMessage().contains("job.type must be"), e.getCause().getMessage());
+      } else {
+        ids.add(f.get(10, TimeUnit.SECONDS));
+      }
+    }
+    assertEquals(497, ids.size(), "one id each, the repeated key's job once");
+    assertEquals(submitted.get(200).get(), submitted.get(201).get());
+    for (JobId id : ids) {
+      assertEquals(Optional.of(DoneReason.DONE), spc.await(id, Duration.ofSeconds(10)).reason());
+    }
+  }
+
+  @Test
   void statsCountJobsByStateAndOutcome() {
     cluster.agent("w1", 2, b -> b);
     spc.await(spc.submit(JobSpec.of("noop")), Duration.ofSeconds(10));

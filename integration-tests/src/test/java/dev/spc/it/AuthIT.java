@@ -129,6 +129,21 @@ class AuthIT {
           JobSpec.of("noop"), JobSpec.newBuilder("exec").args("true").build())));
       assertTrue(e.getMessage().contains("exec"), e.getMessage());
       assertEquals(before, c.client.stats().submittedTotal(), "nothing created");
+      // Single submits travel together (SubmitEachJob): the exec job alone is refused.
+      List<java.util.concurrent.CompletableFuture<JobId>> singles = new java.util.ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        singles.add(s.submitAsync(i == 25 ? JobSpec.newBuilder("exec").args("true").build() : JobSpec.of("noop")));
+      }
+      for (int i = 0; i < singles.size(); i++) {
+        var f = singles.get(i);
+        if (i == 25) {
+          var denied = assertThrows(java.util.concurrent.CompletionException.class, f::join);
+          assertTrue(denied.getCause() instanceof SpcException.PermissionDenied, String.valueOf(denied.getCause()));
+        } else {
+          f.join();
+        }
+      }
+      assertEquals(before + 49, c.client.stats().submittedTotal(), "the others created");
     }
     String execToken = createToken(tokens, "--role", "submitter", "--exec");
     try (SpcClient x = client(execToken)) {

@@ -81,6 +81,8 @@ final class EveryCall {
     call("SubmitJob", () -> deadline(jobs).submitJob(SubmitJobRequest.newBuilder().setJob(spec).build()));
     call("SubmitJobs", () -> deadline(jobs).submitJobs(SubmitJobsRequest.newBuilder()
         .addJobs(spec).addJobs(spec).setIdempotencyKey("every-call-" + System.nanoTime()).build()));
+    call("SubmitEachJob", () -> deadline(jobs).submitEachJob(dev.spc.proto.SubmitEachJobRequest.newBuilder()
+        .addJobs(spec).addJobs(JobSpec.getDefaultInstance()).build()));
     for (String id : jobIds) {
       call("GetJob " + id, () -> deadline(jobs).getJob(GetJobRequest.newBuilder().setJobId(id).build()));
       call("WaitJob " + id, () -> jobs.withDeadlineAfter(300, TimeUnit.MILLISECONDS)

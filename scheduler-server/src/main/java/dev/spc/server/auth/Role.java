@@ -13,7 +13,7 @@ public enum Role {
    * ListSchedules, ListLimits.
    */
   READER,
-  /** A reader that may also SubmitJob, SubmitJobs, CancelJob, RerunJob, SignalJob and change schedules. */
+  /** A reader that may also SubmitJob, SubmitJobs, SubmitEachJob, CancelJob, RerunJob, SignalJob and change schedules. */
   SUBMITTER,
   /** A submitter that may also StopWorker, CancelJobs (and every later admin call). */
   OPERATOR,
@@ -29,7 +29,8 @@ public enum Role {
       "spc.v1.AdminService/GetCluster", "spc.v1.ScheduleService/GetSchedule",
       "spc.v1.ScheduleService/ListSchedules", "spc.v1.AdminService/ListLimits");
   private static final Set<String> WRITES = Set.of(
-      "spc.v1.JobService/SubmitJob", "spc.v1.JobService/SubmitJobs", "spc.v1.JobService/CancelJob",
+      "spc.v1.JobService/SubmitJob", "spc.v1.JobService/SubmitJobs", "spc.v1.JobService/SubmitEachJob",
+      "spc.v1.JobService/CancelJob",
       "spc.v1.JobService/RerunJob", "spc.v1.JobService/SignalJob", "spc.v1.ScheduleService/CreateSchedule",
       "spc.v1.ScheduleService/UpdateSchedule", "spc.v1.ScheduleService/DeleteSchedule",
       "spc.v1.ScheduleService/PauseSchedule", "spc.v1.ScheduleService/ResumeSchedule",

@@ -14,15 +14,20 @@ import dev.spc.proto.SubmitJobRequest;
 import dev.spc.proto.SubmitJobResponse;
 import dev.spc.proto.SubmitJobsRequest;
 import dev.spc.proto.SubmitJobsResponse;
+import dev.spc.proto.SubmitEachJobRequest;
+import dev.spc.proto.SubmitEachJobResponse;
+import dev.spc.proto.SubmitOutcome;
 import dev.spc.proto.WaitAnyJobRequest;
 import dev.spc.proto.WaitJobRequest;
 import dev.spc.server.auth.Identity;
 import dev.spc.server.loop.EventLoop;
+import dev.spc.server.loop.Failure;
 import dev.spc.server.loop.Msg;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** JobService: translates each call into a loop message and the loop's answer back. */
 public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
@@ -37,19 +42,27 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
    * caller's identity (when credentials are checked). Refused whole, creating nothing.
    */
   private static boolean refuseExec(List<JobSpec> specs, StreamObserver<?> out) {
-    Identity id = Identity.CURRENT.get();
-    if (id == null || id.mayExec()) {
+    Status refusal = execRefusal();
+    if (refusal == null) {
       return false;
     }
     for (JobSpec s : specs) {
       if (s.getType().equals("exec")) {
-        out.onError(Status.PERMISSION_DENIED.withDescription("identity '" + id.label()
-            + "' may not submit exec jobs: they run programs on agents; create its token with"
-            + " --exec").asRuntimeException());
+        out.onError(refusal.asRuntimeException());
         return true;
       }
     }
     return false;
+  }
+
+  /** Why the caller may not submit exec jobs; null if it may. */
+  private static @Nullable Status execRefusal() {
+    Identity id = Identity.CURRENT.get();
+    if (id == null || id.mayExec()) {
+      return null;
+    }
+    return Status.PERMISSION_DENIED.withDescription("identity '" + id.label()
+        + "' may not submit exec jobs: they run programs on agents; create its token with --exec");
   }
 
   /**
@@ -94,6 +107,49 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     }
     loop.post(new Msg.Submit(traced(req.getJobsList()), true, req.getIdempotencyKey(), new GrpcReply<>(out,
         ids -> SubmitJobsResponse.newBuilder().addAllJobIds(ids).build())));
+  }
+
+  /**
+   * Each job on its own, as that many SubmitJob calls: an exec job the caller may not submit is
+   * refused alone, and the loop answers the rest one by one.
+   */
+  @Override
+  public void submitEachJob(SubmitEachJobRequest req, StreamObserver<SubmitEachJobResponse> out) {
+    List<JobSpec> specs = traced(req.getJobsList());
+    Status refusal = execRefusal();
+    List<JobSpec> allowed = specs;
+    if (refusal != null) {
+      allowed = specs.stream().filter(s -> !s.getType().equals("exec")).toList();
+    }
+    if (allowed.isEmpty() && !specs.isEmpty()) {
+      GrpcReply.of(out).ok(merge(specs, List.of(), refusal));
+      return;
+    }
+    Status denied = refusal;
+    loop.post(new Msg.SubmitEach(allowed, new GrpcReply<>(out, outcomes -> merge(specs, outcomes, denied))));
+  }
+
+  /** The loop's outcomes for the jobs it was given, with the exec jobs it was not given refused. */
+  private static SubmitEachJobResponse merge(List<JobSpec> specs, List<Msg.Outcome> outcomes,
+      @Nullable Status refusal) {
+    SubmitEachJobResponse.Builder r = SubmitEachJobResponse.newBuilder();
+    int next = 0;
+    for (JobSpec s : specs) {
+      SubmitOutcome.Builder o = r.addOutcomesBuilder();
+      if (refusal != null && s.getType().equals("exec")) {
+        o.setCode(refusal.getCode().value()).setMessage(String.valueOf(refusal.getDescription()));
+        continue;
+      }
+      Msg.Outcome done = outcomes.get(next++);
+      Failure f = done.failure();
+      if (f == null) {
+        o.setJobId(done.jobId());
+      } else {
+        Status st = GrpcReply.status(f);
+        o.setCode(st.getCode().value()).setMessage(String.valueOf(st.getDescription()));
+      }
+    }
+    return r.build();
   }
 
   @Override

@@ -41,6 +41,8 @@ final class Routes {
       r("POST", "/v1/jobs", JobServiceGrpc.getSubmitJobMethod(), true, "Submit a job."),
       r("POST", "/v1/jobs:batch", JobServiceGrpc.getSubmitJobsMethod(), true,
           "Submit jobs together, atomically (dependencies by index within the batch)."),
+      r("POST", "/v1/jobs:submitEach", JobServiceGrpc.getSubmitEachJobMethod(), true,
+          "Submit jobs each on its own, as that many single submits: one outcome per job."),
       r("GET", "/v1/jobs", JobServiceGrpc.getListJobsMethod(), false,
           "List jobs in submission order (newest_first=true: the latest first); filter by state,"
               + " type, labels (labels.KEY=VALUE)."),

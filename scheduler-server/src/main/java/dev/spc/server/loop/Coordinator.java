@@ -190,6 +190,8 @@ public final class Coordinator {
     switch (msg) {
       case Msg.Submit(var specs, var batch, var key, var reply) ->
           requests.submit(specs, batch, key, shutdown.inProgress(), commits.defer(reply));
+      case Msg.SubmitEach(var specs, var reply) ->
+          requests.submitEach(specs, shutdown.inProgress(), commits.defer(reply));
       case Msg.GetJob(var id, var reply) -> requests.get(id, commits.defer(reply));
       case Msg.Cancel(var id, var reply) -> requests.cancel(id, commits.defer(reply));
       case Msg.CancelJobs(var selector, var reply) -> requests.cancelJobs(selector, commits.defer(reply));

@@ -156,6 +156,50 @@ final class JobRequests {
     reply.ok(out);
   }
 
+  /**
+   * Each spec submitted on its own, exactly as a single submit ({@link #submit} of one spec):
+   * one outcome per spec. Refused whole, creating nothing, only for what would refuse every one
+   * of them (a shutdown, the storage down) and for more specs than a batch may hold.
+   */
+  void submitEach(List<JobSpec> specs, boolean shuttingDown, Reply<List<Msg.Outcome>> reply) {
+    if (shuttingDown) {
+      reply.fail(Failure.unavailable(ShutdownHandshake.STOPPING));
+      return;
+    }
+    if (refuseWrite(reply)) {
+      return;
+    }
+    if (specs.isEmpty()) {
+      reply.fail(Failure.invalid("jobs must not be empty"));
+      return;
+    }
+    if (specs.size() > cfg.maxBatchSize()) {
+      reply.fail(Failure.invalid(
+          "jobs has " + specs.size() + " specs, limit " + cfg.maxBatchSize() + " per call"));
+      return;
+    }
+    List<Msg.Outcome> outcomes = new ArrayList<>(specs.size());
+    Reply<List<String>> one = new Reply<>() {
+      @Override
+      public void ok(List<String> ids) {
+        outcomes.add(new Msg.Outcome(ids.get(0), null));
+      }
+
+      @Override
+      public void fail(Failure failure) {
+        outcomes.add(new Msg.Outcome("", failure));
+      }
+    };
+    for (JobSpec spec : specs) {
+      int before = outcomes.size();
+      submit(List.of(spec), false, "", false, one);
+      if (outcomes.size() != before + 1) {
+        throw new IllegalStateException("a submit answers before it returns, once");
+      }
+    }
+    reply.ok(outcomes);
+  }
+
   /** A job with dependencies, stored with them as ids: BLOCKED until they are done. */
   private JobRecord addBlocked(JobSpec spec, Instant now, String batchKey, List<String> batchIds) {
     @SuppressWarnings("unchecked")

@@ -28,6 +28,15 @@ public sealed interface Msg {
     }
   }
 
+  /**
+   * Jobs submitted each on its own, as that many single submits: the reply holds one outcome
+   * per spec, in order.
+   */
+  record SubmitEach(List<JobSpec> specs, Reply<List<Outcome>> reply) implements Request {}
+
+  /** What became of one job of a {@link SubmitEach}: its id, or why it was refused. */
+  record Outcome(String jobId, @org.jspecify.annotations.Nullable Failure failure) {}
+
   record GetJob(String jobId, Reply<Job> reply) implements Request {}
 
   record Cancel(String jobId, Reply<CancelJobResponse> reply) implements Request {}

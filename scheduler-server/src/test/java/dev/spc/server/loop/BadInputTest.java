@@ -84,6 +84,35 @@ class BadInputTest {
   }
 
   @Test
+  void submitEach_acceptsOrRefusesEveryJobAlone_asSingleSubmitsWould() {
+    Harness small = new Harness(CoordinatorConfig.newBuilder().maxPendingJobs(3).build());
+    JobSpec keyed = JobSpec.newBuilder().setType("t").setIdempotencyKey("k1").build();
+    Captured<List<Msg.Outcome>> r = new Captured<>();
+    small.feed(new Msg.SubmitEach(List.of(Harness.spec("ok"), Harness.spec(""), keyed, keyed,
+        Harness.spec("t"), Harness.spec("t")), r));
+    List<Msg.Outcome> o = r.get();
+    assertEquals(6, o.size());
+    assertTrue(o.get(0).failure() == null && !o.get(0).jobId().isEmpty());
+    assertEquals("job.type must not be empty", o.get(1).failure().message(), "named as a single submit's");
+    assertEquals(o.get(2).jobId(), o.get(3).jobId(), "a repeated key is the first job");
+    assertTrue(o.get(4).failure() == null);
+    assertEquals(Failure.Code.RESOURCE_EXHAUSTED, o.get(5).failure().code(), "the fourth fresh job is over capacity");
+    assertEquals(3, small.c.pendingCount());
+  }
+
+  @Test
+  void submitEach_refusedWhole_whenEmptyOrOverTheBatchLimit() {
+    Harness small = new Harness(CoordinatorConfig.newBuilder().maxBatchSize(2).build());
+    Captured<List<Msg.Outcome>> empty = new Captured<>();
+    small.feed(new Msg.SubmitEach(List.of(), empty));
+    assertEquals("jobs must not be empty", empty.failure.message());
+    Captured<List<Msg.Outcome>> big = new Captured<>();
+    small.feed(new Msg.SubmitEach(List.of(Harness.spec("t"), Harness.spec("t"), Harness.spec("t")), big));
+    assertEquals("jobs has 3 specs, limit 2 per call", big.failure.message());
+    assertEquals(0, small.c.pendingCount(), "nothing created");
+  }
+
+  @Test
   void emptyBatch() {
     assertEquals("jobs must not be empty", h.trySubmitBatch().failure.message());
   }
