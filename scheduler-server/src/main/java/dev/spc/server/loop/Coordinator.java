@@ -321,7 +321,7 @@ public final class Coordinator {
 
   /** The stored row of a job: its view, its batch, and its lease while it runs. */
   static StoredJob stored(JobRecord j) {
-    StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.stored(j, Map.of()));
+    StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.stored(j));
     if (!j.batchKey.isEmpty()) {
       b.setBatchKey(j.batchKey).setBatchIndex(j.batchIndex);
     }

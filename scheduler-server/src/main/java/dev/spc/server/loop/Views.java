@@ -6,6 +6,7 @@ import dev.spc.proto.JobState;
 import dev.spc.proto.Worker;
 import java.time.Instant;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Snapshots of loop state as API messages, taken on the loop thread. */
 final class Views {
@@ -37,12 +38,19 @@ final class Views {
     return a.build();
   }
 
-  /** The job as stored: without the attempt a single-attempt job shows from its own fields. */
-  static Job stored(JobRecord r, Map<String, Integer> workersPerType) {
-    return builder(r, workersPerType).build();
+  /**
+   * The job as stored: without the attempt a single-attempt job shows from its own fields, and
+   * without why it waits.
+   */
+  static Job stored(JobRecord r) {
+    return builder(r, null).build();
   }
 
-  private static Job.Builder builder(JobRecord r, Map<String, Integer> workersPerType) {
+  /**
+   * The job's fields; {@code workersPerType} null for a stored row, which leaves out what is
+   * worked out again whenever the job is shown (why it waits).
+   */
+  private static Job.Builder builder(JobRecord r, @Nullable Map<String, Integer> workersPerType) {
     JobOutput o = r.out();
     Job.Builder b = Job.newBuilder()
         .setJobId(r.id())
@@ -81,6 +89,9 @@ final class Views {
     Instant scheduledFor = r.origin.scheduledFor();
     if (scheduledFor != null) {
       b.setScheduleId(r.origin.scheduleId()).setScheduledFor(ts(scheduledFor));
+    }
+    if (workersPerType == null) {
+      return b;
     }
     if (r.state == JobState.JOB_STATE_PENDING) {
       b.setPendingReason(pendingReason(r, workersPerType));
