@@ -323,7 +323,7 @@ public final class BenchMain implements Callable<Integer> {
         + " jobs/s (" + jobs + " no-op, "
         + workers + "x" + slots + " slots)",
         fmt(r.jobsPerSecond()));
-    row("burn-down", "exactly N DONE", r.stats().doneDone() >= jobs ? "yes" : "NO");
+    row("burn-down", "exactly N DONE", r.stats().finishedDoneTotal() >= jobs ? "yes" : "NO");
     if (!Double.isNaN(transport)) {
       row("burn-down", "fraction of transport round trips/s", String.format(Locale.ROOT, "%.3f",
           r.jobsPerSecond() / transport));

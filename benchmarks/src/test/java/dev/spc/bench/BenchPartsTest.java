@@ -35,6 +35,25 @@ class BenchPartsTest {
   }
 
   @Test
+  void burndownCountsRoundsPastTheRetentionLimit() throws Exception {
+    InProcessCoordinator coordinator = InProcessCoordinator.start(
+        CoordinatorConfig.newBuilder().maxDoneJobs(1000).build());
+    ManagedChannel agentCh = coordinator.channel();
+    ManagedChannel clientCh = coordinator.channel();
+    WorkerAgent agent = WorkerAgent.newBuilder().channel(agentCh).name("w").slots(16).build().start();
+    try (SpcClient spc = SpcClient.create(clientCh)) {
+      for (int round = 0; round < 2; round++) {
+        Burndown.Result r = Burndown.run(spc, 1500, 500, 2);
+        assertEquals(1500, r.jobs());
+        assertEquals(1000, r.stats().done(), "only the newest are held");
+      }
+    } finally {
+      agent.close();
+      coordinator.close();
+    }
+  }
+
+  @Test
   void procStatsReadsThisProcess() {
     ProcStats s = ProcStats.of(ProcessHandle.current().pid());
     assertTrue(s.cpuSeconds() > 0, s.toString());

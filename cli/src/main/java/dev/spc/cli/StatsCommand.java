@@ -23,7 +23,8 @@ final class StatsCommand implements Callable<Integer> {
           s.running(), s.scheduled(), s.blocked());
       out.printf("done       %d: done %d  crashed %d  timeout %d  cancelled %d  expired %d%n",
           s.done(), s.doneDone(), s.doneCrashed(), s.doneTimeout(), s.doneCancelled(), s.doneExpired());
-      out.printf("totals     submitted %d  retries %d%n", s.submittedTotal(), s.retriesTotal());
+      out.printf("totals     submitted %d  finished %d (done %d)  retries %d%n", s.submittedTotal(),
+          s.finishedTotal(), s.finishedDoneTotal(), s.retriesTotal());
       out.printf("workers    %d  slots %d  busy %d  waiters %d%n", s.workers(), s.slots(),
           s.busySlots(), s.waiters());
       out.printf("schedules  %d (%d paused)  fires %d  skips %d%n", s.schedules(),

@@ -24,9 +24,12 @@ package dev.spc.client;
  * @param scheduleSkipsTotal schedule fires that made no job (overlap, catch-up) since then
  * @param accessLevel jobs with a priority below this are held back ({@link AdminClient#OPEN}: none)
  * @param blocked jobs waiting for their dependencies
+ * @param finishedTotal jobs that ended since the coordinator started, for any reason (unlike
+ *     {@code done}, never lowered as old done jobs are dropped)
+ * @param finishedDoneTotal of those, the ones that ended DONE
  */
 public record CoordinatorStats(long pending, long running, long done, long doneDone,
     long doneTimeout, long doneCancelled, long doneCrashed, long submittedTotal, int workers,
     int slots, int busySlots, int waiters, long scheduled, long doneExpired, long retriesTotal,
     int schedules, int schedulesPaused, long scheduleFiresTotal, long scheduleSkipsTotal,
-    int accessLevel, long blocked) {}
+    int accessLevel, long blocked, long finishedTotal, long finishedDoneTotal) {}

@@ -91,7 +91,7 @@ class SpcClientTest {
     spc.cancel(spc.submit(JobSpec.of("nobody-handles-this")));
     spc.submit(JobSpec.of("nobody-handles-this"));
     CoordinatorStats s = spc.stats();
-    assertEquals(new CoordinatorStats(1, 0, 3, 1, 0, 1, 1, 4, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, Integer.MIN_VALUE, 0), s);
+    assertEquals(new CoordinatorStats(1, 0, 3, 1, 0, 1, 1, 4, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, Integer.MIN_VALUE, 0, 3, 1), s);
   }
 
   @Test

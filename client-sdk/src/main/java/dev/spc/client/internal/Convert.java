@@ -74,7 +74,8 @@ public final class Convert {
         s.getDoneTimeout(), s.getDoneCancelled(), s.getDoneCrashed(), s.getSubmittedTotal(),
         s.getWorkers(), s.getSlots(), s.getBusySlots(), s.getWaiters(), s.getScheduled(),
         s.getDoneExpired(), s.getRetriesTotal(), s.getSchedules(), s.getSchedulesPaused(),
-        s.getScheduleFiresTotal(), s.getScheduleSkipsTotal(), s.getAccessLevel(), s.getBlocked());
+        s.getScheduleFiresTotal(), s.getScheduleSkipsTotal(), s.getAccessLevel(), s.getBlocked(),
+        s.getFinishedTotal(), s.getFinishedDoneTotal());
   }
 
   public static JobStatus fromProto(Job j) {

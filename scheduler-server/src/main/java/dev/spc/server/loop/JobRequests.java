@@ -443,6 +443,8 @@ final class JobRequests {
         .setBlocked(jobs.blockedCount())
         .setRetriesTotal(jobs.retriesTotal())
         .setSubmittedTotal(jobs.submittedTotal())
+        .setFinishedTotal(jobs.finishedTotal())
+        .setFinishedDoneTotal(jobs.finished(DoneReason.DONE_REASON_DONE))
         .setWorkers(workers.size())
         .setSlots(slots)
         .setBusySlots(busy)

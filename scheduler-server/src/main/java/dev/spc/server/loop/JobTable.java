@@ -48,6 +48,8 @@ final class JobTable {
   private long submittedTotal;
   /** Done jobs by {@link DoneReason} number. */
   private final long[] doneByReason = new long[DoneReason.values().length];
+  /** Like {@link #doneByReason}, but never lowered by retention (and not restored). */
+  private final long[] finishedByReason = new long[DoneReason.values().length];
   /** Jobs' sequences by their idempotency key (ids are formatted when asked for: 56 bytes each). */
   private final Map<String, Long> idempotency = new HashMap<>();
   /** Batches by idempotency key, oldest first (for retention). */
@@ -161,6 +163,19 @@ final class JobTable {
 
   long done(DoneReason reason) {
     return doneByReason[reason.getNumber()];
+  }
+
+  /** Jobs that ended for {@code reason} since this coordinator started (dropped ones included). */
+  long finished(DoneReason reason) {
+    return finishedByReason[reason.getNumber()];
+  }
+
+  long finishedTotal() {
+    long n = 0;
+    for (long d : finishedByReason) {
+      n += d;
+    }
+    return n;
   }
 
   long doneTotal() {
@@ -292,6 +307,7 @@ final class JobTable {
     transition(job, JobStates.Event.FINISH);
     job.nextAttemptAt = null;
     doneByReason[reason.getNumber()]++;
+    finishedByReason[reason.getNumber()]++;
     job.reason = reason;
     job.error(error);
     if (result != null) {

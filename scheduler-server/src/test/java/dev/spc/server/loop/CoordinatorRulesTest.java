@@ -180,6 +180,11 @@ class CoordinatorRulesTest {
       assertEquals(JOB_STATE_UNKNOWN, small.job(a).getState());
       assertEquals(DONE_REASON_CANCELLED, small.job(b).getDoneReason());
       assertEquals(DONE_REASON_CANCELLED, small.job(c).getDoneReason());
+      Captured<dev.spc.proto.Stats> stats = new Captured<>();
+      small.feed(new Msg.GetStats(stats));
+      assertEquals(2, stats.get().getDone(), "the done jobs held");
+      assertEquals(3, stats.get().getFinishedTotal(), "every job that ended, the dropped one too");
+      assertEquals(0, stats.get().getFinishedDoneTotal(), "none ended DONE");
     }
 
     @Test
