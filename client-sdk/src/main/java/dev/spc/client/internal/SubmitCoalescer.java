@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * rather than per job: the busier the coordinator, the larger the groups.
  *
  * <p>A coordinator that does not know SubmitEachJob (UNIMPLEMENTED) gets single SubmitJobs from
- * then on.
+ * then on; one that refuses a group whole as too large (RESOURCE_EXHAUSTED: over its message
+ * limit; a full queue is an outcome per job) gets that group's jobs singly.
  */
 public final class SubmitCoalescer {
   /** Calls out at once; more would only make the groups smaller. */
@@ -150,6 +151,9 @@ public final class SubmitCoalescer {
         if (cause instanceof SpcException s && s.code() == Status.Code.UNIMPLEMENTED) {
           eachUnknown = true;
           return singly(group);
+        }
+        if (cause instanceof SpcException s && s.code() == Status.Code.RESOURCE_EXHAUSTED) {
+          return singly(group); // a coordinator taking smaller messages: each job as its SubmitJob
         }
         group.forEach(item -> item.id().completeExceptionally(cause));
       } else if (resp.getOutcomesCount() != group.size()) {

@@ -128,6 +128,20 @@ class SubmitCoalescerTest {
   }
 
   @Test
+  void aGroupOverTheCoordinatorsMessageLimit_goesSingly() throws Exception {
+    c.submit(spec("a"));
+    c.submit(spec("b"));
+    CompletableFuture<String> x = c.submit(spec("x"));
+    c.submit(spec("y"));
+    calls.oneAnswers.get(0).complete("id-a");
+    calls.eachAnswers.get(0).completeExceptionally(
+        SpcException.from(Status.RESOURCE_EXHAUSTED.withDescription("message too large").asRuntimeException()));
+    assertEquals(List.of(spec("a"), spec("b"), spec("x"), spec("y")), calls.ones);
+    calls.oneAnswers.get(2).complete("id-x");
+    assertEquals("id-x", x.get());
+  }
+
+  @Test
   void anAnswerWithTheWrongNumberOfOutcomes_failsTheJobs() {
     c.submit(spec("a"));
     c.submit(spec("b"));
