@@ -80,4 +80,20 @@ public record JobQuery(@Nullable JobState state, Optional<DoneReason> doneReason
   public static JobQuery dead() {
     return new JobQuery(JobState.DONE, Optional.empty(), true);
   }
+
+  /** The ListJobs request for one page of this query. */
+  dev.spc.proto.ListJobsRequest toRequest(int pageSize, @Nullable String pageToken) {
+    dev.spc.proto.ListJobsRequest.Builder req = dev.spc.proto.ListJobsRequest.newBuilder().setPageSize(pageSize)
+        .setPageToken(pageToken == null ? "" : pageToken).setRetriesExhausted(retriesExhausted())
+        .setNewestFirst(newestFirst());
+    JobState state = state();
+    if (state != null) {
+      req.setState(dev.spc.client.internal.Convert.toProto(state));
+    }
+    doneReason().ifPresent(r -> req.setDoneReason(dev.spc.client.internal.Convert.toProto(r)));
+    scheduleId().ifPresent(req::setScheduleId);
+    type().ifPresent(req::setType);
+    req.putAllLabels(labels());
+    return req.build();
+  }
 }

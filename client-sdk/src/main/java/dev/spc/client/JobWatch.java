@@ -57,6 +57,19 @@ public final class JobWatch implements Iterator<JobEvent>, AutoCloseable {
     };
   }
 
+  /** The blocking watch of {@link SpcClient#watch(JobId, boolean)}: the call runs in its own context. */
+  static JobWatch open(dev.spc.proto.JobServiceGrpc.JobServiceBlockingStub stub, JobId id, boolean follow) {
+    Context.CancellableContext ctx = Context.current().withCancellation();
+    Iterator<dev.spc.proto.JobEvent> it;
+    Context previous = ctx.attach();
+    try {
+      it = stub.watchJob(dev.spc.proto.WatchJobRequest.newBuilder().setJobId(id.value()).setFollow(follow).build());
+    } finally {
+      ctx.detach(previous);
+    }
+    return new JobWatch(it, ctx);
+  }
+
   /** The background watch of {@link SpcClient#watch(JobId, java.util.function.Consumer)}. */
   static java.util.concurrent.CompletableFuture<JobStatus> inBackground(
       dev.spc.proto.JobServiceGrpc.JobServiceStub stub, JobId id,

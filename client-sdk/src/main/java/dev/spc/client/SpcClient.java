@@ -26,7 +26,6 @@ import io.grpc.stub.AbstractStub;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -197,17 +196,8 @@ public final class SpcClient implements AutoCloseable {
   }
 
   public CompletableFuture<JobPage> findAsync(JobQuery query, int pageSize, @Nullable String pageToken) {
-    ListJobsRequest.Builder req = ListJobsRequest.newBuilder().setPageSize(pageSize)
-        .setPageToken(pageToken == null ? "" : pageToken).setRetriesExhausted(query.retriesExhausted())
-        .setNewestFirst(query.newestFirst());
-    if (query.state() != null) {
-      req.setState(Convert.toProto(query.state()));
-    }
-    query.doneReason().ifPresent(r -> req.setDoneReason(Convert.toProto(r)));
-    query.scheduleId().ifPresent(req::setScheduleId);
-    query.type().ifPresent(req::setType);
-    req.putAllLabels(query.labels());
-    return retries.read(() -> call(unary(jobs).listJobs(req.build()), r -> new JobPage(
+    ListJobsRequest req = query.toRequest(pageSize, pageToken);
+    return retries.read(() -> call(unary(jobs).listJobs(req), r -> new JobPage(
         r.getJobsList().stream().map(Convert::fromProto).toList(),
         r.getNextPageToken().isEmpty() ? java.util.Optional.empty()
             : java.util.Optional.of(r.getNextPageToken()))));
@@ -273,16 +263,7 @@ public final class SpcClient implements AutoCloseable {
 
   /** With {@code follow == false}: only what is retained now, then the iteration ends. */
   public JobWatch watch(JobId id, boolean follow) {
-    io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
-    Iterator<dev.spc.proto.JobEvent> it;
-    io.grpc.Context previous = ctx.attach();
-    try {
-      it = withCredentials(JobServiceGrpc.newBlockingStub(channel)).watchJob(dev.spc.proto.WatchJobRequest.newBuilder()
-          .setJobId(id.value()).setFollow(follow).build());
-    } finally {
-      ctx.detach(previous);
-    }
-    return new JobWatch(it, ctx);
+    return JobWatch.open(withCredentials(JobServiceGrpc.newBlockingStub(channel)), id, follow);
   }
 
   /**

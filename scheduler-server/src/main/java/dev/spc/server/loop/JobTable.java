@@ -46,10 +46,7 @@ final class JobTable {
   private final JobTimers timers = new JobTimers();
   private final java.util.random.RandomGenerator random;
   private long submittedTotal;
-  /** Done jobs by {@link DoneReason} number. */
-  private final long[] doneByReason = new long[DoneReason.values().length];
-  /** Like {@link #doneByReason}, but never lowered by retention (and not restored). */
-  private final long[] finishedByReason = new long[DoneReason.values().length];
+  private final DoneCounts done = new DoneCounts();
   /** Jobs' sequences by their idempotency key (ids are formatted when asked for: 56 bytes each). */
   private final Map<String, Long> idempotency = new HashMap<>();
   /** Batches by idempotency key, oldest first (for retention). */
@@ -161,29 +158,8 @@ final class JobTable {
     return submittedTotal;
   }
 
-  long done(DoneReason reason) {
-    return doneByReason[reason.getNumber()];
-  }
-
-  /** Jobs that ended for {@code reason} since this coordinator started (dropped ones included). */
-  long finished(DoneReason reason) {
-    return finishedByReason[reason.getNumber()];
-  }
-
-  long finishedTotal() {
-    long n = 0;
-    for (long d : finishedByReason) {
-      n += d;
-    }
-    return n;
-  }
-
-  long doneTotal() {
-    long n = 0;
-    for (long d : doneByReason) {
-      n += d;
-    }
-    return n;
+  DoneCounts done() {
+    return done;
   }
 
   // ------------------------------------------------------------------ writing
@@ -306,8 +282,7 @@ final class JobTable {
     }
     transition(job, JobStates.Event.FINISH);
     job.nextAttemptAt = null;
-    doneByReason[reason.getNumber()]++;
-    finishedByReason[reason.getNumber()]++;
+    done.ended(reason);
     job.reason = reason;
     job.error(error);
     if (result != null) {
@@ -454,7 +429,7 @@ final class JobTable {
     if (!key.isEmpty() && Long.valueOf(job.seq).equals(idempotency.get(key))) {
       idempotency.remove(key);
     }
-    doneByReason[job.reason.getNumber()]--;
+    done.dropped(job.reason);
   }
 
   // ------------------------------------------------------------------ recovery
@@ -485,7 +460,7 @@ final class JobTable {
         scheduledCount++;
         timers.add(j.nextAttemptAt != null ? j.nextAttemptAt : j.submittedAt, j, JobTimers.Kind.DUE);
       }
-      default -> doneByReason[j.reason.getNumber()]++;
+      default -> done.restored(j.reason);
     }
     if (!j.isDone() && j.attempt == 0 && j.spec.hasExpireAfter()) {
       timers.add(JobTimers.expiry(j), j, JobTimers.Kind.EXPIRE);

@@ -83,7 +83,7 @@ class JobTableTest {
 
   Counts counts() {
     return new Counts(table.pendingCount(), table.runningCount(), table.scheduledCount(),
-        table.blockedCount(), table.doneTotal());
+        table.blockedCount(), table.done().heldTotal());
   }
 
   @Test
