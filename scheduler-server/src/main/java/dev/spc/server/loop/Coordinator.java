@@ -319,17 +319,26 @@ public final class Coordinator {
     }
   }
 
-  /** The stored row of a job: its view, its batch, and its lease while it runs. */
-  static StoredJob stored(JobRecord j) {
-    StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.stored(j));
-    if (!j.batchKey.isEmpty()) {
-      b.setBatchKey(j.batchKey).setBatchIndex(j.batchIndex);
-    }
+  /**
+   * The stored row of a job: its state and its lease while it runs; the first time, its fixed part
+   * too (its id, spec, origin and batch).
+   */
+  static Persistence.JobRow stored(JobRecord j) {
+    StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.storedState(j));
     if (j.state == JobState.JOB_STATE_RUNNING && j.lease != null) {
       b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds)
           .setAgentInstance(j.lease.worker.instanceId);
     }
-    return b.build();
+    StoredJob fixed = null;
+    if (!j.fixedStored) {
+      StoredJob.Builder f = StoredJob.newBuilder().setJob(Views.storedFixed(j));
+      if (!j.batchKey.isEmpty()) {
+        f.setBatchKey(j.batchKey).setBatchIndex(j.batchIndex);
+      }
+      fixed = f.build();
+      j.fixedStored = true;
+    }
+    return new Persistence.JobRow(j.seq, b.build(), fixed);
   }
 
   private void workerGone(WorkerLink link, String cause) {

@@ -2,7 +2,6 @@ package dev.spc.server.loop;
 
 import dev.spc.proto.Lease;
 import dev.spc.proto.StopJob;
-import dev.spc.proto.store.StoredJob;
 import dev.spc.proto.store.StoredSchedule;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -164,7 +163,7 @@ final class Durability {
    * change state and record effects of its own (a shutdown returning held-back leases to pending,
    * a watcher told of that): those belong to the next batch, which stores them first.
    */
-  void endBatch(Function<JobRecord, StoredJob> row, Function<ScheduleRecord, StoredSchedule> scheduleRow) {
+  void endBatch(Function<JobRecord, Persistence.JobRow> row, Function<ScheduleRecord, StoredSchedule> scheduleRow) {
     if (immediate) {
       return;
     }
@@ -172,7 +171,7 @@ final class Durability {
     current = new ArrayList<>();
     if (!dirty.isEmpty() || !purged.isEmpty() || !dirtySchedules.isEmpty() || !droppedSchedules.isEmpty()
         || !settings.isEmpty()) {
-      List<StoredJob> rows = new ArrayList<>(dirty.size());
+      List<Persistence.JobRow> rows = new ArrayList<>(dirty.size());
       for (JobRecord j : dirty.values()) {
         rows.add(row.apply(j));
       }

@@ -77,6 +77,12 @@ final class JobRecord {
   int blockedOn;
   /** Jobs blocked on this one; null when there are none. */
   @Nullable List<JobRecord> dependents;
+  /**
+   * Whether a row handed to storage carried its fixed part ({@link Persistence.JobRow}), so later
+   * rows need only the state. False for a recovered job: its first row rewrites the fixed part, so
+   * a row stored whole by an older coordinator is rewritten in the new layout.
+   */
+  boolean fixedStored;
 
   /**
    * The spec's constraints, read once: a protobuf map accessor allocates on every call, and the

@@ -3,6 +3,7 @@ package dev.spc.server.loop;
 import dev.spc.proto.store.StoredJob;
 import dev.spc.proto.store.StoredSchedule;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the loop hands each batch's durable changes. Implementations commit asynchronously and
@@ -13,10 +14,28 @@ public interface Persistence {
    * One batch's changes: jobs upserted and deleted (by sequence), schedules upserted and deleted,
    * and operators' settings (access level, limits) by name.
    */
-  record Changes(List<StoredJob> upserts, List<Long> deletes, List<StoredSchedule> schedules,
+  record Changes(List<JobRow> upserts, List<Long> deletes, List<StoredSchedule> schedules,
       List<String> schedulesDeleted, java.util.Map<String, String> settings) {
-    public Changes(List<StoredJob> upserts, List<Long> deletes) {
+    public Changes(List<JobRow> upserts, List<Long> deletes) {
       this(upserts, deletes, List.of(), List.of(), java.util.Map.of());
+    }
+  }
+
+  /**
+   * A job's stored row, keyed by its sequence. {@code state} holds what changes as the job goes on;
+   * {@code fixed}, what was settled at submission (spec, id, batch, origin), comes with the job's
+   * first row and is null after: a store keeps the fixed part it has and replaces the state. The
+   * two set disjoint fields, so the fixed part with the state merged onto it is the whole row.
+   */
+  record JobRow(long seq, StoredJob state, @Nullable StoredJob fixed) {
+    /** This row, keeping {@code earlier}'s fixed part if this one has none. */
+    public JobRow after(JobRow earlier) {
+      return fixed != null || earlier.fixed == null ? this : new JobRow(seq, state, earlier.fixed);
+    }
+
+    /** The whole row: the fixed part (if given) with the state merged onto it. */
+    public StoredJob whole() {
+      return fixed == null ? state : fixed.toBuilder().mergeFrom(state).build();
     }
   }
 

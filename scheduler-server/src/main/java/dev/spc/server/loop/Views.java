@@ -6,7 +6,6 @@ import dev.spc.proto.JobState;
 import dev.spc.proto.Worker;
 import java.time.Instant;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /** Snapshots of loop state as API messages, taken on the loop thread. */
 final class Views {
@@ -39,31 +38,60 @@ final class Views {
   }
 
   /**
-   * The job as stored: without the attempt a single-attempt job shows from its own fields, and
-   * without why it waits.
+   * What a stored row says of a job once and never again: its id, spec, submission, origin and
+   * attempts allowed. The loop stores it with the job's first row; later rows hold only {@link
+   * #storedState}. The two set disjoint fields, so one merged onto the other is the whole job.
    */
-  static Job stored(JobRecord r) {
-    return builder(r, null).build();
+  static Job storedFixed(JobRecord r) {
+    return fixedFields(Job.newBuilder(), r).build();
   }
 
   /**
-   * The job's fields; {@code workersPerType} null for a stored row, which leaves out what is
-   * worked out again whenever the job is shown (why it waits).
+   * What changes as a job goes on, as stored: without the fixed part, without the attempt a
+   * single-attempt job shows from its own fields, and without why it waits.
    */
-  private static Job.Builder builder(JobRecord r, @Nullable Map<String, Integer> workersPerType) {
+  static Job storedState(JobRecord r) {
+    return stateFields(Job.newBuilder(), r).build();
+  }
+
+  /** The job's fields, with why it waits ({@code workersPerType} says who could run it). */
+  private static Job.Builder builder(JobRecord r, Map<String, Integer> workersPerType) {
+    Job.Builder b = stateFields(fixedFields(Job.newBuilder(), r), r);
+    if (r.state == JobState.JOB_STATE_PENDING) {
+      b.setPendingReason(pendingReason(r, workersPerType));
+    } else if (r.state == JobState.JOB_STATE_BLOCKED) {
+      b.setPendingReason(Dependencies.waitingFor(r));
+    } else if (r.state == JobState.JOB_STATE_SCHEDULED && r.nextAttemptAt != null) {
+      b.setPendingReason(r.attempt == 0 ? "starts at " + r.nextAttemptAt
+          : "attempt " + r.attempt + " of " + r.maxAttempts + " failed (" + r.out().error + "); attempt "
+              + (r.attempt + 1) + " at " + r.nextAttemptAt);
+    }
+    return b;
+  }
+
+  /** The fields fixed at submission ({@link #storedFixed}). */
+  private static Job.Builder fixedFields(Job.Builder b, JobRecord r) {
+    b.setJobId(r.id()).setSpec(r.spec).setSubmittedAt(ts(r.submittedAt)).setMaxAttempts(r.maxAttempts)
+        .setRerunOf(r.origin.rerunOf());
+    Instant scheduledFor = r.origin.scheduledFor();
+    if (scheduledFor != null) {
+      b.setScheduleId(r.origin.scheduleId()).setScheduledFor(ts(scheduledFor));
+    }
+    return b;
+  }
+
+  /** The fields that change as the job goes on ({@link #storedState}). */
+  private static Job.Builder stateFields(Job.Builder b, JobRecord r) {
     JobOutput o = r.out();
-    Job.Builder b = Job.newBuilder()
-        .setJobId(r.id())
-        .setState(r.state)
+    b.setState(r.state)
         .setDoneReason(r.reason)
-        .setSpec(r.spec)
         .setWorker(r.worker)
         .setError(o.error)
         .setResult(o.result)
         .setOutputTail(o.outputTail)
         .setStdoutTail(o.stdoutTail)
         .setStderrTail(o.stderrTail)
-        .setSubmittedAt(ts(r.submittedAt));
+        .setAttempt(r.attempt);
     if (r.startedAt != null) {
       b.setStartedAt(ts(r.startedAt));
     }
@@ -76,7 +104,6 @@ final class Views {
     if (o.progress != null) {
       b.setProgress(o.progress).setProgressMessage(o.progressMessage);
     }
-    b.setAttempt(r.attempt).setMaxAttempts(r.maxAttempts).setRerunOf(r.origin.rerunOf());
     if (r.attempts != null) {
       b.addAllAttempts(r.attempts);
     }
@@ -85,22 +112,6 @@ final class Views {
     }
     if (r.dependencyOutcomes != null) {
       b.addAllDependencies(Dependencies.outcomes(r, Long.MAX_VALUE));
-    }
-    Instant scheduledFor = r.origin.scheduledFor();
-    if (scheduledFor != null) {
-      b.setScheduleId(r.origin.scheduleId()).setScheduledFor(ts(scheduledFor));
-    }
-    if (workersPerType == null) {
-      return b;
-    }
-    if (r.state == JobState.JOB_STATE_PENDING) {
-      b.setPendingReason(pendingReason(r, workersPerType));
-    } else if (r.state == JobState.JOB_STATE_BLOCKED) {
-      b.setPendingReason(Dependencies.waitingFor(r));
-    } else if (r.state == JobState.JOB_STATE_SCHEDULED && r.nextAttemptAt != null) {
-      b.setPendingReason(r.attempt == 0 ? "starts at " + r.nextAttemptAt
-          : "attempt " + r.attempt + " of " + r.maxAttempts + " failed (" + r.out().error + "); attempt "
-              + (r.attempt + 1) + " at " + r.nextAttemptAt);
     }
     return b;
   }

@@ -2,6 +2,7 @@ package dev.spc.server.store;
 
 import dev.spc.proto.store.StoredJob;
 import dev.spc.proto.store.StoredSchedule;
+import dev.spc.server.loop.Persistence.JobRow;
 import java.util.Collection;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -36,14 +37,15 @@ public interface JobStore extends AutoCloseable {
 
   /**
    * Upserts these jobs and deletes those sequences, upserts these schedules and deletes those
-   * ids, atomically and durably.
+   * ids, atomically and durably. A job's row with a fixed part replaces the job's row whole; one
+   * without replaces only its state ({@link JobRow}).
    */
-  void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
+  void commit(Collection<JobRow> upserts, Collection<Long> deletes,
       Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted,
       java.util.Map<String, String> settings) throws StoreException;
 
   /** {@link #commit(Collection, Collection, Collection, Collection, java.util.Map)} of jobs alone. */
-  default void commit(Collection<StoredJob> upserts, Collection<Long> deletes) throws StoreException {
+  default void commit(Collection<JobRow> upserts, Collection<Long> deletes) throws StoreException {
     commit(upserts, deletes, List.of(), List.of(), java.util.Map.of());
   }
 

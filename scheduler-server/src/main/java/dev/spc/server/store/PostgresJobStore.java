@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.spc.proto.store.StoredJob;
 import dev.spc.proto.store.StoredSchedule;
 import dev.spc.server.loop.JobIds;
+import dev.spc.server.loop.Persistence.JobRow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +21,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Jobs in PostgreSQL, shared by every coordinator of a cluster; the same rows as the SQLite store
- * (one per job, its {@link StoredJob}), each with the epoch of the leader that wrote it.
+ * (one per job, its {@link StoredJob} in a fixed part and a state), each with the epoch of the leader that wrote it.
  *
  * <p>Every commit first reads the leader row {@code FOR SHARE} in the same transaction and goes on
  * only if this coordinator still holds the epoch it was elected in: a takeover (which updates that
@@ -41,7 +42,9 @@ public final class PostgresJobStore implements JobStore {
       "CREATE TABLE spc_members (holder text PRIMARY KEY, address text NOT NULL,"
           + " role text NOT NULL, seen_at timestamptz NOT NULL)"),
       List.of("CREATE TABLE spc_schedules (id text PRIMARY KEY, epoch bigint NOT NULL,"
-          + " data bytea NOT NULL)"));
+          + " data bytea NOT NULL)"),
+      // A job's row in two parts: fixed at submission (written once), and its state (Persistence.JobRow).
+      List.of("ALTER TABLE spc_jobs ADD COLUMN fixed bytea"));
   private static final long MIGRATION_LOCK = 0x5350_4301L; // "SPC" 1
 
   private final HikariDataSource pool;
@@ -157,9 +160,9 @@ public final class PostgresJobStore implements JobStore {
       try (Statement s = c.createStatement()) {
         s.setFetchSize(10_000);
         c.setAutoCommit(false); // a cursor, not the whole table in memory at once
-        try (ResultSet rs = s.executeQuery("SELECT data FROM spc_jobs ORDER BY seq")) {
+        try (ResultSet rs = s.executeQuery("SELECT fixed, data FROM spc_jobs ORDER BY seq")) {
           while (rs.next()) {
-            jobs.add(StoredJob.parseFrom(rs.getBytes(1)));
+            jobs.add(StreamedJobs.parse(rs.getBytes(1), rs.getBytes(2)));
           }
         }
         c.commit();
@@ -217,7 +220,7 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
+  public void commit(Collection<JobRow> upserts, Collection<Long> deletes,
       Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted,
       java.util.Map<String, String> settings) throws StoreException {
     long mine = epoch;
@@ -241,16 +244,36 @@ public final class PostgresJobStore implements JobStore {
           throw new StoreException("deposed: " + why, null);
         }
         if (!upserts.isEmpty()) {
-          try (PreparedStatement p = c.prepareStatement("INSERT INTO spc_jobs (seq, epoch, data)"
-              + " VALUES (?, ?, ?) ON CONFLICT (seq) DO UPDATE SET epoch = EXCLUDED.epoch,"
-              + " data = EXCLUDED.data")) {
-            for (StoredJob j : upserts) {
-              p.setLong(1, SqliteJobStore.seqOf(j));
-              p.setLong(2, mine);
-              p.setBytes(3, j.toByteArray());
-              p.addBatch();
+          try (PreparedStatement insert = c.prepareStatement("INSERT INTO spc_jobs (seq, epoch, data, fixed)"
+              + " VALUES (?, ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET epoch = EXCLUDED.epoch,"
+              + " data = EXCLUDED.data, fixed = EXCLUDED.fixed");
+              PreparedStatement update = c.prepareStatement(
+                  "UPDATE spc_jobs SET epoch = ?, data = ? WHERE seq = ?")) {
+            int inserts = 0;
+            int updates = 0;
+            for (JobRow j : upserts) {
+              StoredJob fixed = j.fixed();
+              if (fixed != null) {
+                insert.setLong(1, j.seq());
+                insert.setLong(2, mine);
+                insert.setBytes(3, j.state().toByteArray());
+                insert.setBytes(4, fixed.toByteArray());
+                insert.addBatch();
+                inserts++;
+              } else {
+                update.setLong(1, mine);
+                update.setBytes(2, j.state().toByteArray());
+                update.setLong(3, j.seq());
+                update.addBatch();
+                updates++;
+              }
             }
-            p.executeBatch();
+            if (inserts > 0) {
+              insert.executeBatch();
+            }
+            if (updates > 0) {
+              update.executeBatch();
+            }
           }
         }
         if (!deletes.isEmpty()) {

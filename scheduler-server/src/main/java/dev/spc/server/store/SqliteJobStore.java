@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spc.proto.store.StoredJob;
 import dev.spc.proto.store.StoredSchedule;
 import dev.spc.server.loop.JobIds;
+import dev.spc.server.loop.Persistence.JobRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,12 +19,17 @@ import java.util.List;
 
 /**
  * Jobs in SQLite (xerial sqlite-jdbc) in WAL mode with {@code synchronous=FULL}: a commit is
- * fsync'd before it returns. One row a job, keyed by its sequence; the row is the job's
- * {@link StoredJob}. See docs/storage.md for why SQLite.
+ * fsync'd before it returns. One row a job, keyed by its sequence: the job's {@link StoredJob} in
+ * two parts, {@code fixed} written once and {@code data} at every change ({@link JobRow}); a row
+ * an older coordinator wrote whole has its all in {@code data}. See docs/storage.md for why SQLite.
  */
 public final class SqliteJobStore implements JobStore {
+  /** The layout this code writes ({@code PRAGMA user_version}): 1 added the fixed part. */
+  private static final int LAYOUT = 1;
+
   private final Connection db;
-  private final PreparedStatement upsert;
+  private final PreparedStatement insert;
+  private final PreparedStatement update;
   private final PreparedStatement delete;
 
   public SqliteJobStore(Path dataDir) throws StoreException {
@@ -34,16 +40,42 @@ public final class SqliteJobStore implements JobStore {
         s.execute("PRAGMA journal_mode=WAL");
         s.execute("PRAGMA synchronous=FULL");
         s.execute("PRAGMA busy_timeout=5000");
-        s.execute("CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY, data BLOB NOT NULL, fixed BLOB)");
         s.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS schedules (id TEXT PRIMARY KEY, data BLOB NOT NULL)");
+        upgrade(s);
       }
       // Transactions are explicit (BEGIN/COMMIT/ROLLBACK): after a failed write (a full disk)
       // SQLite may already have rolled back, and the driver's implicit transactions lose track.
-      upsert = db.prepareStatement("INSERT OR REPLACE INTO jobs (seq, data) VALUES (?, ?)");
+      insert = db.prepareStatement("INSERT OR REPLACE INTO jobs (seq, data, fixed) VALUES (?, ?, ?)");
+      update = db.prepareStatement("UPDATE jobs SET data = ? WHERE seq = ?");
       delete = db.prepareStatement("DELETE FROM jobs WHERE seq = ?");
     } catch (SQLException | java.io.IOException e) {
       throw new StoreException("cannot open the store in " + dataDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Brings an older file's layout up to {@link #LAYOUT}; refuses a newer one. */
+  private static void upgrade(Statement s) throws SQLException {
+    int layout;
+    try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+      layout = rs.next() ? rs.getInt(1) : 0;
+    }
+    if (layout > LAYOUT) {
+      throw new SQLException("its layout is version " + layout + ", newer than this coordinator knows ("
+          + LAYOUT + "): upgrade the coordinator");
+    }
+    if (layout < 1) {
+      boolean hasFixed = false;
+      try (ResultSet rs = s.executeQuery("PRAGMA table_info(jobs)")) {
+        while (rs.next()) {
+          hasFixed |= "fixed".equals(rs.getString("name"));
+        }
+      }
+      if (!hasFixed) {
+        s.execute("ALTER TABLE jobs ADD COLUMN fixed BLOB");
+      }
+      s.execute("PRAGMA user_version = " + LAYOUT);
     }
   }
 
@@ -59,9 +91,9 @@ public final class SqliteJobStore implements JobStore {
       }
       Iterable<StoredJob> jobs = new StreamedJobs("the SQLite store's jobs", row -> {
         try (Statement s = db.createStatement();
-            ResultSet rs = s.executeQuery("SELECT data FROM jobs ORDER BY seq")) {
+            ResultSet rs = s.executeQuery("SELECT fixed, data FROM jobs ORDER BY seq")) {
           while (rs.next()) {
-            row.accept(rs.getBytes(1));
+            row.accept(rs.getBytes(1), rs.getBytes(2));
           }
         }
       });
@@ -125,7 +157,7 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public void commit(Collection<StoredJob> upserts, Collection<Long> deletes,
+  public void commit(Collection<JobRow> upserts, Collection<Long> deletes,
       Collection<StoredSchedule> schedules, Collection<String> schedulesDeleted,
       java.util.Map<String, String> settings) throws StoreException {
     try {
@@ -154,13 +186,28 @@ public final class SqliteJobStore implements JobStore {
           }
         }
       }
-      for (StoredJob j : upserts) {
-        upsert.setLong(1, seqOf(j));
-        upsert.setBytes(2, j.toByteArray());
-        upsert.addBatch();
+      int inserts = 0;
+      int updates = 0;
+      for (JobRow j : upserts) {
+        StoredJob fixed = j.fixed();
+        if (fixed != null) {
+          insert.setLong(1, j.seq());
+          insert.setBytes(2, j.state().toByteArray());
+          insert.setBytes(3, fixed.toByteArray());
+          insert.addBatch();
+          inserts++;
+        } else {
+          update.setBytes(1, j.state().toByteArray());
+          update.setLong(2, j.seq());
+          update.addBatch();
+          updates++;
+        }
       }
-      if (!upserts.isEmpty()) {
-        upsert.executeBatch();
+      if (inserts > 0) {
+        insert.executeBatch();
+      }
+      if (updates > 0) {
+        update.executeBatch();
       }
       for (long seq : deletes) {
         delete.setLong(1, seq);
@@ -174,16 +221,6 @@ public final class SqliteJobStore implements JobStore {
       rollback();
       throw new StoreException(describe(e), e);
     }
-  }
-
-  /** The row's key: the sequence of the job's id. */
-  static long seqOf(StoredJob j) {
-    String id = j.getJob().getJobId();
-    long seq = JobIds.sequenceOf(id);
-    if (seq < 0) {
-      throw new IllegalArgumentException("not a job id: " + id);
-    }
-    return seq;
   }
 
   private static String describe(SQLException e) {
@@ -202,7 +239,8 @@ public final class SqliteJobStore implements JobStore {
 
   private void rollback() {
     try {
-      upsert.clearBatch();
+      insert.clearBatch();
+      update.clearBatch();
       delete.clearBatch();
     } catch (SQLException ignored) {
       // nothing queued

@@ -1,9 +1,9 @@
 package dev.spc.server.store;
 
 import dev.spc.common.Log;
-import dev.spc.proto.store.StoredJob;
 import dev.spc.proto.store.StoredSchedule;
 import dev.spc.server.loop.Persistence;
+import dev.spc.server.loop.Persistence.JobRow;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -66,7 +66,7 @@ public final class StoreWriter implements Persistence, AutoCloseable {
 
   @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: the very object, not an equal one
   private void run() {
-    Map<Long, StoredJob> upserts = new LinkedHashMap<>();
+    Map<Long, JobRow> upserts = new LinkedHashMap<>();
     Set<Long> deletes = new LinkedHashSet<>();
     Map<String, StoredSchedule> schedules = new LinkedHashMap<>();
     Set<String> schedulesDeleted = new LinkedHashSet<>();
@@ -82,10 +82,12 @@ public final class StoreWriter implements Persistence, AutoCloseable {
             stop = true;
             break;
           }
-          for (StoredJob j : b.changes().upserts()) {
-            long seq = SqliteJobStore.seqOf(j);
-            upserts.put(seq, j);
-            deletes.remove(seq);
+          for (JobRow j : b.changes().upserts()) {
+            JobRow earlier = upserts.put(j.seq(), j);
+            if (earlier != null) {
+              upserts.put(j.seq(), j.after(earlier)); // the fixed part, if it came earlier, still goes
+            }
+            deletes.remove(j.seq());
           }
           for (long seq : b.changes().deletes()) {
             upserts.remove(seq);

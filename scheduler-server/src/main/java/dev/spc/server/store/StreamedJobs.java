@@ -23,7 +23,20 @@ final class StreamedJobs implements Iterable<StoredJob> {
   }
 
   interface RowSink {
-    void accept(byte[] data) throws Exception;
+    /** A row: its fixed part (null in a row stored whole) and its state ({@link #parse}). */
+    void accept(byte @Nullable [] fixed, byte[] data) throws Exception;
+  }
+
+  /**
+   * A stored row as one {@link StoredJob}: the fixed part with the state merged onto it. A row
+   * stored whole (by an older coordinator) has no fixed part.
+   */
+  static StoredJob parse(byte @Nullable [] fixed, byte[] data)
+      throws com.google.protobuf.InvalidProtocolBufferException {
+    if (fixed == null) {
+      return StoredJob.parseFrom(data);
+    }
+    return StoredJob.newBuilder().mergeFrom(fixed).mergeFrom(data).build();
   }
 
   private static final int CHUNK = 1024;
@@ -108,8 +121,8 @@ final class StreamedJobs implements Iterable<StoredJob> {
     }
 
     @Override
-    public void accept(byte[] data) throws Exception {
-      chunk.add(StoredJob.parseFrom(data));
+    public void accept(byte @Nullable [] fixed, byte[] data) throws Exception {
+      chunk.add(parse(fixed, data));
       if (chunk.size() == CHUNK) {
         queue.put(new Chunk(chunk, null, false));
         chunk = new ArrayList<>(CHUNK);

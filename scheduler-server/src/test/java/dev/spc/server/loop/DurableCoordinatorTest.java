@@ -15,6 +15,7 @@ import dev.spc.proto.JobSpec;
 import dev.spc.proto.Outcome;
 import dev.spc.proto.Register;
 import dev.spc.proto.store.StoredJob;
+import dev.spc.server.loop.Persistence.JobRow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,9 +25,12 @@ import org.junit.jupiter.api.Test;
 
 /** Durable mode on the bare state machine: acknowledgements wait for storage; restarts recover. */
 class DurableCoordinatorTest {
-  /** A store in a map; commits happen when the test says. */
+  /**
+   * A store in a map; commits happen when the test says. Like the real stores, a row without a
+   * fixed part replaces only the state of the row it finds (and there must be one).
+   */
   static final class FakeStore implements Persistence {
-    final Map<Long, StoredJob> rows = new LinkedHashMap<>();
+    final Map<Long, JobRow> rows = new LinkedHashMap<>();
     final Map<String, dev.spc.proto.store.StoredSchedule> schedules = new java.util.TreeMap<>();
     final Map<String, String> settings = new java.util.HashMap<>();
     final List<Object[]> queued = new ArrayList<>();
@@ -42,9 +46,12 @@ class DurableCoordinatorTest {
     @SuppressWarnings("unchecked")
     void applyQueued() {
       for (Object[] q : queued) {
-        for (StoredJob j : (List<StoredJob>) q[1]) {
-          String id = j.getJob().getJobId();
-          rows.put(JobIds.sequenceOf(id), j);
+        for (JobRow j : (List<JobRow>) q[1]) {
+          JobRow earlier = rows.get(j.seq());
+          if (j.fixed() == null && earlier == null) {
+            throw new IllegalStateException("the state of job " + j.seq() + " came before its fixed part");
+          }
+          rows.put(j.seq(), earlier == null ? j : j.after(earlier));
         }
         for (long seq : (List<Long>) q[2]) {
           rows.remove(seq);
@@ -61,7 +68,8 @@ class DurableCoordinatorTest {
     }
 
     List<StoredJob> sorted() {
-      return rows.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
+      return rows.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> e.getValue().whole())
+          .toList();
     }
   }
 
@@ -102,7 +110,37 @@ class DurableCoordinatorTest {
     assertFalse(r.answered());
     commit();
     assertEquals(1, r.get().size());
-    assertEquals(JOB_STATE_PENDING, store.rows.values().iterator().next().getJob().getState());
+    assertEquals(JOB_STATE_PENDING, store.rows.values().iterator().next().whole().getJob().getState());
+  }
+
+  /** The rows handed to the store and not committed yet. */
+  @SuppressWarnings("unchecked")
+  List<JobRow> queuedRows() {
+    List<JobRow> rows = new ArrayList<>();
+    store.queued.forEach(q -> rows.addAll((List<JobRow>) q[1]));
+    return rows;
+  }
+
+  @Test
+  void aJobsFixedPart_goesWithItsFirstRowOnly_andLaterRowsHoldWhatChanged() {
+    Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").putLabels("team", "a").build());
+    JobRow first = queuedRows().get(0);
+    assertTrue(first.fixed() != null, "the first row carries the fixed part");
+    assertEquals("t", first.fixed().getJob().getSpec().getType());
+    assertFalse(first.state().getJob().hasSpec());
+    assertEquals("", first.state().getJob().getJobId());
+    commit();
+    RecordingLink w = register("w");
+    List<JobRow> later = queuedRows();
+    assertEquals(1, later.size());
+    assertEquals(null, later.get(0).fixed());
+    assertEquals(JOB_STATE_RUNNING, later.get(0).state().getJob().getState());
+    commit();
+    Job stored = store.rows.values().iterator().next().whole().getJob();
+    assertEquals(r.get().get(0), stored.getJobId());
+    assertEquals("a", stored.getSpec().getLabelsOrThrow("team"));
+    assertEquals(JOB_STATE_RUNNING, stored.getState());
+    assertEquals(w.leases().get(0).getLeaseId(), store.rows.values().iterator().next().whole().getLeaseId());
   }
 
   @Test
@@ -112,7 +150,7 @@ class DurableCoordinatorTest {
     assertTrue(w.leases().isEmpty());
     commit();
     assertEquals(1, w.leases().size());
-    StoredJob row = store.rows.values().iterator().next();
+    StoredJob row = store.rows.values().iterator().next().whole();
     assertEquals(JOB_STATE_RUNNING, row.getJob().getState());
     assertEquals(w.leases().get(0).getLeaseId(), row.getLeaseId());
   }
@@ -149,7 +187,7 @@ class DurableCoordinatorTest {
     assertEquals(List.of(), confirmations(w), "the outcome could still be lost");
     commit();
     assertEquals(List.of(7L), confirmations(w));
-    assertEquals(DONE_REASON_DONE, store.rows.values().iterator().next().getJob().getDoneReason());
+    assertEquals(DONE_REASON_DONE, store.rows.values().iterator().next().whole().getJob().getDoneReason());
   }
 
   @Test
@@ -351,7 +389,7 @@ class DurableCoordinatorTest {
     feed(new Msg.WorkerGone(w, Coordinator.LEFT));
     commit();
     assertTrue(stopped.answered());
-    assertEquals(JOB_STATE_PENDING, store.rows.values().iterator().next().getJob().getState(),
+    assertEquals(JOB_STATE_PENDING, store.rows.values().iterator().next().whole().getJob().getState(),
         "stored as pending again");
     assertEquals(JOB_STATE_PENDING, events.get(events.size() - 1).getState().getState());
     assertTrue(w.leases().isEmpty());
@@ -372,7 +410,7 @@ class DurableCoordinatorTest {
     submit(JobSpec.newBuilder().setType("t").build());
     commit();
     Running r = new Running(w.leases().get(0).getLeaseId(), w.leases().get(0).getJobId());
-    assertEquals(5, store.rows.get(JobIds.sequenceOf(r.id())).getAgentInstance(), "stored with the lease");
+    assertEquals(5, store.rows.get(JobIds.sequenceOf(r.id())).whole().getAgentInstance(), "stored with the lease");
     h.restart(store.sorted());
     return r;
   }
@@ -535,12 +573,28 @@ class DurableCoordinatorTest {
   void jobsOfAStoreFromBeforeTerms_keepTheirIds() {
     Job old = Job.newBuilder().setJobId("inc-7").setState(JOB_STATE_PENDING)
         .setSpec(JobSpec.newBuilder().setType("t")).build();
-    store.rows.put(7L, StoredJob.newBuilder().setJob(old).build());
+    store.rows.put(7L, new JobRow(7L, StoredJob.newBuilder().setJob(old).build(), null)); // stored whole
     h.restart(store.sorted());
     assertEquals(JOB_STATE_PENDING, job("inc-7").getState());
     Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
     commit();
     assertEquals("inc-2-1", r.get().get(0));
+  }
+
+  @Test
+  void aJobStoredWhole_isStoredInTwoPartsAtItsFirstChange_andSurvivesTheNextRestart() {
+    Job old = Job.newBuilder().setJobId("inc-7").setState(JOB_STATE_PENDING)
+        .setSpec(JobSpec.newBuilder().setType("t").putLabels("team", "a")).build();
+    store.rows.put(7L, new JobRow(7L, StoredJob.newBuilder().setJob(old).build(), null));
+    h.restart(store.sorted());
+    RecordingLink w = register("w");
+    commit();
+    assertEquals(1, w.leases().size());
+    assertTrue(store.rows.get(7L).fixed() != null, "rewritten with its fixed part");
+    h.restart(store.sorted());
+    Job back = job("inc-7");
+    assertEquals(JOB_STATE_RUNNING, back.getState());
+    assertEquals("a", back.getSpec().getLabelsOrThrow("team"));
   }
 
   @Test
@@ -579,7 +633,8 @@ class DurableCoordinatorTest {
   void aRunningJobStoredBeforeAttemptsWereCounted_isOnItsFirstAttempt_andIsNotRetried() {
     Job old = Job.newBuilder().setJobId("inc-3").setState(JOB_STATE_RUNNING).setWorker("gone")
         .setStartedAt(Views.ts(clock.now())).setSpec(JobSpec.newBuilder().setType("t")).build();
-    store.rows.put(3L, StoredJob.newBuilder().setJob(old).setLeaseId(99).setMaxSeconds(60).build());
+    store.rows.put(3L, new JobRow(3L, StoredJob.newBuilder().setJob(old).setLeaseId(99).setMaxSeconds(60).build(),
+        null));
     h.restart(store.sorted());
     h.advance(Duration.ofSeconds(11)); // past the reconnect grace: nobody claimed it
     commit();
