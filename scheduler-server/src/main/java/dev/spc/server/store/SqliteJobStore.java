@@ -29,6 +29,8 @@ public final class SqliteJobStore implements JobStore {
 
   private final Connection db;
   private final PreparedStatement insert;
+  /** Jobs' new states: {@link #STATES} at a time ({@link #states}), one at a time for the rest. */
+  private final PreparedStatement updates;
   private final PreparedStatement update;
   private final PreparedStatement delete;
 
@@ -48,7 +50,8 @@ public final class SqliteJobStore implements JobStore {
       // Transactions are explicit (BEGIN/COMMIT/ROLLBACK): after a failed write (a full disk)
       // SQLite may already have rolled back, and the driver's implicit transactions lose track.
       insert = db.prepareStatement("INSERT OR REPLACE INTO jobs (seq, data, fixed) VALUES (?, ?, ?)");
-      update = db.prepareStatement("UPDATE jobs SET data = ? WHERE seq = ?");
+      update = db.prepareStatement(states(1));
+      updates = db.prepareStatement(states(STATES));
       delete = db.prepareStatement("DELETE FROM jobs WHERE seq = ?");
     } catch (SQLException | java.io.IOException e) {
       throw new StoreException("cannot open the store in " + dataDir + ": " + e.getMessage(), e);
@@ -77,6 +80,24 @@ public final class SqliteJobStore implements JobStore {
       }
       s.execute("PRAGMA user_version = " + LAYOUT);
     }
+  }
+
+  /**
+   * State rows per statement: replacing 300,000 states took 1.9 us a row one statement each and
+   * 1.0 us in statements of 100 rows (sqlite-jdbc, WAL, groups of 10,000 a commit).
+   */
+  private static final int STATES = 64;
+
+  /**
+   * A statement replacing the state of {@code rows} jobs, keeping their fixed parts: (seq, state)
+   * parameters, row after row.
+   */
+  private static String states(int rows) {
+    StringBuilder sql = new StringBuilder("INSERT INTO jobs (seq, data) VALUES (?, ?)");
+    for (int i = 1; i < rows; i++) {
+      sql.append(", (?, ?)");
+    }
+    return sql.append(" ON CONFLICT (seq) DO UPDATE SET data = excluded.data").toString();
   }
 
   @Override
@@ -187,26 +208,39 @@ public final class SqliteJobStore implements JobStore {
         }
       }
       int inserts = 0;
-      int updates = 0;
+      List<JobRow> states = new ArrayList<>(upserts.size());
       for (JobRow j : upserts) {
         StoredJob fixed = j.fixed();
-        if (fixed != null) {
-          insert.setLong(1, j.seq());
-          insert.setBytes(2, j.state().toByteArray());
-          insert.setBytes(3, fixed.toByteArray());
-          insert.addBatch();
-          inserts++;
-        } else {
-          update.setBytes(1, j.state().toByteArray());
-          update.setLong(2, j.seq());
-          update.addBatch();
-          updates++;
+        if (fixed == null) {
+          states.add(j);
+          continue;
         }
+        insert.setLong(1, j.seq());
+        insert.setBytes(2, j.state().toByteArray());
+        insert.setBytes(3, fixed.toByteArray());
+        insert.addBatch();
+        inserts++;
       }
       if (inserts > 0) {
         insert.executeBatch();
       }
-      if (updates > 0) {
+      int whole = states.size() - states.size() % STATES;
+      for (int i = 0; i < states.size(); i++) {
+        JobRow j = states.get(i);
+        if (i < whole) {
+          int at = 2 * (i % STATES);
+          updates.setLong(at + 1, j.seq());
+          updates.setBytes(at + 2, j.state().toByteArray());
+          if (i % STATES == STATES - 1) {
+            updates.executeUpdate();
+          }
+        } else {
+          update.setLong(1, j.seq());
+          update.setBytes(2, j.state().toByteArray());
+          update.addBatch();
+        }
+      }
+      if (whole < states.size()) {
         update.executeBatch();
       }
       for (long seq : deletes) {
@@ -241,6 +275,7 @@ public final class SqliteJobStore implements JobStore {
     try {
       insert.clearBatch();
       update.clearBatch();
+      updates.clearParameters();
       delete.clearBatch();
     } catch (SQLException ignored) {
       // nothing queued

@@ -61,6 +61,34 @@ class SqliteJobStoreTest {
   }
 
   @Test
+  void manyStatesInOneCommit_eachReplaceTheirOwnJobsState() throws Exception {
+    int n = 150; // two statements' worth of states, and some left over
+    List<JobRow> first = new ArrayList<>();
+    List<JobRow> next = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      first.add(new JobRow(i, state(JobState.JOB_STATE_PENDING), fixed(i, "t" + i)));
+      next.add(new JobRow(i, StoredJob.newBuilder().setJob(Job.newBuilder().setState(JobState.JOB_STATE_RUNNING)
+          .setWorker("w" + i)).setLeaseId(1000 + i).build(), null));
+    }
+    try (SqliteJobStore store = new SqliteJobStore(dir)) {
+      store.commit(first, List.of());
+      store.commit(next, List.of());
+    }
+    try (SqliteJobStore store = new SqliteJobStore(dir)) {
+      List<StoredJob> rows = load(store);
+      assertEquals(n, rows.size());
+      for (int i = 1; i <= n; i++) {
+        StoredJob r = rows.get(i - 1);
+        assertEquals("inc-1-" + i, r.getJob().getJobId());
+        assertEquals("t" + i, r.getJob().getSpec().getType());
+        assertEquals("w" + i, r.getJob().getWorker());
+        assertEquals(1000 + i, r.getLeaseId());
+        assertEquals(JobState.JOB_STATE_RUNNING, r.getJob().getState());
+      }
+    }
+  }
+
+  @Test
   void aFileOfRowsStoredWhole_isUpgraded_andItsRowsStillRead() throws Exception {
     StoredJob whole = fixed(5, "old").toBuilder().mergeFrom(state(JobState.JOB_STATE_PENDING)).build();
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spc.db"));
