@@ -23,21 +23,17 @@ final class StreamedJobs implements Iterable<StoredJob> {
   }
 
   interface RowSink {
-    /** A row: its fixed part (null in a row stored whole) and its state ({@link #parse}). */
-    void accept(byte @Nullable [] fixed, byte[] data) throws Exception;
+    void accept(byte[] data) throws Exception;
   }
 
   /**
-   * A stored row as one {@link StoredJob}: the fixed part with the state merged onto it. A row
-   * stored whole (by an older coordinator) has no fixed part.
+   * The bytes of a job's whole row: its fixed part followed by its state (a row stored whole by
+   * an older coordinator has no fixed part). A protobuf message's bytes followed by another's
+   * parse as the second merged onto the first, and the parts set disjoint fields, so the
+   * concatenation is the whole {@link StoredJob}; the database concatenates, and each row is one
+   * value read and one parse.
    */
-  static StoredJob parse(byte @Nullable [] fixed, byte[] data)
-      throws com.google.protobuf.InvalidProtocolBufferException {
-    if (fixed == null) {
-      return StoredJob.parseFrom(data);
-    }
-    return StoredJob.newBuilder().mergeFrom(fixed).mergeFrom(data).build();
-  }
+  static final String WHOLE_ROW = "CASE WHEN fixed IS NULL THEN data ELSE %s END";
 
   private static final int CHUNK = 1024;
   /** A few chunks ahead at most: the reader waits rather than fill the heap. */
@@ -121,8 +117,8 @@ final class StreamedJobs implements Iterable<StoredJob> {
     }
 
     @Override
-    public void accept(byte @Nullable [] fixed, byte[] data) throws Exception {
-      chunk.add(parse(fixed, data));
+    public void accept(byte[] data) throws Exception {
+      chunk.add(StoredJob.parseFrom(data));
       if (chunk.size() == CHUNK) {
         queue.put(new Chunk(chunk, null, false));
         chunk = new ArrayList<>(CHUNK);

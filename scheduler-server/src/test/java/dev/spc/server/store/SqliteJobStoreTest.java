@@ -61,6 +61,24 @@ class SqliteJobStoreTest {
   }
 
   @Test
+  void everyByteValue_survivesTheRowsPartsBeingJoinedOnRead() throws Exception {
+    byte[] all = new byte[512]; // every byte value, NUL and bytes that are not UTF-8 included
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) i;
+    }
+    StoredJob f = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1").setSpec(JobSpec.newBuilder()
+        .setType("t").setPayload(com.google.protobuf.ByteString.copyFrom(all)))).build();
+    StoredJob st = StoredJob.newBuilder().setJob(Job.newBuilder().setState(JobState.JOB_STATE_DONE)
+        .setResult(com.google.protobuf.ByteString.copyFrom(all))).build();
+    try (SqliteJobStore store = new SqliteJobStore(dir)) {
+      store.commit(List.of(new JobRow(1, st, f)), List.of());
+    }
+    try (SqliteJobStore store = new SqliteJobStore(dir)) {
+      assertEquals(List.of(f.toBuilder().mergeFrom(st).build()), load(store));
+    }
+  }
+
+  @Test
   void manyStatesInOneCommit_eachReplaceTheirOwnJobsState() throws Exception {
     int n = 150; // two statements' worth of states, and some left over
     List<JobRow> first = new ArrayList<>();

@@ -21,7 +21,7 @@ class StreamedJobsTest {
     for (int n : new int[] {0, 1, 1023, 1024, 1025, 50_000}) {
       StreamedJobs jobs = new StreamedJobs("test rows", sink -> {
         for (int i = 0; i < n; i++) {
-          sink.accept(null, row(i));
+          sink.accept(row(i));
         }
       });
       List<String> ids = new ArrayList<>();
@@ -38,7 +38,7 @@ class StreamedJobsTest {
   void aFailureWhileReading_endsTheWalkWithTheStoresError_afterTheRowsBeforeIt() {
     StreamedJobs jobs = new StreamedJobs("test rows", sink -> {
       for (int i = 0; i < 3000; i++) {
-        sink.accept(null, row(i));
+        sink.accept(row(i));
       }
       throw new java.sql.SQLException("disk I/O error");
     });
@@ -50,7 +50,7 @@ class StreamedJobsTest {
 
   @Test
   void aRowThatIsNotAStoredJob_isAFailureToo() {
-    StreamedJobs jobs = new StreamedJobs("test rows", sink -> sink.accept(null, new byte[] {(byte) 0xff, 1, 2}));
+    StreamedJobs jobs = new StreamedJobs("test rows", sink -> sink.accept(new byte[] {(byte) 0xff, 1, 2}));
     assertThrows(JobStore.Unreadable.class, () -> jobs.forEach(j -> { }));
   }
 }
