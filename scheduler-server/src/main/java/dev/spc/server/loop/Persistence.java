@@ -32,11 +32,6 @@ public interface Persistence {
     public JobRow after(JobRow earlier) {
       return fixed != null || earlier.fixed == null ? this : new JobRow(seq, state, earlier.fixed);
     }
-
-    /** The whole row: the fixed part (if given) with the state merged onto it. */
-    public StoredJob whole() {
-      return fixed == null ? state : fixed.toBuilder().mergeFrom(state).build();
-    }
   }
 
   void persist(long batchNo, Changes changes);

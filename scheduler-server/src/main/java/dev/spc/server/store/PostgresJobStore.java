@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Jobs in PostgreSQL, shared by every coordinator of a cluster; the same rows as the SQLite store
- * (one per job, its {@link StoredJob} in a fixed part and a state), each with the epoch of the leader that wrote it.
+ * (one per job, its {@link StoredJob} in a fixed part and a state), each with the epoch of the
+ * leader that wrote it.
  *
  * <p>Every commit first reads the leader row {@code FOR SHARE} in the same transaction and goes on
  * only if this coordinator still holds the epoch it was elected in: a takeover (which updates that

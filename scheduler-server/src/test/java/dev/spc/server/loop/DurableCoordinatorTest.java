@@ -68,7 +68,7 @@ class DurableCoordinatorTest {
     }
 
     List<StoredJob> sorted() {
-      return rows.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> e.getValue().whole())
+      return rows.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> whole(e.getValue()))
           .toList();
     }
   }
@@ -110,7 +110,12 @@ class DurableCoordinatorTest {
     assertFalse(r.answered());
     commit();
     assertEquals(1, r.get().size());
-    assertEquals(JOB_STATE_PENDING, store.rows.values().iterator().next().whole().getJob().getState());
+    assertEquals(JOB_STATE_PENDING, whole(store.rows.values().iterator().next()).getJob().getState());
+  }
+
+  /** A stored row whole: its fixed part (if it has one) with its state merged onto it. */
+  static StoredJob whole(JobRow r) {
+    return r.fixed() == null ? r.state() : r.fixed().toBuilder().mergeFrom(r.state()).build();
   }
 
   /** The rows handed to the store and not committed yet. */
@@ -136,11 +141,11 @@ class DurableCoordinatorTest {
     assertEquals(null, later.get(0).fixed());
     assertEquals(JOB_STATE_RUNNING, later.get(0).state().getJob().getState());
     commit();
-    Job stored = store.rows.values().iterator().next().whole().getJob();
+    Job stored = whole(store.rows.values().iterator().next()).getJob();
     assertEquals(r.get().get(0), stored.getJobId());
     assertEquals("a", stored.getSpec().getLabelsOrThrow("team"));
     assertEquals(JOB_STATE_RUNNING, stored.getState());
-    assertEquals(w.leases().get(0).getLeaseId(), store.rows.values().iterator().next().whole().getLeaseId());
+    assertEquals(w.leases().get(0).getLeaseId(), whole(store.rows.values().iterator().next()).getLeaseId());
   }
 
   @Test
@@ -150,7 +155,7 @@ class DurableCoordinatorTest {
     assertTrue(w.leases().isEmpty());
     commit();
     assertEquals(1, w.leases().size());
-    StoredJob row = store.rows.values().iterator().next().whole();
+    StoredJob row = whole(store.rows.values().iterator().next());
     assertEquals(JOB_STATE_RUNNING, row.getJob().getState());
     assertEquals(w.leases().get(0).getLeaseId(), row.getLeaseId());
   }
@@ -187,7 +192,7 @@ class DurableCoordinatorTest {
     assertEquals(List.of(), confirmations(w), "the outcome could still be lost");
     commit();
     assertEquals(List.of(7L), confirmations(w));
-    assertEquals(DONE_REASON_DONE, store.rows.values().iterator().next().whole().getJob().getDoneReason());
+    assertEquals(DONE_REASON_DONE, whole(store.rows.values().iterator().next()).getJob().getDoneReason());
   }
 
   @Test
@@ -389,7 +394,7 @@ class DurableCoordinatorTest {
     feed(new Msg.WorkerGone(w, Coordinator.LEFT));
     commit();
     assertTrue(stopped.answered());
-    assertEquals(JOB_STATE_PENDING, store.rows.values().iterator().next().whole().getJob().getState(),
+    assertEquals(JOB_STATE_PENDING, whole(store.rows.values().iterator().next()).getJob().getState(),
         "stored as pending again");
     assertEquals(JOB_STATE_PENDING, events.get(events.size() - 1).getState().getState());
     assertTrue(w.leases().isEmpty());
@@ -410,7 +415,7 @@ class DurableCoordinatorTest {
     submit(JobSpec.newBuilder().setType("t").build());
     commit();
     Running r = new Running(w.leases().get(0).getLeaseId(), w.leases().get(0).getJobId());
-    assertEquals(5, store.rows.get(JobIds.sequenceOf(r.id())).whole().getAgentInstance(), "stored with the lease");
+    assertEquals(5, whole(store.rows.get(JobIds.sequenceOf(r.id()))).getAgentInstance(), "stored with the lease");
     h.restart(store.sorted());
     return r;
   }
