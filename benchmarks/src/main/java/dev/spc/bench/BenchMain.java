@@ -72,6 +72,10 @@ public final class BenchMain implements Callable<Integer> {
       + " PostgreSQL as the store (one coordinator with --store), and report them side by side.")
   boolean postgres;
 
+  @Option(names = "--slot-threads", description = "What the agents run jobs on (their"
+      + " --slot-threads; default ${DEFAULT-VALUE}, as for many short jobs).")
+  String slotThreads = "virtual";
+
   @Option(names = "--rate", description = "Submits per second in the latency run (default ${DEFAULT-VALUE}).")
   int rate = 10_000;
 
@@ -305,7 +309,8 @@ public final class BenchMain implements Callable<Integer> {
     args.addAll(serverArgs);
     cluster.startCoordinator(args);
     for (int i = 1; i <= workers; i++) {
-      List<String> w = new ArrayList<>(List.of("--slots", Integer.toString(slots), "--log-level", "warn"));
+      List<String> w = new ArrayList<>(List.of("--slots", Integer.toString(slots),
+          "--slot-threads", slotThreads, "--log-level", "warn"));
       w.addAll(workerArgs);
       cluster.startWorker("bench-" + i, w);
     }
@@ -313,12 +318,14 @@ public final class BenchMain implements Callable<Integer> {
 
   double burndown(SpcClient spc, ProcessCluster cluster, double transport, String how)
       throws Exception {
-    out.printf(Locale.ROOT, "burn-down%s: %d no-op jobs, %d workers x %d slots, batches of %d...%n",
-        how, jobs, workers, slots, batch);
+    out.printf(Locale.ROOT, "burn-down%s: %d no-op jobs, %d workers x %d slots (%s threads),"
+        + " batches of %d...%n", how, jobs, workers, slots, slotThreads, batch);
     Burndown.run(spc, Math.min(jobs, 100_000), batch, inFlight); // warm-up: JIT, pools
     ProcStats before = ProcStats.of(cluster.coordinator().pid());
+    double agentsBefore = agentsCpuSeconds(cluster);
     Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight);
     ProcStats coord = ProcStats.of(cluster.coordinator().pid());
+    double agentsCpu = agentsCpuSeconds(cluster) - agentsBefore;
     row("burn-down", (durable || how.contains("store") ? "durable" : "in-memory") + how
         + " jobs/s (" + jobs + " no-op, "
         + workers + "x" + slots + " slots)",
@@ -330,6 +337,7 @@ public final class BenchMain implements Callable<Integer> {
     }
     double coordCpu = coord.cpuSeconds() - before.cpuSeconds();
     row("cost", "coordinator CPU us per job" + how, String.format(Locale.ROOT, "%.2f", coordCpu * 1e6 / jobs));
+    row("cost", "agents' CPU us per job" + how, String.format(Locale.ROOT, "%.2f", agentsCpu * 1e6 / jobs));
     row("cost", "coordinator CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
         coord.cpuSeconds(), ProcStats.mib(coord.peakRssBytes())));
     for (ProcessCluster.Node n : clusterWorkers(cluster)) {
@@ -341,6 +349,14 @@ public final class BenchMain implements Callable<Integer> {
     row("cost", "client (this process) CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
         me.cpuSeconds(), ProcStats.mib(me.peakRssBytes())));
     return r.jobsPerSecond();
+  }
+
+  private double agentsCpuSeconds(ProcessCluster cluster) {
+    double sum = 0;
+    for (ProcessCluster.Node n : clusterWorkers(cluster)) {
+      sum += ProcStats.of(n.pid()).cpuSeconds();
+    }
+    return sum;
   }
 
   private List<ProcessCluster.Node> clusterWorkers(ProcessCluster cluster) {

@@ -1,6 +1,7 @@
 package dev.spc.cli;
 
 import dev.spc.worker.AgentExit;
+import dev.spc.worker.SlotThreads;
 import dev.spc.worker.WorkerAgent;
 import java.io.IOException;
 import java.net.URL;
@@ -40,6 +41,11 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--slots", description = "Jobs run at once (default ${DEFAULT-VALUE}).")
   int slots = 1;
+
+  @Option(names = "--slot-threads", description = "What jobs run on: platform (an OS thread per"
+      + " slot, the default) or virtual (a virtual thread per job: cheaper for many short or"
+      + " blocking jobs; a job that computes without blocking holds one of the JVM's carriers).")
+  SlotThreads slotThreads = SlotThreads.PLATFORM;
 
   @Option(names = "--stop-grace", description = "Time a stopped job gets before its slot counts as stuck (default 5s).")
   Duration stopGrace = Duration.ofSeconds(5);
@@ -89,6 +95,7 @@ final class WorkerCommand implements Callable<Integer> {
         .name(name)
         .token(token)
         .slots(slots)
+        .slotThreads(slotThreads)
         .stopGrace(stopGrace)
         .drainTimeout(drainTimeout)
         .connectTimeout(connectTimeout)

@@ -149,6 +149,17 @@ class SpcClientTest {
   }
 
   @Test
+  void onVirtualSlotThreads_aCancelledSleepStopsAndFreesItsSlot() {
+    cluster.agent("w1", 1, b -> b.slotThreads(dev.spc.worker.SlotThreads.VIRTUAL));
+    JobId sleeper = spc.submit(JobSpec.of("sleep", "60"));
+    JobId next = spc.submit(JobSpec.of("echo", "after"));
+    poll(() -> spc.status(sleeper).state() == JobState.RUNNING);
+    assertEquals(JobState.DONE, spc.cancel(sleeper));
+    assertEquals("after", spc.await(next, Duration.ofSeconds(10)).resultText());
+    assertEquals(0, spc.workers().get(0).stuckSlots());
+  }
+
+  @Test
   void awaitAny_returnsTheFirstDone() {
     cluster.agent("w1", 2, b -> b);
     JobId slow = spc.submit(JobSpec.of("sleep", "30"));
@@ -197,6 +208,20 @@ class SpcClientTest {
     assertEquals(Optional.of(DoneReason.TIMEOUT), spc.await(spin2, Duration.ofSeconds(10)).reason());
     AgentExit exit = agent.exitFuture().get(10, TimeUnit.SECONDS);
     assertEquals(AgentExit.Reason.ALL_SLOTS_STUCK, exit.reason());
+  }
+
+  @Test
+  void jobsRunOnPlatformThreads_orOnVirtualOnesWhenTheAgentSaysSo() throws Exception {
+    dev.spc.worker.JobHandler where = ctx -> ctx.setResult((Thread.currentThread().isVirtual() ? "virtual " : "platform ")
+        + Thread.currentThread().getName().replaceAll("[0-9]+$", "N"));
+    cluster.agent("w1", 2, b -> b.handler("where-default", where));
+    cluster.agent("w2", 2, b -> b.slotThreads(dev.spc.worker.SlotThreads.VIRTUAL)
+        .handler("where-virtual", where));
+    assertEquals("platform spc-slot-N",
+        spc.await(spc.submit(JobSpec.of("where-default")), Duration.ofSeconds(10)).resultText());
+    assertEquals("virtual spc-slot-N",
+        spc.await(spc.submit(JobSpec.of("where-virtual")), Duration.ofSeconds(10)).resultText());
+    assertThrows(NullPointerException.class, () -> WorkerAgent.newBuilder().slotThreads(null));
   }
 
   static void poll(java.util.function.BooleanSupplier cond) {

@@ -59,7 +59,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Concurrency: one agent thread owns the session ({@link AgentSession}: connecting,
  * reconnecting with backoff, self-fencing, draining) and the table of running jobs
  * ({@link AgentState}); gRPC callbacks, slot threads and timers post tasks to it. Handlers run on
- * slot threads.
+ * slot threads ({@link SlotThreads}).
  *
  * <p>Connection: at start the agent retries for the connect timeout, then gives up
  * ({@link AgentExit.Reason#UNREACHABLE}). Once registered, a lost stream is retried with jittered
@@ -110,11 +110,7 @@ public final class WorkerAgent implements AutoCloseable {
     }
     this.agentThread = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("spc-agent").daemon(true).factory());
-    // One thread per slot, fed from a queue: a thread that finishes a job takes the next queued
-    // one without parking. A stuck job holds its thread, exactly as it holds its slot.
-    this.slotThreads = new java.util.concurrent.ThreadPoolExecutor(b.slots, b.slots, 60,
-        TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
-        Thread.ofPlatform().name("spc-slot-", 0).daemon(true).factory());
+    this.slotThreads = b.slotThreads.executor(b.slots);
     AgentClock clock = AgentClock.of(agentThread);
     AgentSession[] sessionRef = new AgentSession[1];
     this.state = new AgentState(name, b.slots, stopGrace, agentThread, slotThreads,
@@ -134,7 +130,6 @@ public final class WorkerAgent implements AutoCloseable {
     return new Builder();
   }
 
-
   public String name() {
     return name;
   }
@@ -144,7 +139,6 @@ public final class WorkerAgent implements AutoCloseable {
     return handlers.keySet();
   }
 
-  /** Connects and registers in the background. */
   /** Counts for monitoring (slots, outcomes, reconnects, self-fencings), read on the agent thread. */
   public AgentStats stats() throws InterruptedException {
     try {
@@ -154,6 +148,7 @@ public final class WorkerAgent implements AutoCloseable {
     }
   }
 
+  /** Connects and registers in the background. */
   public WorkerAgent start() {
     agentThread.execute(session::start);
     periodic.add(agentThread.scheduleAtFixedRate(state::flushUpdates, UPDATES_MS, UPDATES_MS,
@@ -180,8 +175,7 @@ public final class WorkerAgent implements AutoCloseable {
   private void post(Runnable r) {
     try {
       agentThread.execute(r);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // shutting down
+    } catch (java.util.concurrent.RejectedExecutionException e) { // shutting down
     }
   }
 
@@ -303,6 +297,7 @@ public final class WorkerAgent implements AutoCloseable {
     private @Nullable String token;
     private final ClientTls tls = new ClientTls();
     private int slots = 1;
+    private SlotThreads slotThreads = SlotThreads.PLATFORM;
     private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
     private boolean builtins = true;
     private boolean allowExec;
@@ -387,6 +382,12 @@ public final class WorkerAgent implements AutoCloseable {
             + dev.spc.common.Limits.MAX_SLOTS + ", got " + slots);
       }
       this.slots = slots;
+      return this;
+    }
+
+    /** What each job's handler runs on (default {@link SlotThreads#PLATFORM}). */
+    public Builder slotThreads(SlotThreads kind) {
+      this.slotThreads = Objects.requireNonNull(kind, "slotThreads");
       return this;
     }
 
