@@ -64,7 +64,10 @@ public final class AgentTransport implements AutoCloseable {
   private ManagedChannel open(String target, Duration userTimeout, ClientTls.Opened security) {
     NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, security.credentials())
         .intercept(security.explainer())
-        .maxInboundMessageSize(MAX_INBOUND);
+        .maxInboundMessageSize(MAX_INBOUND)
+        // The stream's callbacks only post to the agent thread: run them on the I/O thread
+        // rather than waking a pooled thread for every message first.
+        .directExecutor();
     EventLoopGroup g = group;
     if (g != null) {
       b.eventLoopGroup(g).channelFactory(() -> {
