@@ -74,7 +74,7 @@ public final class BenchMain implements Callable<Integer> {
 
   @Option(names = "--slot-threads", description = "What the agents run jobs on (their"
       + " --slot-threads; default ${DEFAULT-VALUE}, as for many short jobs).")
-  String slotThreads = "virtual";
+  dev.spc.worker.SlotThreads slotThreads = dev.spc.worker.SlotThreads.VIRTUAL;
 
   @Option(names = "--rate", description = "Submits per second in the latency run (default ${DEFAULT-VALUE}).")
   int rate = 10_000;
@@ -117,7 +117,8 @@ public final class BenchMain implements Callable<Integer> {
 
   public static void main(String[] args) {
     LogSetup.configure(java.util.logging.Level.WARNING);
-    System.exit(new CommandLine(new BenchMain()).execute(args));
+    System.exit(new CommandLine(new BenchMain()).setCaseInsensitiveEnumValuesAllowed(true)
+        .execute(args));
   }
 
   @Override
@@ -310,7 +311,7 @@ public final class BenchMain implements Callable<Integer> {
     cluster.startCoordinator(args);
     for (int i = 1; i <= workers; i++) {
       List<String> w = new ArrayList<>(List.of("--slots", Integer.toString(slots),
-          "--slot-threads", slotThreads, "--log-level", "warn"));
+          "--slot-threads", slotThreads.name(), "--log-level", "warn"));
       w.addAll(workerArgs);
       cluster.startWorker("bench-" + i, w);
     }
@@ -319,7 +320,8 @@ public final class BenchMain implements Callable<Integer> {
   double burndown(SpcClient spc, ProcessCluster cluster, double transport, String how)
       throws Exception {
     out.printf(Locale.ROOT, "burn-down%s: %d no-op jobs, %d workers x %d slots (%s threads),"
-        + " batches of %d...%n", how, jobs, workers, slots, slotThreads, batch);
+        + " batches of %d...%n", how, jobs, workers, slots,
+        slotThreads.name().toLowerCase(Locale.ROOT), batch);
     Burndown.run(spc, Math.min(jobs, 100_000), batch, inFlight); // warm-up: JIT, pools
     ProcStats before = ProcStats.of(cluster.coordinator().pid());
     double agentsBefore = agentsCpuSeconds(cluster);

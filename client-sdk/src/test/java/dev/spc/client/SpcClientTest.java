@@ -212,8 +212,9 @@ class SpcClientTest {
 
   @Test
   void jobsRunOnPlatformThreads_orOnVirtualOnesWhenTheAgentSaysSo() throws Exception {
-    dev.spc.worker.JobHandler where = ctx -> ctx.setResult((Thread.currentThread().isVirtual() ? "virtual " : "platform ")
-        + Thread.currentThread().getName().replaceAll("[0-9]+$", "N"));
+    dev.spc.worker.JobHandler where = ctx -> ctx.setResult(
+        (Thread.currentThread().isVirtual() ? "virtual " : "platform ")
+            + Thread.currentThread().getName().replaceAll("[0-9]+$", "N"));
     cluster.agent("w1", 2, b -> b.handler("where-default", where));
     cluster.agent("w2", 2, b -> b.slotThreads(dev.spc.worker.SlotThreads.VIRTUAL)
         .handler("where-virtual", where));
