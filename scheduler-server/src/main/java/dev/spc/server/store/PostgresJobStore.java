@@ -161,8 +161,8 @@ public final class PostgresJobStore implements JobStore {
       try (Statement s = c.createStatement()) {
         s.setFetchSize(10_000);
         c.setAutoCommit(false); // a cursor, not the whole table in memory at once
-        try (ResultSet rs = s.executeQuery("SELECT " + StreamedJobs.WHOLE_ROW.formatted("fixed || data")
-            + " FROM spc_jobs ORDER BY seq")) {
+        try (ResultSet rs = s.executeQuery("SELECT "
+            + StreamedJobs.WHOLE_ROW.formatted("fixed || data") + " FROM spc_jobs ORDER BY seq")) {
           while (rs.next()) {
             jobs.add(StoredJob.parseFrom(rs.getBytes(1)));
           }

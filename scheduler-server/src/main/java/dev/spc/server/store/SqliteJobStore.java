@@ -112,10 +112,12 @@ public final class SqliteJobStore implements JobStore {
       }
       Iterable<StoredJob> jobs = new StreamedJobs("the SQLite store's jobs", row -> {
         try (Statement s = db.createStatement();
-            ResultSet rs = s.executeQuery("SELECT " + StreamedJobs.WHOLE_ROW.formatted("CAST(fixed || data AS BLOB)")
+            ResultSet rs = s.executeQuery("SELECT "
+                + StreamedJobs.WHOLE_ROW.formatted("CAST(fixed || data AS BLOB)")
                 + " FROM jobs ORDER BY seq")) {
           while (rs.next()) {
-            row.accept(rs.getBytes(1)); // || joins blobs byte for byte in a UTF-8 database (SQLite's default)
+            // || joins blobs byte for byte in a UTF-8 database (SQLite's default)
+            row.accept(rs.getBytes(1));
           }
         }
       });
@@ -225,21 +227,19 @@ public final class SqliteJobStore implements JobStore {
       if (inserts > 0) {
         insert.executeBatch();
       }
-      int whole = states.size() - states.size() % STATES;
-      for (int i = 0; i < states.size(); i++) {
-        JobRow j = states.get(i);
-        if (i < whole) {
-          int at = 2 * (i % STATES);
-          updates.setLong(at + 1, j.seq());
-          updates.setBytes(at + 2, j.state().toByteArray());
-          if (i % STATES == STATES - 1) {
-            updates.executeUpdate();
-          }
-        } else {
-          update.setLong(1, j.seq());
-          update.setBytes(2, j.state().toByteArray());
-          update.addBatch();
+      int whole = states.size() - states.size() % STATES; // in full statements; the rest singly
+      for (int i = 0; i < whole; i++) {
+        int at = 2 * (i % STATES);
+        updates.setLong(at + 1, states.get(i).seq());
+        updates.setBytes(at + 2, states.get(i).state().toByteArray());
+        if (i % STATES == STATES - 1) {
+          updates.executeUpdate();
         }
+      }
+      for (JobRow j : states.subList(whole, states.size())) {
+        update.setLong(1, j.seq());
+        update.setBytes(2, j.state().toByteArray());
+        update.addBatch();
       }
       if (whole < states.size()) {
         update.executeBatch();
