@@ -464,7 +464,8 @@ public final class BenchMain implements Callable<Integer> {
         .build();
     for (RunResult r : new Runner(opts).run()) {
       var p = r.getPrimaryResult();
-      row("loop (JMH)", "jobs/s submit->lease->finish, no network",
+      row("loop (JMH)", "jobs/s submit->lease->finish, no network, " + r.getParams().getParam("shape")
+          + ", metrics " + r.getParams().getParam("metrics") + ", store " + r.getParams().getParam("store"),
           String.format(Locale.ROOT, "%s +- %s", fmt(p.getScore()), fmt(p.getScoreError())));
     }
   }

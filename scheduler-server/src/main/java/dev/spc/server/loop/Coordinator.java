@@ -68,6 +68,7 @@ public final class Coordinator {
   private final AccessLevel access;
   private final RateLimits rates;
   private final Dependencies deps;
+  private final StateRows stateRows = new StateRows();
   private long lastRetentionScanNanos;
 
   /** An in-memory coordinator. */
@@ -300,7 +301,7 @@ public final class Coordinator {
       dispatch();
       outbox.flush();
     }
-    commits.endBatch(Coordinator::stored, Schedules::stored);
+    commits.endBatch(this::stored, Schedules::stored);
   }
 
   private void dispatch() {
@@ -323,12 +324,7 @@ public final class Coordinator {
    * The stored row of a job: its state and its lease while it runs; the first time, its fixed part
    * too (its id, spec, origin and batch).
    */
-  static Persistence.JobRow stored(JobRecord j) {
-    StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.storedState(j));
-    if (j.state == JobState.JOB_STATE_RUNNING && j.lease != null) {
-      b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds)
-          .setAgentInstance(j.lease.worker.instanceId);
-    }
+  private Persistence.JobRow stored(JobRecord j) {
     StoredJob fixed = null;
     if (!j.fixedStored) {
       StoredJob.Builder f = StoredJob.newBuilder().setJob(Views.storedFixed(j));
@@ -338,7 +334,7 @@ public final class Coordinator {
       fixed = f.build();
       j.fixedStored = true;
     }
-    return new Persistence.JobRow(j.seq, b.build(), fixed);
+    return new Persistence.JobRow(j.seq, stateRows.encode(j), fixed);
   }
 
   private void workerGone(WorkerLink link, String cause) {

@@ -22,12 +22,14 @@ public interface Persistence {
   }
 
   /**
-   * A job's stored row, keyed by its sequence. {@code state} holds what changes as the job goes on;
-   * {@code fixed}, what was settled at submission (spec, id, batch, origin), comes with the job's
-   * first row and is null after: a store keeps the fixed part it has and replaces the state. The
-   * two set disjoint fields, so the fixed part with the state merged onto it is the whole row.
+   * A job's stored row, keyed by its sequence. {@code state} holds what changes as the job goes on,
+   * a serialized {@link StoredJob} ({@link StateRows}); {@code fixed}, what was settled at
+   * submission (spec, id, batch, origin), comes with the job's first row and is null after: a store
+   * keeps the fixed part it has and replaces the state. The two set disjoint fields, so the fixed
+   * part with the state merged onto it is the whole row.
    */
-  record JobRow(long seq, StoredJob state, @Nullable StoredJob fixed) {
+  @SuppressWarnings("ArrayRecordComponent") // the bytes as stored; rows are never compared
+  record JobRow(long seq, byte[] state, @Nullable StoredJob fixed) {
     /** This row, keeping {@code earlier}'s fixed part if this one has none. */
     public JobRow after(JobRow earlier) {
       return fixed != null || earlier.fixed == null ? this : new JobRow(seq, state, earlier.fixed);

@@ -258,13 +258,13 @@ public final class PostgresJobStore implements JobStore {
               if (fixed != null) {
                 insert.setLong(1, j.seq());
                 insert.setLong(2, mine);
-                insert.setBytes(3, j.state().toByteArray());
+                insert.setBytes(3, j.state());
                 insert.setBytes(4, fixed.toByteArray());
                 insert.addBatch();
                 inserts++;
               } else {
                 update.setLong(1, mine);
-                update.setBytes(2, j.state().toByteArray());
+                update.setBytes(2, j.state());
                 update.setLong(3, j.seq());
                 update.addBatch();
                 updates++;

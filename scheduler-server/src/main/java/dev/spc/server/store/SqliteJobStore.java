@@ -219,7 +219,7 @@ public final class SqliteJobStore implements JobStore {
           continue;
         }
         insert.setLong(1, j.seq());
-        insert.setBytes(2, j.state().toByteArray());
+        insert.setBytes(2, j.state());
         insert.setBytes(3, fixed.toByteArray());
         insert.addBatch();
         inserts++;
@@ -231,14 +231,14 @@ public final class SqliteJobStore implements JobStore {
       for (int i = 0; i < whole; i++) {
         int at = 2 * (i % STATES);
         updates.setLong(at + 1, states.get(i).seq());
-        updates.setBytes(at + 2, states.get(i).state().toByteArray());
+        updates.setBytes(at + 2, states.get(i).state());
         if (i % STATES == STATES - 1) {
           updates.executeUpdate();
         }
       }
       for (JobRow j : states.subList(whole, states.size())) {
         update.setLong(1, j.seq());
-        update.setBytes(2, j.state().toByteArray());
+        update.setBytes(2, j.state());
         update.addBatch();
       }
       if (whole < states.size()) {

@@ -115,7 +115,16 @@ class DurableCoordinatorTest {
 
   /** A stored row whole: its fixed part (if it has one) with its state merged onto it. */
   static StoredJob whole(JobRow r) {
-    return r.fixed() == null ? r.state() : r.fixed().toBuilder().mergeFrom(r.state()).build();
+    return r.fixed() == null ? state(r) : r.fixed().toBuilder().mergeFrom(state(r)).build();
+  }
+
+  /** A stored row's state part, parsed. */
+  static StoredJob state(JobRow r) {
+    try {
+      return StoredJob.parseFrom(r.state());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError("a stored state that does not parse", e);
+    }
   }
 
   /** The rows handed to the store and not committed yet. */
@@ -132,14 +141,14 @@ class DurableCoordinatorTest {
     JobRow first = queuedRows().get(0);
     assertTrue(first.fixed() != null, "the first row carries the fixed part");
     assertEquals("t", first.fixed().getJob().getSpec().getType());
-    assertFalse(first.state().getJob().hasSpec());
-    assertEquals("", first.state().getJob().getJobId());
+    assertFalse(state(first).getJob().hasSpec());
+    assertEquals("", state(first).getJob().getJobId());
     commit();
     RecordingLink w = register("w");
     List<JobRow> later = queuedRows();
     assertEquals(1, later.size());
     assertEquals(null, later.get(0).fixed());
-    assertEquals(JOB_STATE_RUNNING, later.get(0).state().getJob().getState());
+    assertEquals(JOB_STATE_RUNNING, state(later.get(0)).getJob().getState());
     commit();
     Job stored = whole(store.rows.values().iterator().next()).getJob();
     assertEquals(r.get().get(0), stored.getJobId());
@@ -578,7 +587,7 @@ class DurableCoordinatorTest {
   void jobsOfAStoreFromBeforeTerms_keepTheirIds() {
     Job old = Job.newBuilder().setJobId("inc-7").setState(JOB_STATE_PENDING)
         .setSpec(JobSpec.newBuilder().setType("t")).build();
-    store.rows.put(7L, new JobRow(7L, StoredJob.newBuilder().setJob(old).build(), null)); // stored whole
+    store.rows.put(7L, new JobRow(7L, StoredJob.newBuilder().setJob(old).build().toByteArray(), null)); // stored whole
     h.restart(store.sorted());
     assertEquals(JOB_STATE_PENDING, job("inc-7").getState());
     Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
@@ -590,7 +599,7 @@ class DurableCoordinatorTest {
   void aJobStoredWhole_isStoredInTwoPartsAtItsFirstChange_andSurvivesTheNextRestart() {
     Job old = Job.newBuilder().setJobId("inc-7").setState(JOB_STATE_PENDING)
         .setSpec(JobSpec.newBuilder().setType("t").putLabels("team", "a")).build();
-    store.rows.put(7L, new JobRow(7L, StoredJob.newBuilder().setJob(old).build(), null));
+    store.rows.put(7L, new JobRow(7L, StoredJob.newBuilder().setJob(old).build().toByteArray(), null));
     h.restart(store.sorted());
     RecordingLink w = register("w");
     commit();
@@ -638,7 +647,7 @@ class DurableCoordinatorTest {
   void aRunningJobStoredBeforeAttemptsWereCounted_isOnItsFirstAttempt_andIsNotRetried() {
     Job old = Job.newBuilder().setJobId("inc-3").setState(JOB_STATE_RUNNING).setWorker("gone")
         .setStartedAt(Views.ts(clock.now())).setSpec(JobSpec.newBuilder().setType("t")).build();
-    store.rows.put(3L, new JobRow(3L, StoredJob.newBuilder().setJob(old).setLeaseId(99).setMaxSeconds(60).build(),
+    store.rows.put(3L, new JobRow(3L, StoredJob.newBuilder().setJob(old).setLeaseId(99).setMaxSeconds(60).build().toByteArray(),
         null));
     h.restart(store.sorted());
     h.advance(Duration.ofSeconds(11)); // past the reconnect grace: nobody claimed it

@@ -28,8 +28,8 @@ class SqliteJobStoreTest {
         .setSpec(JobSpec.newBuilder().setType(type))).setBatchKey("k").setBatchIndex((int) seq).build();
   }
 
-  static StoredJob state(JobState s) {
-    return StoredJob.newBuilder().setJob(Job.newBuilder().setState(s).setWorker("w")).build();
+  static byte[] state(JobState s) {
+    return StoredJob.newBuilder().setJob(Job.newBuilder().setState(s).setWorker("w")).build().toByteArray();
   }
 
   static List<StoredJob> load(SqliteJobStore store) throws Exception {
@@ -71,7 +71,7 @@ class SqliteJobStoreTest {
     StoredJob st = StoredJob.newBuilder().setJob(Job.newBuilder().setState(JobState.JOB_STATE_DONE)
         .setResult(com.google.protobuf.ByteString.copyFrom(all))).build();
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
-      store.commit(List.of(new JobRow(1, st, f)), List.of());
+      store.commit(List.of(new JobRow(1, st.toByteArray(), f)), List.of());
     }
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
       assertEquals(List.of(f.toBuilder().mergeFrom(st).build()), load(store));
@@ -86,7 +86,7 @@ class SqliteJobStoreTest {
     for (int i = 1; i <= n; i++) {
       first.add(new JobRow(i, state(JobState.JOB_STATE_PENDING), fixed(i, "t" + i)));
       next.add(new JobRow(i, StoredJob.newBuilder().setJob(Job.newBuilder().setState(JobState.JOB_STATE_RUNNING)
-          .setWorker("w" + i)).setLeaseId(1000 + i).build(), null));
+          .setWorker("w" + i)).setLeaseId(1000 + i).build().toByteArray(), null));
     }
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
       store.commit(first, List.of());

@@ -53,8 +53,8 @@ class StoreWriterTest {
     public void close() {}
   }
 
-  static StoredJob state(JobState s) {
-    return StoredJob.newBuilder().setJob(Job.newBuilder().setState(s)).build();
+  static byte[] state(JobState s) {
+    return StoredJob.newBuilder().setJob(Job.newBuilder().setState(s)).build().toByteArray();
   }
 
   @Test
@@ -85,7 +85,7 @@ class StoreWriterTest {
       assertEquals(1, store.committed.size());
       JobRow row = store.committed.get(0);
       assertEquals(fixed, row.fixed());
-      assertEquals(JobState.JOB_STATE_RUNNING, row.state().getJob().getState());
+      assertEquals(JobState.JOB_STATE_RUNNING, StoredJob.parseFrom(row.state()).getJob().getState());
     }
   }
 }

@@ -1,0 +1,142 @@
+package dev.spc.server.loop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.ByteString;
+import dev.spc.proto.DependencyOutcome;
+import dev.spc.proto.DoneReason;
+import dev.spc.proto.JobAttempt;
+import dev.spc.proto.JobSpec;
+import dev.spc.proto.JobState;
+import dev.spc.proto.store.StoredJob;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A state row written straight from the record is the bytes protobuf's builders would make. */
+class StateRowsTest {
+  private final StateRows rows = new StateRows();
+
+  private static JobRecord job(JobSpec spec) {
+    return new JobRecord(41, new JobIds("x"), spec, Instant.parse("2026-12-01T10:00:00.5Z"));
+  }
+
+  private static JobRecord job() {
+    return job(JobSpec.newBuilder().setType("t").build());
+  }
+
+  /** The row as the builders make it: the stored state and, while it runs, its lease. */
+  private static byte[] built(JobRecord j) {
+    StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.storedState(j));
+    if (j.state == JobState.JOB_STATE_RUNNING && j.lease != null) {
+      b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds).setAgentInstance(j.lease.worker.instanceId);
+    }
+    return b.build().toByteArray();
+  }
+
+  private void assertSameAsBuilt(JobRecord j) throws Exception {
+    byte[] direct = rows.encode(j);
+    assertEquals(StoredJob.parseFrom(built(j)), StoredJob.parseFrom(direct));
+    assertArrayEquals(built(j), direct);
+  }
+
+  private static WorkerRecord worker(long instance) {
+    WorkerRecord w = new WorkerRecord("w-1", List.of("t"), 4, "host", new RecordingLink("w-1"), Instant.EPOCH, 0);
+    w.instanceId = instance;
+    return w;
+  }
+
+  @Test
+  void aPendingJob_hasItsStateAndNothingElse() throws Exception {
+    assertSameAsBuilt(job());
+    assertEquals(StoredJob.newBuilder().setJob(dev.spc.proto.Job.newBuilder().setState(JobState.JOB_STATE_PENDING))
+        .build(), StoredJob.parseFrom(rows.encode(job())));
+  }
+
+  @Test
+  void aRunningJob_carriesItsWorkerStartAttemptAndLease() throws Exception {
+    JobRecord j = job();
+    j.state = JobState.JOB_STATE_RUNNING;
+    j.worker = "w-1";
+    j.attempt = 1;
+    j.startedAt = Instant.parse("2026-12-01T10:00:01.000000123Z");
+    j.lease = LeaseRecord.live(9_000_000_001L, j, worker(77), 3600, 0);
+    assertSameAsBuilt(j);
+    j.startedAt = Instant.EPOCH; // a time of zero seconds and nanos is still there
+    j.lease = LeaseRecord.live(1, j, worker(0), 0, 0); // zero fields are left out
+    assertSameAsBuilt(j);
+    assertEquals(1, StoredJob.parseFrom(rows.encode(j)).getLeaseId());
+  }
+
+  @Test
+  void aLeaseIsStoredOnlyWhileTheJobRuns() throws Exception {
+    JobRecord j = job();
+    j.lease = LeaseRecord.live(5, j, worker(3), 60, 0);
+    j.state = JobState.JOB_STATE_DONE;
+    j.reason = DoneReason.DONE_REASON_DONE;
+    j.finishedAt = Instant.parse("2026-12-01T10:00:02Z");
+    assertSameAsBuilt(j);
+    assertEquals(0, StoredJob.parseFrom(rows.encode(j)).getLeaseId());
+  }
+
+  @Test
+  void aDoneJob_withEveryOutputField_andEarlierAttempts() throws Exception {
+    JobRecord j = job();
+    j.state = JobState.JOB_STATE_DONE;
+    j.reason = DoneReason.DONE_REASON_CRASHED;
+    j.worker = "wörker-ü"; // not ASCII
+    j.attempt = 3;
+    j.maxAttempts = 3;
+    j.startedAt = Instant.parse("2026-12-01T10:00:01Z");
+    j.finishedAt = Instant.parse("2026-12-01T10:00:02.25Z");
+    j.error("exit 0 but marked failed: ✗");
+    j.result(ByteString.copyFromUtf8("{\"ok\":false}"));
+    j.process(0, ByteString.copyFromUtf8("out+err"), ByteString.copyFromUtf8("out"), ByteString.copyFromUtf8("err"));
+    j.progress(0.0, "");
+    List<JobAttempt> attempts = new ArrayList<>();
+    for (int i = 1; i <= 2; i++) {
+      attempts.add(JobAttempt.newBuilder().setAttempt(i).setWorker("w-" + i).setError("boom " + i)
+          .setStartedAt(Views.ts(Instant.ofEpochSecond(i))).build());
+    }
+    j.attempts = attempts;
+    assertSameAsBuilt(j);
+    j.progress(0.5, "half");
+    j.process(-1, ByteString.EMPTY, ByteString.EMPTY, ByteString.EMPTY); // a negative exit code
+    assertSameAsBuilt(j);
+  }
+
+  @Test
+  void aScheduledRetry_carriesWhenItIsDue() throws Exception {
+    JobRecord j = job();
+    j.state = JobState.JOB_STATE_SCHEDULED;
+    j.attempt = 1;
+    j.nextAttemptAt = Instant.parse("2026-12-01T10:05:00Z");
+    assertSameAsBuilt(j);
+  }
+
+  @Test
+  void aBlockedJob_carriesItsDependenciesOutcomes_doneOrNot() throws Exception {
+    JobRecord j = job(JobSpec.newBuilder().setType("t").addDependsOn("x-1").addDependsOn("x-2").build());
+    j.state = JobState.JOB_STATE_BLOCKED;
+    j.dependencyOutcomes = new DependencyOutcome[] {
+        DependencyOutcome.newBuilder().setJobId("x-1").setState(JobState.JOB_STATE_DONE)
+            .setResult(ByteString.copyFromUtf8("r")).build(),
+        null};
+    assertSameAsBuilt(j);
+  }
+
+  @Test
+  void outputLongerThanTheScratchBuffer_isWrittenWhole() throws Exception {
+    JobRecord j = job();
+    j.state = JobState.JOB_STATE_DONE;
+    byte[] tail = new byte[70_000];
+    for (int i = 0; i < tail.length; i++) {
+      tail[i] = (byte) i;
+    }
+    j.process(1, ByteString.copyFrom(tail), ByteString.copyFrom(tail, 0, 1000), ByteString.EMPTY);
+    assertSameAsBuilt(j);
+    assertSameAsBuilt(job()); // and the buffer still serves small rows after growing
+  }
+}
