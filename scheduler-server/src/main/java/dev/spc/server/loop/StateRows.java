@@ -92,7 +92,10 @@ final class StateRows {
     }
   }
 
-  /** The size of a non-negative integer field as written by {@link #writeInt64}: none when zero. */
+  /**
+   * The size of an int32 or int64 field as {@link #writeInt32} and {@link #writeInt64} write it:
+   * none when zero; a negative value takes ten bytes either way (an int32 is sign-extended).
+   */
   private static int int64Size(int field, long value) {
     return value == 0 ? 0 : CodedOutputStream.computeInt64Size(field, value);
   }

@@ -587,7 +587,8 @@ class DurableCoordinatorTest {
   void jobsOfAStoreFromBeforeTerms_keepTheirIds() {
     Job old = Job.newBuilder().setJobId("inc-7").setState(JOB_STATE_PENDING)
         .setSpec(JobSpec.newBuilder().setType("t")).build();
-    store.rows.put(7L, new JobRow(7L, StoredJob.newBuilder().setJob(old).build().toByteArray(), null)); // stored whole
+    byte[] whole = StoredJob.newBuilder().setJob(old).build().toByteArray();
+    store.rows.put(7L, new JobRow(7L, whole, null)); // stored whole
     h.restart(store.sorted());
     assertEquals(JOB_STATE_PENDING, job("inc-7").getState());
     Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").build());
@@ -647,8 +648,8 @@ class DurableCoordinatorTest {
   void aRunningJobStoredBeforeAttemptsWereCounted_isOnItsFirstAttempt_andIsNotRetried() {
     Job old = Job.newBuilder().setJobId("inc-3").setState(JOB_STATE_RUNNING).setWorker("gone")
         .setStartedAt(Views.ts(clock.now())).setSpec(JobSpec.newBuilder().setType("t")).build();
-    store.rows.put(3L, new JobRow(3L, StoredJob.newBuilder().setJob(old).setLeaseId(99).setMaxSeconds(60).build().toByteArray(),
-        null));
+    byte[] row = StoredJob.newBuilder().setJob(old).setLeaseId(99).setMaxSeconds(60).build().toByteArray();
+    store.rows.put(3L, new JobRow(3L, row, null));
     h.restart(store.sorted());
     h.advance(Duration.ofSeconds(11)); // past the reconnect grace: nobody claimed it
     commit();

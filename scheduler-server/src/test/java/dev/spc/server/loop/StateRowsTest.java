@@ -31,7 +31,8 @@ class StateRowsTest {
   private static byte[] built(JobRecord j) {
     StoredJob.Builder b = StoredJob.newBuilder().setJob(Views.storedState(j));
     if (j.state == JobState.JOB_STATE_RUNNING && j.lease != null) {
-      b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds).setAgentInstance(j.lease.worker.instanceId);
+      b.setLeaseId(j.lease.id).setMaxSeconds(j.lease.maxSeconds)
+          .setAgentInstance(j.lease.worker.instanceId);
     }
     return b.build().toByteArray();
   }
@@ -43,7 +44,8 @@ class StateRowsTest {
   }
 
   private static WorkerRecord worker(long instance) {
-    WorkerRecord w = new WorkerRecord("w-1", List.of("t"), 4, "host", new RecordingLink("w-1"), Instant.EPOCH, 0);
+    WorkerRecord w = new WorkerRecord("w-1", List.of("t"), 4, "host", new RecordingLink("w-1"),
+        Instant.EPOCH, 0);
     w.instanceId = instance;
     return w;
   }
@@ -51,8 +53,8 @@ class StateRowsTest {
   @Test
   void aPendingJob_hasItsStateAndNothingElse() throws Exception {
     assertSameAsBuilt(job());
-    assertEquals(StoredJob.newBuilder().setJob(dev.spc.proto.Job.newBuilder().setState(JobState.JOB_STATE_PENDING))
-        .build(), StoredJob.parseFrom(rows.encode(job())));
+    dev.spc.proto.Job pending = dev.spc.proto.Job.newBuilder().setState(JobState.JOB_STATE_PENDING).build();
+    assertEquals(StoredJob.newBuilder().setJob(pending).build(), StoredJob.parseFrom(rows.encode(job())));
   }
 
   @Test
@@ -63,6 +65,9 @@ class StateRowsTest {
     j.attempt = 1;
     j.startedAt = Instant.parse("2026-12-01T10:00:01.000000123Z");
     j.lease = LeaseRecord.live(9_000_000_001L, j, worker(77), 3600, 0);
+    assertSameAsBuilt(j);
+    j.lease = LeaseRecord.live(2, j, worker(-5), 60, 0); // an agent instance may be negative
+    j.startedAt = Instant.parse("1969-12-31T23:59:59.5Z"); // and so may a time's seconds
     assertSameAsBuilt(j);
     j.startedAt = Instant.EPOCH; // a time of zero seconds and nanos is still there
     j.lease = LeaseRecord.live(1, j, worker(0), 0, 0); // zero fields are left out
@@ -93,7 +98,8 @@ class StateRowsTest {
     j.finishedAt = Instant.parse("2026-12-01T10:00:02.25Z");
     j.error("exit 0 but marked failed: ✗");
     j.result(ByteString.copyFromUtf8("{\"ok\":false}"));
-    j.process(0, ByteString.copyFromUtf8("out+err"), ByteString.copyFromUtf8("out"), ByteString.copyFromUtf8("err"));
+    j.process(0, ByteString.copyFromUtf8("out+err"), ByteString.copyFromUtf8("out"),
+        ByteString.copyFromUtf8("err"));
     j.progress(0.0, "");
     List<JobAttempt> attempts = new ArrayList<>();
     for (int i = 1; i <= 2; i++) {
