@@ -65,6 +65,7 @@ public class LoopBenchmark {
   /** Serializes each row as a store's writer would, and remembers the last batch for the commit. */
   static final class RowSink implements dev.spc.server.loop.Persistence {
     long lastBatch;
+    /** The rows' sizes, summed so that their serialization is work the JIT cannot drop. */
     long bytes;
 
     @Override

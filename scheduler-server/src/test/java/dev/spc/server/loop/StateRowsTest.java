@@ -2,6 +2,7 @@ package dev.spc.server.loop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.spc.proto.DependencyOutcome;
@@ -13,6 +14,8 @@ import dev.spc.proto.store.StoredJob;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** A state row written straight from the record is the bytes protobuf's builders would make. */
@@ -86,8 +89,8 @@ class StateRowsTest {
     assertEquals(0, StoredJob.parseFrom(rows.encode(j)).getLeaseId());
   }
 
-  @Test
-  void aDoneJob_withEveryOutputField_andEarlierAttempts() throws Exception {
+  /** A done job with every output field set, after earlier attempts. */
+  private static JobRecord doneWithEverything() {
     JobRecord j = job();
     j.state = JobState.JOB_STATE_DONE;
     j.reason = DoneReason.DONE_REASON_CRASHED;
@@ -100,37 +103,84 @@ class StateRowsTest {
     j.result(ByteString.copyFromUtf8("{\"ok\":false}"));
     j.process(0, ByteString.copyFromUtf8("out+err"), ByteString.copyFromUtf8("out"),
         ByteString.copyFromUtf8("err"));
-    j.progress(0.0, "");
+    j.progress(0.25, "a quarter");
     List<JobAttempt> attempts = new ArrayList<>();
     for (int i = 1; i <= 2; i++) {
       attempts.add(JobAttempt.newBuilder().setAttempt(i).setWorker("w-" + i).setError("boom " + i)
           .setStartedAt(Views.ts(Instant.ofEpochSecond(i))).build());
     }
     j.attempts = attempts;
-    assertSameAsBuilt(j);
-    j.progress(0.5, "half");
-    j.process(-1, ByteString.EMPTY, ByteString.EMPTY, ByteString.EMPTY); // a negative exit code
-    assertSameAsBuilt(j);
+    return j;
   }
 
-  @Test
-  void aScheduledRetry_carriesWhenItIsDue() throws Exception {
+  private static JobRecord scheduledRetry() {
     JobRecord j = job();
     j.state = JobState.JOB_STATE_SCHEDULED;
     j.attempt = 1;
     j.nextAttemptAt = Instant.parse("2026-12-01T10:05:00Z");
-    assertSameAsBuilt(j);
+    return j;
   }
 
-  @Test
-  void aBlockedJob_carriesItsDependenciesOutcomes_doneOrNot() throws Exception {
+  private static JobRecord blocked() {
     JobRecord j = job(JobSpec.newBuilder().setType("t").addDependsOn("x-1").addDependsOn("x-2").build());
     j.state = JobState.JOB_STATE_BLOCKED;
     j.dependencyOutcomes = new DependencyOutcome[] {
         DependencyOutcome.newBuilder().setJobId("x-1").setState(JobState.JOB_STATE_DONE)
             .setResult(ByteString.copyFromUtf8("r")).build(),
         null};
+    return j;
+  }
+
+  private static JobRecord runningWithLease() {
+    JobRecord j = job();
+    j.state = JobState.JOB_STATE_RUNNING;
+    j.lease = LeaseRecord.live(9, j, worker(77), 3600, 0);
+    return j;
+  }
+
+  @Test
+  void aDoneJob_withEveryOutputField_andEarlierAttempts() throws Exception {
+    JobRecord j = doneWithEverything();
     assertSameAsBuilt(j);
+    j.progress(0.0, ""); // optional: present even when zero
+    j.process(-1, ByteString.EMPTY, ByteString.EMPTY, ByteString.EMPTY); // a negative exit code
+    assertSameAsBuilt(j);
+  }
+
+  @Test
+  void aScheduledRetry_carriesWhenItIsDue() throws Exception {
+    assertSameAsBuilt(scheduledRetry());
+  }
+
+  @Test
+  void aBlockedJob_carriesItsDependenciesOutcomes_doneOrNot() throws Exception {
+    assertSameAsBuilt(blocked());
+  }
+
+  /**
+   * Every field of a stored job is written by these state rows or by the fixed part (or is the
+   * view's alone): a field added to the protocol fails here until it is written, or said to be
+   * fixed, rather than being silently left out of every stored state.
+   */
+  @Test
+  void everyFieldOfAStoredJob_isWrittenByTheStateOrIsFixed() throws Exception {
+    Set<String> written = new TreeSet<>();
+    Set<String> writtenOfJob = new TreeSet<>();
+    for (JobRecord j : List.of(doneWithEverything(), scheduledRetry(), blocked(), runningWithLease())) {
+      StoredJob row = StoredJob.parseFrom(rows.encode(j));
+      row.getAllFields().keySet().forEach(f -> written.add(f.getName()));
+      row.getJob().getAllFields().keySet().forEach(f -> writtenOfJob.add(f.getName()));
+    }
+    Set<String> fixedOrView = Set.of("job_id", "spec", "submitted_at", "max_attempts", "rerun_of",
+        "schedule_id", "scheduled_for", "pending_reason");
+    for (var f : dev.spc.proto.Job.getDescriptor().getFields()) {
+      assertTrue(writtenOfJob.contains(f.getName()) || fixedOrView.contains(f.getName()),
+          "Job." + f.getName() + " is neither written in a stored state nor fixed at submission");
+    }
+    for (var f : StoredJob.getDescriptor().getFields()) {
+      assertTrue(written.contains(f.getName()) || Set.of("batch_key", "batch_index").contains(f.getName()),
+          "StoredJob." + f.getName() + " is neither written in a stored state nor fixed at submission");
+    }
   }
 
   @Test
