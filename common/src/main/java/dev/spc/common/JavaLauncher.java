@@ -10,6 +10,9 @@ import java.util.List;
  * the same classpath, and the flags that keep JDK 24+ quiet about grpc-netty's native access.
  */
 public final class JavaLauncher {
+  /** The system property naming the AOT cache this JVM was started with, if any. */
+  public static final String AOT_CACHE_PROPERTY = "spc.aot.cache";
+
   private JavaLauncher() {}
 
   /** The {@code java} executable of the running JVM. */
@@ -34,11 +37,35 @@ public final class JavaLauncher {
     return flags;
   }
 
+  /**
+   * The AOT cache flags for a child on JDK 25+, when this JVM was given one by {@code bin/spc}
+   * ({@code -Dspc.aot.cache}): the child runs the same build on the same classpath, so the cache
+   * made for this JVM fits it too. Empty otherwise. The JVM itself checks the fit and starts
+   * without the cache if it does not; the log flags keep that silent.
+   */
+  public static List<String> aotFlags() {
+    String cache = System.getProperty(AOT_CACHE_PROPERTY, "");
+    if (cache.isEmpty() || Runtime.version().feature() < 25 || !Files.isRegularFile(Path.of(cache))) {
+      return List.of();
+    }
+    return List.of("-XX:AOTCache=" + cache, "-Xlog:aot*=off", "-Xlog:cds*=off",
+        "-D" + AOT_CACHE_PROPERTY + "=" + cache);
+  }
+
+  private static boolean choosesSharing(String flag) {
+    return flag.startsWith("-Xshare:") || flag.startsWith("-XX:SharedArchiveFile")
+        || flag.startsWith("-XX:AOT") || flag.startsWith("-XX:SharedClassListFile")
+        || flag.startsWith("-XX:DumpLoadedClassList");
+  }
+
   /** {@code java <flags> -cp <this classpath> <mainClass> <args...>}. */
   public static List<String> command(List<String> jvmFlags, String mainClass, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBinary());
     cmd.addAll(quietFlags());
+    if (jvmFlags.stream().noneMatch(JavaLauncher::choosesSharing)) {
+      cmd.addAll(aotFlags()); // the JVM refuses an AOT cache next to these
+    }
     cmd.addAll(jvmFlags);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

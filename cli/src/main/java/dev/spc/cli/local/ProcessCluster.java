@@ -20,9 +20,12 @@ import org.jspecify.annotations.Nullable;
 public final class ProcessCluster implements AutoCloseable {
   private static final String MAIN = "dev.spc.cli.Main";
 
-  /** Small, quick-starting JVMs: several share a 2-core machine. */
+  /**
+   * Small, quick-starting JVMs: several share a 2-core machine. (Class sharing is on by default;
+   * an explicit {@code -Xshare} would keep a startup cache from {@code bin/spc} out.)
+   */
   public static final List<String> SMALL_JVM =
-      List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
+      List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   private final Path dir;
   private final List<String> jvmFlags;
