@@ -52,6 +52,20 @@ if [[ "$FEATURE" -ge 24 ]]; then FLAGS="$FLAGS --sun-misc-unsafe-memory-access=a
 sed -e "s|@FLAGS@|$FLAGS|" -e "s|@VERSION@|$VERSION|" "$HERE/src/dist/spc" > "$STAGE/bin/spc"
 chmod 755 "$STAGE/bin/spc"
 cp "$HERE"/src/dist/systemd/*.service "$STAGE/systemd/"
+
+# JDK 25+: the startup cache bin/spc uses (an AOT cache), from a training run on the shipped
+# runtime and jars; their timestamps travel in the tarball, so the cache still fits once unpacked
+# anywhere. About 15 s here, 0.3 s off every start of a coordinator, an agent or a command.
+if [[ "$FEATURE" -ge 25 ]]; then
+  # shellcheck disable=SC2086
+  if ! "$STAGE/runtime/bin/java" $FLAGS -XX:AOTCacheOutput="$STAGE/lib/spc.aot" "-Xlog:aot*=off" \
+      "-Xlog:cds*=off" -cp "$STAGE/lib/*" dev.spc.cli.local.StartupTraining >"$OUT/training.log" 2>&1 \
+      || [[ ! -s "$STAGE/lib/spc.aot" ]]; then
+    cat "$OUT/training.log" >&2
+    echo "build-release: the startup cache's training run failed" >&2
+    exit 1
+  fi
+fi
 cp "$HERE/src/dist/Containerfile" "$HERE/src/dist/README.md" "$STAGE/"
 
 # Reproducible order and owners, so the same build gives the same listing.

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +45,11 @@ class ReleaseIT {
   }
 
   Process run(Path dir, Path bin, Path log, String... args) throws IOException {
+    return run(dir, bin, log, Map.of(), args);
+  }
+
+  Process run(Path dir, Path bin, Path log, Map<String, String> env, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(bin.resolve("spc").toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
@@ -49,6 +57,7 @@ class ReleaseIT {
     pb.environment().clear();
     pb.environment().put("PATH", dir.resolve("path").toString());
     pb.environment().put("HOME", dir.toString());
+    pb.environment().putAll(env);
     Process p = pb.start();
     started.add(p);
     return p;
@@ -107,6 +116,22 @@ class ReleaseIT {
     String out = read(submitLog);
     assertEquals(0, submit.exitValue(), out + "\nworker: " + read(dir.resolve("worker.log")));
     assertTrue(out.contains("DONE") && out.contains("from a release"), out);
+
+    // A runtime of JDK 25+ comes with the startup cache, made where the release was built and
+    // used where it is unpacked (AOTMode=on: the JVM refuses to start if it cannot use it).
+    String runtime = Files.readString(home.resolve("runtime/release"));
+    Matcher v = Pattern.compile("JAVA_VERSION=\"(\\d+)").matcher(runtime);
+    assertTrue(v.find(), runtime);
+    if (Integer.parseInt(v.group(1)) >= 25) {
+      assertTrue(Files.size(home.resolve("lib/spc.aot")) > 1_000_000, "the release has a startup cache");
+      Path versionLog = dir.resolve("version.log");
+      Process version = run(dir, bin, versionLog,
+          Map.of("SPC_JAVA_OPTS", "-XX:AOTMode=on -Xlog:aot=info"), "--version");
+      assertTrue(version.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+      String v25 = read(versionLog);
+      assertEquals(0, version.exitValue(), v25);
+      assertTrue(v25.contains("Opened AOT cache " + home.resolve("lib/spc.aot")), v25);
+    }
   }
 
   /** systemd's own check of the units (where systemd-analyze exists), pointed at the unpacked release. */

@@ -11,10 +11,9 @@ import dev.spc.worker.WorkerAgent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,14 +91,18 @@ public final class StartupTraining {
     }
   }
 
-  private static void http(int port) throws IOException, InterruptedException {
-    try (HttpClient http = HttpClient.newHttpClient()) {
-      for (String path : List.of("/metrics", "/v1/jobs?page_size=10")) {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-          throw new IllegalStateException("GET " + path + " answered " + r.statusCode());
+  /** java.base's client, not java.net.http: the release's runtime leaves that module out. */
+  private static void http(int port) throws IOException {
+    for (String path : List.of("/metrics", "/v1/jobs?page_size=10")) {
+      HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path)
+          .toURL().openConnection();
+      try (InputStream body = c.getInputStream()) {
+        body.readAllBytes();
+        if (c.getResponseCode() != 200) {
+          throw new IllegalStateException("GET " + path + " answered " + c.getResponseCode());
         }
+      } finally {
+        c.disconnect();
       }
     }
   }
