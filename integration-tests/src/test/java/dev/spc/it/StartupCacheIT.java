@@ -20,8 +20,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code bin/spc}'s startup cache (JDK 25+ AOT cache) on a copy of the built command line: made
- * by a training run when missing or older than the build, then used by every start, silently.
+ * {@code bin/spc}'s own startup work, on a copy of the built command line: the startup cache (JDK
+ * 25+ AOT cache), made by a training run when missing or older than the build and then used by
+ * every start, silently; and the JDK it chose, kept between runs until that choice could change.
  */
 class StartupCacheIT {
   record Run(int code, String out, String err) {}
@@ -30,18 +31,9 @@ class StartupCacheIT {
   void aStaleCacheIsRemadeOnce_andTheNextStartUsesIt_quietly() throws Exception {
     assumeTrue(Runtime.version().feature() >= 25, "AOT caches need JDK 25; this JVM is "
         + Runtime.version());
-    Path root = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")),
-        "startup-cache-").toAbsolutePath();
-    Files.createDirectories(root.resolve("bin"));
-    Files.copy(Path.of("..", "bin", "spc"), root.resolve("bin/spc"), StandardCopyOption.COPY_ATTRIBUTES);
-    Path target = Files.createDirectories(root.resolve("cli/target/lib"));
-    Path jar = target.getParent().resolve("spc-cli.jar");
-    Files.copy(Path.of("..", "cli", "target", "spc-cli.jar"), jar, StandardCopyOption.COPY_ATTRIBUTES);
-    try (Stream<Path> libs = Files.list(Path.of("..", "cli", "target", "lib"))) {
-      for (Path lib : libs.toList()) {
-        Files.copy(lib, target.resolve(lib.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-      }
-    }
+    Path root = copyOfTheCommandLine();
+    Path jar = root.resolve("cli/target/spc-cli.jar");
+    Path target = root.resolve("cli/target/lib");
     // A cache left by an earlier build: older than the jar, and not a cache at all.
     Path stale = target.getParent().resolve("spc-" + Runtime.version().toString()
         .replaceAll("[^A-Za-z0-9.-]", "_") + ".aot");
@@ -82,6 +74,53 @@ class StartupCacheIT {
         Files.delete(p);
       }
     }
+  }
+
+  @Test
+  void theJdkChoiceIsKept_untilWhatItDependsOnChanges() throws Exception {
+    Path root = copyOfTheCommandLine();
+    Path choice = root.resolve(".spc-java");
+    String real = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Run first = spc(root, Map.of("SPC_AOT", "off"), "--version");
+    assertEquals(0, first.code(), first.err());
+    assertEquals(real, Files.readAllLines(choice).get(1), "the JDK of JAVA_HOME, kept");
+
+    // Another JAVA_HOME: chosen afresh (a JDK whose java hands over to this one).
+    Path other = Files.createDirectories(root.resolve("other-jdk/bin"));
+    Path java = Files.writeString(other.resolve("java"), "#!/bin/sh\nexec " + real + " \"$@\"\n");
+    assertTrue(java.toFile().setExecutable(true));
+    Run moved = spc(root, Map.of("SPC_AOT", "off", "JAVA_HOME", other.getParent().toString()),
+        "--version");
+    assertEquals(0, moved.code(), moved.err());
+    assertEquals(java.toString(), Files.readAllLines(choice).get(1));
+
+    // The chosen binary gone: chosen afresh (here the java on PATH), not run.
+    Files.delete(java);
+    Path onPath = Files.createDirectories(root.resolve("path"));
+    Files.createSymbolicLink(onPath.resolve("java"), Path.of(real));
+    Run gone = spc(root, Map.of("SPC_AOT", "off", "JAVA_HOME", other.getParent().toString(),
+        "PATH", onPath + ":" + System.getenv("PATH")), "--version");
+    assertEquals(0, gone.code(), gone.err());
+    assertTrue(gone.out().startsWith("spc "), gone.out());
+    assertEquals(onPath.resolve("java").toString(), Files.readAllLines(choice).get(1));
+    deleteTree(root);
+  }
+
+  /** bin/spc and the built command line, as a clone holds them after a build, somewhere new. */
+  private static Path copyOfTheCommandLine() throws IOException {
+    Path root = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")),
+        "bin-spc-").toAbsolutePath();
+    Files.createDirectories(root.resolve("bin"));
+    Files.copy(Path.of("..", "bin", "spc"), root.resolve("bin/spc"), StandardCopyOption.COPY_ATTRIBUTES);
+    Path lib = Files.createDirectories(root.resolve("cli/target/lib"));
+    Files.copy(Path.of("..", "cli", "target", "spc-cli.jar"), root.resolve("cli/target/spc-cli.jar"),
+        StandardCopyOption.COPY_ATTRIBUTES);
+    try (Stream<Path> libs = Files.list(Path.of("..", "cli", "target", "lib"))) {
+      for (Path l : libs.toList()) {
+        Files.copy(l, lib.resolve(l.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+      }
+    }
+    return root;
   }
 
   private static Run spc(Path root, Map<String, String> env, String... args)
