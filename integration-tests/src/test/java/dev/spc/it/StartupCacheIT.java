@@ -40,6 +40,7 @@ class StartupCacheIT {
     Files.writeString(stale, "left by an older build");
     Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minusSeconds(3600)));
     Files.setLastModifiedTime(jar, FileTime.from(Instant.now().minusSeconds(60)));
+    Files.writeString(stale.resolveSibling(stale.getFileName() + ".4242.tmp"), "an interrupted training");
 
     Run first = spc(root, Map.of(), "--version");
     assertEquals(0, first.code(), first.err());
