@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.spc.common.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,15 +67,7 @@ class StartupCacheIT {
     assertEquals(0, off.code(), off.err());
     assertFalse((off.out() + off.err()).contains(stale.getFileName().toString()),
         "SPC_AOT=off starts without the cache: " + off.out() + off.err());
-    deleteTree(root); // 60 MB of cache
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
+    FileTrees.delete(root); // 60 MB of cache
   }
 
   @Test
@@ -104,7 +97,7 @@ class StartupCacheIT {
     assertEquals(0, gone.code(), gone.err());
     assertTrue(gone.out().startsWith("spc "), gone.out());
     assertEquals(onPath.resolve("java").toString(), Files.readAllLines(choice).get(1));
-    deleteTree(root);
+    FileTrees.delete(root);
   }
 
   /** bin/spc and the built command line, as a clone holds them after a build, somewhere new. */

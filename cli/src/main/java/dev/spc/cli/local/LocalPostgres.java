@@ -1,5 +1,6 @@
 package dev.spc.cli.local;
 
+import dev.spc.common.FileTrees;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -145,8 +146,8 @@ public final class LocalPostgres implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    try {
+      FileTrees.delete(dir);
     } catch (IOException e) {
       // a temporary directory: the system cleans it eventually
     }

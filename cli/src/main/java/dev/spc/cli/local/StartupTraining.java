@@ -4,6 +4,7 @@ import dev.spc.cli.Main;
 import dev.spc.client.JobId;
 import dev.spc.client.JobSpec;
 import dev.spc.client.SpcClient;
+import dev.spc.common.FileTrees;
 import dev.spc.logging.LogSetup;
 import dev.spc.server.CoordinatorServer;
 import dev.spc.server.loop.CoordinatorConfig;
@@ -18,10 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 /**
  * The workload {@code bin/spc} runs once per build under {@code -XX:AOTCacheOutput} (JDK 25+), so
@@ -46,7 +45,7 @@ public final class StartupTraining {
       round(dir, JOBS / 4); // recovers what the first stored, then the same again
     } finally {
       System.setOut(out);
-      deleteTree(dir);
+      FileTrees.delete(dir);
     }
   }
 
@@ -103,14 +102,6 @@ public final class StartupTraining {
         }
       } finally {
         c.disconnect();
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
       }
     }
   }
