@@ -51,7 +51,8 @@ final class Burndown {
     long target = before.finishedTotal() + jobs;
     CoordinatorStats s = spc.stats();
     while (s.finishedTotal() < target) {
-      Thread.sleep(1);
+      Thread.sleep(pollMillis(target - s.finishedTotal(), s.finishedTotal() - before.finishedTotal(),
+          System.nanoTime() - start));
       s = spc.stats();
     }
     double secs = (System.nanoTime() - start) / 1e9;
@@ -61,5 +62,19 @@ final class Burndown {
           + " (stats " + s + ")");
     }
     return new Result(jobs, secs, s);
+  }
+
+  /**
+   * How long to wait before asking again: half the time the jobs left should take at the rate so
+   * far, between 1 and 50 ms. Asking every millisecond would load the coordinator under test with
+   * a thousand stats calls a second; this asks about twenty times a second and still ends within a
+   * millisecond of the last outcome.
+   */
+  static long pollMillis(long left, long doneSoFar, long elapsedNanos) {
+    if (doneSoFar <= 0 || elapsedNanos <= 0) {
+      return 1;
+    }
+    double leftMillis = left * (elapsedNanos / 1e6) / doneSoFar;
+    return Math.max(1, Math.min(50, (long) (leftMillis / 2)));
   }
 }

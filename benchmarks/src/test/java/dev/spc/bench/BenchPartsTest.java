@@ -35,6 +35,15 @@ class BenchPartsTest {
   }
 
   @Test
+  void burndownAsksLessOftenWhileMuchIsLeftAndEveryMillisecondAtTheEnd() {
+    long second = 1_000_000_000L;
+    assertEquals(1, Burndown.pollMillis(100, 0, second), "no rate yet");
+    assertEquals(50, Burndown.pollMillis(500_000, 100_000, second), "5 s left: at most 50 ms");
+    assertEquals(10, Burndown.pollMillis(2_000, 100_000, second), "20 ms left: half of it");
+    assertEquals(1, Burndown.pollMillis(50, 100_000, second), "0.5 ms left: 1 ms");
+  }
+
+  @Test
   void burndownCountsRoundsPastTheRetentionLimit() throws Exception {
     InProcessCoordinator coordinator = InProcessCoordinator.start(
         CoordinatorConfig.newBuilder().maxDoneJobs(1000).build());
