@@ -47,7 +47,7 @@ public final class StoreBench {
         public void commit(List<StoredJob> r) throws Exception {
           List<JobRow> whole = new ArrayList<>(r.size());
           for (StoredJob j : r) { // each a job's first row: all of it in the fixed part
-            whole.add(new JobRow(JobIds.sequenceOf(j.getJob().getJobId()), new byte[0], j));
+            whole.add(new JobRow(JobIds.sequenceOf(j.getJob().getJobId()), new byte[0], j.toByteArray()));
           }
           s.commit(whole, List.of());
         }

@@ -71,7 +71,7 @@ public class LoopBenchmark {
     @Override
     public void persist(long batchNo, Changes changes) {
       for (JobRow r : changes.upserts()) {
-        bytes += r.state().length + (r.fixed() == null ? 0 : r.fixed().toByteArray().length);
+        bytes += r.state().length + (r.fixed() == null ? 0 : r.fixed().length);
       }
       lastBatch = batchNo;
     }

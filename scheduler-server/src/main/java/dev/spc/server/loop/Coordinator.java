@@ -325,13 +325,9 @@ public final class Coordinator {
    * too (its id, spec, origin and batch).
    */
   private Persistence.JobRow stored(JobRecord j) {
-    StoredJob fixed = null;
+    byte[] fixed = null;
     if (!j.fixedStored) {
-      StoredJob.Builder f = StoredJob.newBuilder().setJob(Views.storedFixed(j));
-      if (!j.batchKey.isEmpty()) {
-        f.setBatchKey(j.batchKey).setBatchIndex(j.batchIndex);
-      }
-      fixed = f.build();
+      fixed = stateRows.encodeFixed(j);
       j.fixedStored = true;
     }
     return new Persistence.JobRow(j.seq, stateRows.encode(j), fixed);

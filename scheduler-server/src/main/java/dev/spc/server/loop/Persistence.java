@@ -23,13 +23,13 @@ public interface Persistence {
 
   /**
    * A job's stored row, keyed by its sequence. {@code state} holds what changes as the job goes on,
-   * a serialized {@link StoredJob} ({@link StateRows}); {@code fixed}, what was settled at
+   * a serialized {@link StoredJob} ({@link StateRows}); {@code fixed}, another, what was settled at
    * submission (spec, id, batch, origin), comes with the job's first row and is null after: a store
    * keeps the fixed part it has and replaces the state. The two set disjoint fields, so the fixed
    * part with the state merged onto it is the whole row.
    */
   @SuppressWarnings("ArrayRecordComponent") // the bytes as stored; rows are never compared
-  record JobRow(long seq, byte[] state, @Nullable StoredJob fixed) {
+  record JobRow(long seq, byte[] state, byte @Nullable [] fixed) {
     /** This row, keeping {@code earlier}'s fixed part if this one has none. */
     public JobRow after(JobRow earlier) {
       return fixed != null || earlier.fixed == null ? this : new JobRow(seq, state, earlier.fixed);

@@ -254,12 +254,12 @@ public final class PostgresJobStore implements JobStore {
             int inserts = 0;
             int updates = 0;
             for (JobRow j : upserts) {
-              StoredJob fixed = j.fixed();
+              byte[] fixed = j.fixed();
               if (fixed != null) {
                 insert.setLong(1, j.seq());
                 insert.setLong(2, mine);
                 insert.setBytes(3, j.state());
-                insert.setBytes(4, fixed.toByteArray());
+                insert.setBytes(4, fixed);
                 insert.addBatch();
                 inserts++;
               } else {

@@ -213,14 +213,14 @@ public final class SqliteJobStore implements JobStore {
       int inserts = 0;
       List<JobRow> states = new ArrayList<>(upserts.size());
       for (JobRow j : upserts) {
-        StoredJob fixed = j.fixed();
+        byte[] fixed = j.fixed();
         if (fixed == null) {
           states.add(j);
           continue;
         }
         insert.setLong(1, j.seq());
         insert.setBytes(2, j.state());
-        insert.setBytes(3, fixed.toByteArray());
+        insert.setBytes(3, fixed);
         insert.addBatch();
         inserts++;
       }

@@ -115,7 +115,16 @@ class DurableCoordinatorTest {
 
   /** A stored row whole: its fixed part (if it has one) with its state merged onto it. */
   static StoredJob whole(JobRow r) {
-    return r.fixed() == null ? state(r) : r.fixed().toBuilder().mergeFrom(state(r)).build();
+    return r.fixed() == null ? state(r) : fixed(r).toBuilder().mergeFrom(state(r)).build();
+  }
+
+  /** A stored row's fixed part, parsed. */
+  static StoredJob fixed(JobRow r) {
+    try {
+      return StoredJob.parseFrom(java.util.Objects.requireNonNull(r.fixed(), "a row with its fixed part"));
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError("a stored fixed part that does not parse", e);
+    }
   }
 
   /** A stored row's state part, parsed. */
@@ -140,7 +149,7 @@ class DurableCoordinatorTest {
     Captured<List<String>> r = submit(JobSpec.newBuilder().setType("t").putLabels("team", "a").build());
     JobRow first = queuedRows().get(0);
     assertTrue(first.fixed() != null, "the first row carries the fixed part");
-    assertEquals("t", first.fixed().getJob().getSpec().getType());
+    assertEquals("t", fixed(first).getJob().getSpec().getType());
     assertFalse(state(first).getJob().hasSpec());
     assertEquals("", state(first).getJob().getJobId());
     commit();

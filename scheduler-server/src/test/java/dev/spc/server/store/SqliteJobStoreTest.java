@@ -41,9 +41,9 @@ class SqliteJobStoreTest {
   @Test
   void theFixedPartIsKept_whileTheStateIsReplaced_andRowsReadBackWhole() throws Exception {
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
-      store.commit(List.of(new JobRow(1, state(JobState.JOB_STATE_PENDING), fixed(1, "a")),
-          new JobRow(2, state(JobState.JOB_STATE_PENDING), fixed(2, "b")),
-          new JobRow(3, state(JobState.JOB_STATE_PENDING), fixed(3, "c"))), List.of());
+      store.commit(List.of(new JobRow(1, state(JobState.JOB_STATE_PENDING), fixed(1, "a").toByteArray()),
+          new JobRow(2, state(JobState.JOB_STATE_PENDING), fixed(2, "b").toByteArray()),
+          new JobRow(3, state(JobState.JOB_STATE_PENDING), fixed(3, "c").toByteArray())), List.of());
       store.commit(List.of(new JobRow(1, state(JobState.JOB_STATE_RUNNING), null),
           new JobRow(2, state(JobState.JOB_STATE_DONE), null)), List.of(3L));
     }
@@ -71,7 +71,7 @@ class SqliteJobStoreTest {
     StoredJob st = StoredJob.newBuilder().setJob(Job.newBuilder().setState(JobState.JOB_STATE_DONE)
         .setResult(com.google.protobuf.ByteString.copyFrom(all))).build();
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
-      store.commit(List.of(new JobRow(1, st.toByteArray(), f)), List.of());
+      store.commit(List.of(new JobRow(1, st.toByteArray(), f.toByteArray())), List.of());
     }
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
       assertEquals(List.of(f.toBuilder().mergeFrom(st).build()), load(store));
@@ -84,7 +84,7 @@ class SqliteJobStoreTest {
     List<JobRow> first = new ArrayList<>();
     List<JobRow> next = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
-      first.add(new JobRow(i, state(JobState.JOB_STATE_PENDING), fixed(i, "t" + i)));
+      first.add(new JobRow(i, state(JobState.JOB_STATE_PENDING), fixed(i, "t" + i).toByteArray()));
       next.add(new JobRow(i, StoredJob.newBuilder().setJob(Job.newBuilder().setState(JobState.JOB_STATE_RUNNING)
           .setWorker("w" + i)).setLeaseId(1000 + i).build().toByteArray(), null));
     }
@@ -121,7 +121,8 @@ class SqliteJobStoreTest {
       assertEquals(List.of(whole), load(store));
     }
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
-      store.commit(List.of(new JobRow(5, state(JobState.JOB_STATE_RUNNING), fixed(5, "old"))), List.of());
+      store.commit(List.of(new JobRow(5, state(JobState.JOB_STATE_RUNNING), fixed(5, "old").toByteArray())),
+          List.of());
       store.commit(List.of(new JobRow(5, state(JobState.JOB_STATE_SCHEDULED), null)), List.of());
     }
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
@@ -134,7 +135,7 @@ class SqliteJobStoreTest {
   @Test
   void aFileOfANewerLayout_isRefused_andLeftAlone() throws Exception {
     try (SqliteJobStore store = new SqliteJobStore(dir)) {
-      store.commit(List.of(new JobRow(1, state(JobState.JOB_STATE_PENDING), fixed(1, "a"))), List.of());
+      store.commit(List.of(new JobRow(1, state(JobState.JOB_STATE_PENDING), fixed(1, "a").toByteArray())), List.of());
     }
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spc.db"));
         Statement s = db.createStatement()) {

@@ -1,5 +1,6 @@
 package dev.spc.server.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,7 +73,7 @@ class StoreWriterTest {
       @Override
       public void failed(long upToBatch, String error) {}
     });
-    StoredJob fixed = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1")).build();
+    byte[] fixed = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1")).build().toByteArray();
     writer.persist(1, new Persistence.Changes(List.of(new JobRow(1, state(JobState.JOB_STATE_PENDING), fixed)),
         List.of()));
     assertTrue(store.failedOnce.await(10, TimeUnit.SECONDS));
@@ -84,7 +85,7 @@ class StoreWriterTest {
     synchronized (store) {
       assertEquals(1, store.committed.size());
       JobRow row = store.committed.get(0);
-      assertEquals(fixed, row.fixed());
+      assertArrayEquals(fixed, row.fixed());
       assertEquals(JobState.JOB_STATE_RUNNING, StoredJob.parseFrom(row.state()).getJob().getState());
     }
   }
