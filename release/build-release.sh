@@ -56,9 +56,12 @@ cp "$HERE"/src/dist/systemd/*.service "$STAGE/systemd/"
 # JDK 25+: the startup cache bin/spc uses (an AOT cache), from a training run on the shipped
 # runtime and jars; their timestamps travel in the tarball, so the cache still fits once unpacked
 # anywhere. About 15 s here, 0.3 s off every start of a coordinator, an agent or a command.
+# Classes only, without the training's method profiles: they cost a coordinator a quarter of its
+# throughput for good (see bin/spc in the source tree).
 if [[ "$FEATURE" -ge 25 ]]; then
   # shellcheck disable=SC2086
-  if ! "$STAGE/runtime/bin/java" $FLAGS -XX:AOTCacheOutput="$STAGE/lib/spc.aot" "-Xlog:aot*=off" \
+  if ! "$STAGE/runtime/bin/java" $FLAGS -XX:AOTCacheOutput="$STAGE/lib/spc.aot" \
+      -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining "-Xlog:aot*=off" \
       "-Xlog:cds*=off" -cp "$STAGE/lib/*" dev.spc.cli.local.StartupTraining >"$OUT/training.log" 2>&1 \
       || [[ ! -s "$STAGE/lib/spc.aot" ]]; then
     cat "$OUT/training.log" >&2

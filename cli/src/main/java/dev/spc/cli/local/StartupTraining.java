@@ -25,7 +25,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The workload {@code bin/spc} runs once per build under {@code -XX:AOTCacheOutput} (JDK 25+), so
  * that later JVMs of the same build (coordinators, agents, one-shot commands) load and link their
- * classes from the cache and start with the methods' profiles instead of discovering both again.
+ * classes from the cache instead of finding, parsing and linking them again. (Its method profiles
+ * are left out of the cache: see {@code bin/spc}.)
  * It touches what a start touches: a durable coordinator storing, serving, and then recovering
  * what it stored; an agent running jobs; the client; the command line's parsing and output; the
  * HTTP front. Not a user command; exits 0 when every step worked.
