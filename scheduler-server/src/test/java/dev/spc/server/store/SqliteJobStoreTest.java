@@ -79,8 +79,8 @@ class SqliteJobStoreTest {
   }
 
   @Test
-  void manyStatesInOneCommit_eachReplaceTheirOwnJobsState() throws Exception {
-    int n = 150; // two statements' worth of states, and some left over
+  void manyRowsInOneCommit_eachWriteTheirOwnJob() throws Exception {
+    int n = 150; // two statements' worth of new rows and of states, and some left over
     List<JobRow> first = new ArrayList<>();
     List<JobRow> next = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
