@@ -63,8 +63,8 @@ final class StateRows {
   /**
    * A job's fixed part as stored ({@link Persistence.JobRow#fixed}): the serialized
    * {@link StoredJob} of {@link Views#storedFixed} and the batch the job came in. Built once a
-   * job, on its first row; written here for the same reason as the state (the builders and a
-   * second walk of the built messages were a fifth of the durable writer's time).
+   * job, on its first row; written here for the same reason as the state (building the messages
+   * and walking them again to serialize them was half of the durable writer's Java time).
    */
   byte[] encodeFixed(JobRecord j) {
     while (true) {
