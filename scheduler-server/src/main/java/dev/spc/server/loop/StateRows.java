@@ -26,38 +26,26 @@ import org.jspecify.annotations.Nullable;
 final class StateRows {
   private byte[] scratch = new byte[512];
 
+  /** Writes some of a message's fields. */
+  @FunctionalInterface
+  private interface Fields {
+    void write(CodedOutputStream out) throws IOException;
+  }
+
+  /** A job's state row: its changing fields and, while it runs, its lease. */
   byte[] encode(JobRecord j) {
-    while (true) {
-      try {
-        CodedOutputStream out = CodedOutputStream.newInstance(scratch);
-        writeJob(out, j);
-        int jobSize = out.getTotalBytesWritten();
-        LeaseRecord lease = j.state == JobState.JOB_STATE_RUNNING ? j.lease : null;
-        int size = CodedOutputStream.computeTagSize(StoredJob.JOB_FIELD_NUMBER)
-            + CodedOutputStream.computeUInt32SizeNoTag(jobSize) + jobSize;
-        if (lease != null) {
-          size += int64Size(StoredJob.LEASE_ID_FIELD_NUMBER, lease.id)
-              + int64Size(StoredJob.MAX_SECONDS_FIELD_NUMBER, lease.maxSeconds)
-              + int64Size(StoredJob.AGENT_INSTANCE_FIELD_NUMBER, lease.worker.instanceId);
-        }
-        byte[] row = new byte[size];
-        CodedOutputStream r = CodedOutputStream.newInstance(row);
-        r.writeTag(StoredJob.JOB_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        r.writeUInt32NoTag(jobSize);
-        r.writeRawBytes(scratch, 0, jobSize);
-        if (lease != null) {
-          writeInt64(r, StoredJob.LEASE_ID_FIELD_NUMBER, lease.id);
-          writeInt32(r, StoredJob.MAX_SECONDS_FIELD_NUMBER, lease.maxSeconds);
-          writeInt64(r, StoredJob.AGENT_INSTANCE_FIELD_NUMBER, lease.worker.instanceId);
-        }
-        r.checkNoSpaceLeft();
-        return row;
-      } catch (CodedOutputStream.OutOfSpaceException e) {
-        scratch = Arrays.copyOf(scratch, scratch.length * 2); // a job with long output tails
-      } catch (IOException e) {
-        throw new UncheckedIOException(e); // writing to an array: out of space is the only failure
-      }
+    LeaseRecord lease = j.state == JobState.JOB_STATE_RUNNING ? j.lease : null;
+    if (lease == null) {
+      return storedJob(out -> writeJob(out, j), 0, r -> {});
     }
+    int leaseSize = int64Size(StoredJob.LEASE_ID_FIELD_NUMBER, lease.id)
+        + int64Size(StoredJob.MAX_SECONDS_FIELD_NUMBER, lease.maxSeconds)
+        + int64Size(StoredJob.AGENT_INSTANCE_FIELD_NUMBER, lease.worker.instanceId);
+    return storedJob(out -> writeJob(out, j), leaseSize, r -> {
+      writeInt64(r, StoredJob.LEASE_ID_FIELD_NUMBER, lease.id);
+      writeInt32(r, StoredJob.MAX_SECONDS_FIELD_NUMBER, lease.maxSeconds);
+      writeInt64(r, StoredJob.AGENT_INSTANCE_FIELD_NUMBER, lease.worker.instanceId);
+    });
   }
 
   /**
@@ -67,28 +55,39 @@ final class StateRows {
    * and walking them again to serialize them was half of the durable writer's Java time).
    */
   byte[] encodeFixed(JobRecord j) {
+    if (j.batchKey.isEmpty()) {
+      return storedJob(out -> writeFixedJob(out, j), 0, r -> {});
+    }
+    int batchSize = CodedOutputStream.computeStringSize(StoredJob.BATCH_KEY_FIELD_NUMBER, j.batchKey)
+        + int64Size(StoredJob.BATCH_INDEX_FIELD_NUMBER, j.batchIndex);
+    return storedJob(out -> writeFixedJob(out, j), batchSize, r -> {
+      r.writeString(StoredJob.BATCH_KEY_FIELD_NUMBER, j.batchKey);
+      writeInt32(r, StoredJob.BATCH_INDEX_FIELD_NUMBER, j.batchIndex);
+    });
+  }
+
+  /**
+   * A serialized {@link StoredJob}: its job, of the fields {@code job} writes (into the scratch
+   * buffer first, to learn its size), then the {@code afterSize} bytes of fields {@code after}
+   * writes.
+   */
+  private byte[] storedJob(Fields job, int afterSize, Fields after) {
     while (true) {
       try {
         CodedOutputStream out = CodedOutputStream.newInstance(scratch);
-        writeFixedJob(out, j);
+        job.write(out);
         int jobSize = out.getTotalBytesWritten();
-        int size = CodedOutputStream.computeTagSize(StoredJob.JOB_FIELD_NUMBER)
-            + CodedOutputStream.computeUInt32SizeNoTag(jobSize) + jobSize
-            + (j.batchKey.isEmpty() ? 0 : CodedOutputStream.computeStringSize(StoredJob.BATCH_KEY_FIELD_NUMBER,
-                j.batchKey) + int64Size(StoredJob.BATCH_INDEX_FIELD_NUMBER, j.batchIndex));
-        byte[] row = new byte[size];
+        byte[] row = new byte[CodedOutputStream.computeTagSize(StoredJob.JOB_FIELD_NUMBER)
+            + CodedOutputStream.computeUInt32SizeNoTag(jobSize) + jobSize + afterSize];
         CodedOutputStream r = CodedOutputStream.newInstance(row);
         r.writeTag(StoredJob.JOB_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
         r.writeUInt32NoTag(jobSize);
         r.writeRawBytes(scratch, 0, jobSize);
-        if (!j.batchKey.isEmpty()) {
-          r.writeString(StoredJob.BATCH_KEY_FIELD_NUMBER, j.batchKey);
-          writeInt32(r, StoredJob.BATCH_INDEX_FIELD_NUMBER, j.batchIndex);
-        }
+        after.write(r);
         r.checkNoSpaceLeft();
         return row;
       } catch (CodedOutputStream.OutOfSpaceException e) {
-        scratch = Arrays.copyOf(scratch, scratch.length * 2); // a spec with a large payload
+        scratch = Arrays.copyOf(scratch, scratch.length * 2); // long output tails, a large payload
       } catch (IOException e) {
         throw new UncheckedIOException(e); // writing to an array: out of space is the only failure
       }
