@@ -123,7 +123,15 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("spc-bench-");
+    Path dir = LogDir.create();
+    try {
+      return run(dir);
+    } finally {
+      LogDir.dropStores(dir);
+    }
+  }
+
+  private int run(Path dir) throws Exception {
     out.printf(Locale.ROOT, "SPC bench on %d cores, %s; logs in %s%n",
         Runtime.getRuntime().availableProcessors(), Runtime.version(), dir);
     double transport = Double.NaN;
@@ -213,14 +221,6 @@ public final class BenchMain implements Callable<Integer> {
     return 0;
   }
 
-  static double pct(double[] sorted, double p) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
   void row(String section, String metric, String value) {
     rows.add(new String[] {section, metric, value});
     out.printf(Locale.ROOT, "  %-12s %-44s %s%n", section, metric, value);
@@ -244,7 +244,8 @@ public final class BenchMain implements Callable<Integer> {
       row("transport", "streaming round trips/s (" + WINDOW + " in flight)", fmt(rps));
       pingPong = TransportBaseline.pingPongMillis(target, Duration.ofSeconds(transportSeconds));
       row("transport", "ping-pong round trip p50 / p99 / p99.9 ms", String.format(Locale.ROOT,
-          "%.3f / %.3f / %.3f", pct(pingPong, 50), pct(pingPong, 99), pct(pingPong, 99.9)));
+          "%.3f / %.3f / %.3f", Latency.percentile(pingPong, 50), Latency.percentile(pingPong, 99),
+          Latency.percentile(pingPong, 99.9)));
       return rps;
     }
   }
@@ -376,7 +377,7 @@ public final class BenchMain implements Callable<Integer> {
         r.pct(r.doneMs(), 50), r.pct(r.doneMs(), 99), r.pct(r.doneMs(), 99.9)));
     if (pingPong.length > 0) {
       row("latency", "submit->start p99 / transport ping-pong p99", String.format(Locale.ROOT, "%.2f",
-          r.pct(r.startMs(), 99) / pct(pingPong, 99)));
+          r.pct(r.startMs(), 99) / Latency.percentile(pingPong, 99)));
     }
     return r;
   }

@@ -26,8 +26,17 @@ final class Latency {
   @SuppressWarnings("ArrayRecordComponent") // samples, read once; results are not compared
   record Result(int rate, int jobs, double[] startMs, double[] doneMs, double achievedRate) {
     double pct(double[] sorted, double p) {
-      return BenchMain.pct(sorted, p);
+      return percentile(sorted, p);
     }
+  }
+
+  /** The {@code p}-th percentile of {@code sorted} (nearest rank); NaN if there are none. */
+  static double percentile(double[] sorted, double p) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 
   static Result run(SpcClient spc, int rate, Duration duration) throws Exception {

@@ -1,13 +1,17 @@
 package dev.spc.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spc.client.SpcClient;
+import dev.spc.common.FileTrees;
 import dev.spc.server.loop.CoordinatorConfig;
 import dev.spc.server.testing.InProcessCoordinator;
 import dev.spc.worker.WorkerAgent;
 import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +35,25 @@ class BenchPartsTest {
     } finally {
       agent.close();
       coordinator.close();
+    }
+  }
+
+  @Test
+  void theLogDirectoryKeepsLogs_andDropsTheStores() throws Exception {
+    Path dir = LogDir.create();
+    try {
+      Files.writeString(dir.resolve("coordinator.log"), "log");
+      Path store = Files.createDirectories(dir.resolve("sqlite/data"));
+      Files.writeString(store.resolve("spc.db"), "rows");
+      Files.writeString(dir.resolve("sqlite/coordinator.log"), "log");
+      Files.createDirectories(dir.resolve("data/data"));
+      LogDir.dropStores(dir);
+      assertTrue(Files.exists(dir.resolve("coordinator.log")));
+      assertTrue(Files.exists(dir.resolve("sqlite/coordinator.log")));
+      assertFalse(Files.exists(dir.resolve("sqlite/data")), "the store went");
+      assertFalse(Files.exists(dir.resolve("data")), "and one inside another");
+    } finally {
+      FileTrees.delete(dir);
     }
   }
 
