@@ -131,6 +131,13 @@ class ReleaseIT {
       String v25 = read(versionLog);
       assertEquals(0, version.exitValue(), v25);
       assertTrue(v25.contains("Opened AOT cache " + home.resolve("lib/spc.aot")), v25);
+      Path trainingLog = dir.resolve("training.log");
+      Process training = run(dir, bin, trainingLog, Map.of("SPC_JAVA_OPTS", StartupCacheIT.TRAINING_INFO),
+          "--version");
+      assertTrue(training.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+      String info = read(trainingLog);
+      assertTrue(info.contains("Archived TrainingData Dictionary"), info);
+      assertFalse(StartupCacheIT.TRAINING_ENTRY.matcher(info).find(), "classes only, no method profiles");
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,11 @@ import org.junit.jupiter.api.Test;
  */
 class StartupCacheIT {
   record Run(int code, String out, String err) {}
+
+  /** JVM flags that list the cache's training data (method profiles): one numbered line each. */
+  static final String TRAINING_INFO =
+      "-XX:AOTMode=on -XX:+UnlockDiagnosticVMOptions -XX:+AOTPrintTrainingInfo";
+  static final Pattern TRAINING_ENTRY = Pattern.compile("(?m)^ +\\d+: 0x");
 
   @Test
   void aStaleCacheIsRemadeOnce_andTheNextStartUsesIt_quietly() throws Exception {
@@ -62,6 +68,11 @@ class StartupCacheIT {
     Run logged = spc(root, Map.of("SPC_JAVA_OPTS", "-XX:AOTMode=on -Xlog:aot=info"), "--version");
     assertEquals(0, logged.code(), logged.err());
     assertTrue(logged.out().contains("Opened AOT cache " + stale), logged.out());
+    // Classes only: the training run's method profiles would hold the JIT to the training's mix.
+    Run training = spc(root, Map.of("SPC_JAVA_OPTS", TRAINING_INFO), "--version");
+    assertEquals(0, training.code(), training.err());
+    assertTrue(training.out().contains("Archived TrainingData Dictionary"), training.out());
+    assertFalse(TRAINING_ENTRY.matcher(training.out()).find(), "no method profiles: " + training.out());
 
     Run off = spc(root, Map.of("SPC_AOT", "off", "SPC_JAVA_OPTS", "-Xlog:aot=info"), "--version");
     assertEquals(0, off.code(), off.err());
