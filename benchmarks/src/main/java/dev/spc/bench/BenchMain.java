@@ -156,7 +156,7 @@ public final class BenchMain implements Callable<Integer> {
             out.printf(Locale.ROOT, "burn-down with 1,000 concurrency keys and a constraint on every job...%n");
             java.util.function.IntFunction<JobSpec> keyed = i -> JobSpec.newBuilder("noop")
                 .concurrencyKey("key-" + (i % 1000)).constraint("zone", "*").build();
-            Burndown.run(spc, Math.min(jobs, 100_000), batch, inFlight, keyed); // warm-up
+            Burndown.warmUp(spc, jobs, batch, inFlight, keyed);
             Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight, keyed);
             row("burn-down", "keys+constraints jobs/s (1,000 keys)", fmt(r.jobsPerSecond()));
             row("burn-down", "keys+constraints / plain jobs/s", String.format(Locale.ROOT, "%.3f",
@@ -323,7 +323,7 @@ public final class BenchMain implements Callable<Integer> {
     out.printf(Locale.ROOT, "burn-down%s: %d no-op jobs, %d workers x %d slots (%s threads),"
         + " batches of %d...%n", how, jobs, workers, slots,
         slotThreads.name().toLowerCase(Locale.ROOT), batch);
-    Burndown.run(spc, Math.min(jobs, 100_000), batch, inFlight); // warm-up: JIT, pools
+    Burndown.warmUp(spc, jobs, batch, inFlight);
     ProcStats before = ProcStats.of(cluster.coordinator().pid());
     double agentsBefore = agentsCpuSeconds(cluster);
     Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight);

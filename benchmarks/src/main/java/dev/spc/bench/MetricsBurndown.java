@@ -48,8 +48,8 @@ final class MetricsBurndown {
           SpcClient on = SpcClient.connect(onCluster.target())) {
         b.awaitWorkers(off);
         b.awaitWorkers(on);
-        Burndown.run(off, Math.min(b.jobs, 100_000), b.batch, b.inFlight); // warm-up, alike
-        Burndown.run(on, Math.min(b.jobs, 100_000), b.batch, b.inFlight);
+        Burndown.warmUp(off, b.jobs, b.batch, b.inFlight); // alike
+        Burndown.warmUp(on, b.jobs, b.batch, b.inFlight);
         java.util.concurrent.atomic.AtomicLong scrapes = new java.util.concurrent.atomic.AtomicLong();
         Thread scraper = Thread.ofPlatform().daemon().start(() -> {
           try {

@@ -86,6 +86,22 @@ class BenchPartsTest {
   }
 
   @Test
+  void warmUpRunsFiveRoundsOfTheMeasuredJobsUpToAHundredThousand() throws Exception {
+    assertEquals(100_000, Burndown.warmUpRound(500_000));
+    assertEquals(100_000, Burndown.warmUpRound(100_000));
+    assertEquals(2_000, Burndown.warmUpRound(2_000));
+    InProcessCoordinator coordinator = InProcessCoordinator.start(CoordinatorConfig.newBuilder().build());
+    WorkerAgent agent = WorkerAgent.newBuilder().channel(coordinator.channel()).name("w").slots(16).build().start();
+    try (SpcClient spc = SpcClient.create(coordinator.channel())) {
+      Burndown.warmUp(spc, 300, 100, 2);
+      assertEquals(5 * 300, spc.stats().finishedDoneTotal(), "five rounds of the measured run's size");
+    } finally {
+      agent.close();
+      coordinator.close();
+    }
+  }
+
+  @Test
   void procStatsReadsThisProcess() {
     ProcStats s = ProcStats.of(ProcessHandle.current().pid());
     assertTrue(s.cpuSeconds() > 0, s.toString());
