@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
@@ -112,7 +113,7 @@ public final class BenchMain implements Callable<Integer> {
 
   final PrintStream out = System.out;
   /** The transport's ping-pong round trips in ms, sorted (empty when skipped). */
-  private double[] pingPong = new double[0];
+  private TransportBaseline.@Nullable Result pingPong;
   private final List<String[]> rows = new ArrayList<>();
 
   public static void main(String[] args) {
@@ -229,24 +230,12 @@ public final class BenchMain implements Callable<Integer> {
   private double transport(Path dir) throws Exception {
     out.println("transport baseline: raw grpc-java bidi streaming between two processes...");
     try (ProcessCluster c = new ProcessCluster(dir, JVM)) {
-      Path portFile = dir.resolve("echo.port");
-      var echo = c.startJava("echo-server", EchoServer.class.getName(), List.of(portFile.toString()));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!Files.exists(portFile)) {
-        if (System.nanoTime() > deadline || !echo.process().isAlive()) {
-          throw new IllegalStateException("echo server did not start: " + echo.output());
-        }
-        Thread.sleep(20);
-      }
-      String target = "127.0.0.1:" + Files.readString(portFile).trim();
-      TransportBaseline.roundTripsPerSecond(target, Duration.ofSeconds(2), WINDOW); // warm-up
-      double rps = TransportBaseline.roundTripsPerSecond(target, Duration.ofSeconds(transportSeconds), WINDOW);
-      row("transport", "streaming round trips/s (" + WINDOW + " in flight)", fmt(rps));
-      pingPong = TransportBaseline.pingPongMillis(target, Duration.ofSeconds(transportSeconds));
+      TransportBaseline.Result t = TransportBaseline.measure(c, dir, transportSeconds, WINDOW);
+      row("transport", "streaming round trips/s (" + WINDOW + " in flight)", fmt(t.roundTripsPerSecond()));
       row("transport", "ping-pong round trip p50 / p99 / p99.9 ms", String.format(Locale.ROOT,
-          "%.3f / %.3f / %.3f", Latency.percentile(pingPong, 50), Latency.percentile(pingPong, 99),
-          Latency.percentile(pingPong, 99.9)));
-      return rps;
+          "%.3f / %.3f / %.3f", t.p50(), t.p99(), t.p999()));
+      pingPong = t;
+      return t.roundTripsPerSecond();
     }
   }
 
@@ -375,9 +364,9 @@ public final class BenchMain implements Callable<Integer> {
         r.pct(r.startMs(), 50), r.pct(r.startMs(), 99), r.pct(r.startMs(), 99.9)));
     row("latency", "submit->done p50 / p99 / p99.9 ms", String.format(Locale.ROOT, "%.3f / %.3f / %.3f",
         r.pct(r.doneMs(), 50), r.pct(r.doneMs(), 99), r.pct(r.doneMs(), 99.9)));
-    if (pingPong.length > 0) {
+    if (pingPong != null) {
       row("latency", "submit->start p99 / transport ping-pong p99", String.format(Locale.ROOT, "%.2f",
-          r.pct(r.startMs(), 99) / Latency.percentile(pingPong, 99)));
+          r.pct(r.startMs(), 99) / pingPong.p99()));
     }
     return r;
   }

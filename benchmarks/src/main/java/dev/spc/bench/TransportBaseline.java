@@ -6,18 +6,79 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import dev.spc.cli.local.ProcessCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Raw grpc-java streaming round trips per second between this process and an {@link EchoServer}
- * process: one bidirectional stream, {@code window} small messages in flight, each reply
- * sending the next. What the transport allows on this machine, with nothing of SPC in between.
+ * Raw grpc-java streaming round trips per second between two processes, a client ({@link #main})
+ * and an {@link EchoServer}: one bidirectional stream, {@code window} small messages in flight,
+ * each reply sending the next; then one message at a time (ping-pong). What the transport allows
+ * on this machine, with nothing of SPC in between.
  */
 final class TransportBaseline {
   private TransportBaseline() {}
+
+  /** Round trips per second, and the ping-pong percentiles in milliseconds. */
+  record Result(double roundTripsPerSecond, double p50, double p99, double p999) {
+    String line() {
+      return roundTripsPerSecond + " " + p50 + " " + p99 + " " + p999;
+    }
+
+    static Result parse(String line) {
+      String[] f = line.trim().split(" ");
+      if (f.length != 4) {
+        throw new IllegalArgumentException("not a transport result: " + line);
+      }
+      return new Result(Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+          Double.parseDouble(f[3]));
+    }
+  }
+
+  /**
+   * Runs the baseline in processes of its own, with the cluster's JVM flags. The client used to
+   * run inside the bench process, and what its JIT compiled and its heap grew to there slowed the
+   * burn-down client that came after it: 196,719 jobs/s after the baseline against 224,211
+   * without it (same minutes; client peak RSS 1,056 against 255 MiB).
+   */
+  static Result measure(ProcessCluster c, Path dir, int seconds, int window) throws Exception {
+    Path portFile = dir.resolve("echo.port");
+    Path resultFile = dir.resolve("transport.result");
+    var echo = c.startJava("echo-server", EchoServer.class.getName(), List.of(portFile.toString()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!Files.exists(portFile)) {
+      if (System.nanoTime() > deadline || !echo.process().isAlive()) {
+        throw new IllegalStateException("echo server did not start: " + echo.output());
+      }
+      Thread.sleep(20);
+    }
+    String target = "127.0.0.1:" + Files.readString(portFile).trim();
+    var client = c.startJava("transport-client", TransportBaseline.class.getName(),
+        List.of(target, Integer.toString(seconds), Integer.toString(window), resultFile.toString()));
+    int rc = client.waitForExit(Duration.ofSeconds(4L * seconds + 120));
+    if (rc != 0 || !Files.exists(resultFile)) {
+      throw new IllegalStateException("transport client failed (exit " + rc + "): " + client.output());
+    }
+    return Result.parse(Files.readString(resultFile));
+  }
+
+  /** Usage: {@code TransportBaseline TARGET SECONDS WINDOW RESULT_FILE}; writes a {@link Result}. */
+  public static void main(String[] args) throws Exception {
+    String target = args[0];
+    Duration duration = Duration.ofSeconds(Integer.parseInt(args[1]));
+    int window = Integer.parseInt(args[2]);
+    roundTripsPerSecond(target, Duration.ofSeconds(2), window); // warm-up
+    double rps = roundTripsPerSecond(target, duration, window);
+    double[] pingPong = pingPongMillis(target, duration);
+    Result r = new Result(rps, Latency.percentile(pingPong, 50), Latency.percentile(pingPong, 99),
+        Latency.percentile(pingPong, 99.9));
+    Files.writeString(Path.of(args[3]), r.line());
+  }
 
   static double roundTripsPerSecond(String target, Duration duration, int window)
       throws InterruptedException {
