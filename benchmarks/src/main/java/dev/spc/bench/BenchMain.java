@@ -112,7 +112,7 @@ public final class BenchMain implements Callable<Integer> {
   Path markdown;
 
   final PrintStream out = System.out;
-  /** The transport's ping-pong round trips in ms, sorted (empty when skipped). */
+  /** The transport baseline's figures, its ping-pong percentiles among them (null when skipped). */
   private TransportBaseline.@Nullable Result pingPong;
   private final List<String[]> rows = new ArrayList<>();
 
