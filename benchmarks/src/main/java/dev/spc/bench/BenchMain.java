@@ -113,7 +113,7 @@ public final class BenchMain implements Callable<Integer> {
 
   final PrintStream out = System.out;
   /** The transport baseline's figures, its ping-pong percentiles among them (null when skipped). */
-  private TransportBaseline.@Nullable Result pingPong;
+  private TransportBaseline.@Nullable Result baseline;
   private final List<String[]> rows = new ArrayList<>();
 
   public static void main(String[] args) {
@@ -234,7 +234,7 @@ public final class BenchMain implements Callable<Integer> {
       row("transport", "streaming round trips/s (" + WINDOW + " in flight)", fmt(t.roundTripsPerSecond()));
       row("transport", "ping-pong round trip p50 / p99 / p99.9 ms", String.format(Locale.ROOT,
           "%.3f / %.3f / %.3f", t.p50(), t.p99(), t.p999()));
-      pingPong = t;
+      baseline = t;
       return t.roundTripsPerSecond();
     }
   }
@@ -364,9 +364,9 @@ public final class BenchMain implements Callable<Integer> {
         r.pct(r.startMs(), 50), r.pct(r.startMs(), 99), r.pct(r.startMs(), 99.9)));
     row("latency", "submit->done p50 / p99 / p99.9 ms", String.format(Locale.ROOT, "%.3f / %.3f / %.3f",
         r.pct(r.doneMs(), 50), r.pct(r.doneMs(), 99), r.pct(r.doneMs(), 99.9)));
-    if (pingPong != null) {
+    if (baseline != null) {
       row("latency", "submit->start p99 / transport ping-pong p99", String.format(Locale.ROOT, "%.2f",
-          r.pct(r.startMs(), 99) / pingPong.p99()));
+          r.pct(r.startMs(), 99) / baseline.p99()));
     }
     return r;
   }

@@ -46,6 +46,16 @@ public final class EchoServer {
   }
 
   public static void main(String[] args) throws Exception {
+    Server server = start();
+    Path portFile = Path.of(args[0]);
+    Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
+    Files.writeString(tmp, Integer.toString(server.getPort()));
+    Files.move(tmp, portFile);
+    server.awaitTermination();
+  }
+
+  /** An echo server on a free loopback port. */
+  static Server start() throws IOException {
     ServerServiceDefinition service = ServerServiceDefinition.builder("bench.Echo")
         .addMethod(ECHO, ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<byte[]>() {
           @Override
@@ -62,16 +72,11 @@ public final class EchoServer {
           }
         }))
         .build();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(
+    return NettyServerBuilder.forAddress(new InetSocketAddress(
             java.net.InetAddress.getLoopbackAddress(), 0))
         .directExecutor()
         .addService(service)
         .build()
         .start();
-    Path portFile = Path.of(args[0]);
-    Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
-    Files.writeString(tmp, Integer.toString(server.getPort()));
-    Files.move(tmp, portFile);
-    server.awaitTermination();
   }
 }

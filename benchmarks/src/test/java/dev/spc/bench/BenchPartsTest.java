@@ -105,29 +105,17 @@ class BenchPartsTest {
   @Test
   void transportBaselineClientWritesWhatItMeasured() throws Exception {
     Path dir = Files.createTempDirectory("transport");
-    Thread echo = Thread.ofPlatform().daemon().start(() -> {
-      try {
-        EchoServer.main(new String[] {dir.resolve("echo.port").toString()});
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    io.grpc.Server echo = EchoServer.start();
     try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!Files.exists(dir.resolve("echo.port")) && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      String target = "127.0.0.1:" + Files.readString(dir.resolve("echo.port")).trim();
-      TransportBaseline.main(new String[] {target, "1", "100", dir.resolve("result").toString()});
-      TransportBaseline.Result r = TransportBaseline.Result.parse(Files.readString(dir.resolve("result")));
+      Path result = dir.resolve("result");
+      TransportBaseline.main(new String[] {"127.0.0.1:" + echo.getPort(), "1", "100", result.toString()});
+      TransportBaseline.Result r = TransportBaseline.Result.parse(Files.readString(result));
       assertTrue(r.roundTripsPerSecond() > 0, r.toString());
       assertTrue(r.p50() > 0 && r.p50() <= r.p99() && r.p99() <= r.p999(), r.toString());
       assertEquals(r, TransportBaseline.Result.parse(r.line()));
       assertThrows(IllegalArgumentException.class, () -> TransportBaseline.Result.parse("12.5 0.1"));
     } finally {
-      echo.interrupt();
+      echo.shutdownNow();
       FileTrees.delete(dir);
     }
   }
