@@ -108,12 +108,13 @@ class BenchPartsTest {
     io.grpc.Server echo = EchoServer.start();
     try {
       Path result = dir.resolve("result");
-      TransportBaseline.main(new String[] {"127.0.0.1:" + echo.getPort(), "1", "100", result.toString()});
+      TransportBaseline.main(new String[] {"127.0.0.1:" + echo.getPort(), "1", "30,100", result.toString()});
       TransportBaseline.Result r = TransportBaseline.Result.parse(Files.readString(result));
       assertTrue(r.roundTripsPerSecond() > 0, r.toString());
+      assertTrue(r.window() == 30 || r.window() == 100, r.toString());
       assertTrue(r.p50() > 0 && r.p50() <= r.p99() && r.p99() <= r.p999(), r.toString());
       assertEquals(r, TransportBaseline.Result.parse(r.line()));
-      assertThrows(IllegalArgumentException.class, () -> TransportBaseline.Result.parse("12.5 0.1"));
+      assertThrows(IllegalArgumentException.class, () -> TransportBaseline.Result.parse("12.5 100 0.1"));
     } finally {
       echo.shutdownNow();
       FileTrees.delete(dir);
