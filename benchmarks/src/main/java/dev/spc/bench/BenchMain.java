@@ -80,7 +80,8 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--latency-seconds", description = "Length of the latency run (default ${DEFAULT-VALUE}).")
   int latencySeconds = 10;
 
-  @Option(names = "--transport-seconds", description = "Length of the transport baseline (default ${DEFAULT-VALUE}).")
+  @Option(names = "--transport-seconds", description = "Seconds of each transport baseline measurement: one per"
+      + " window in flight, then the ping-pong, after warm-up rounds half as long (default ${DEFAULT-VALUE}).")
   int transportSeconds = 5;
 
   @Option(names = "--pending", description = "Pending jobs held in the memory test (default ${DEFAULT-VALUE}).")
