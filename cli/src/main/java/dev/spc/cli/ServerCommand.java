@@ -98,6 +98,10 @@ final class ServerCommand implements Callable<Integer> {
       + " --store only the leader serves it.")
   Integer httpPort;
 
+  @Option(names = "--io-threads", description = "Threads that carry the gRPC connections"
+      + " (default 0: one per four cores, at least one).")
+  int ioThreads;
+
   @Option(names = "--port-file", description = "Write the port listened on to this file once ready.")
   Path portFile;
 
@@ -122,7 +126,7 @@ final class ServerCommand implements Callable<Integer> {
       TokenFile tokens = tokensFile == null ? null : TokenFile.load(tokensFile);
       CoordinatorServer.requireSecured(bind, tls, tokens, insecure);
       node = HaNode.newBuilder().store(java.util.Objects.requireNonNull(store)).bind(bind)
-          .port(port).httpPort(httpPort()).advertise(advertise == null ? "" : advertise).config(cfg).lease(leaderLease).tls(tls).tokens(tokens)
+          .port(port).httpPort(httpPort()).ioThreads(ioThreads).advertise(advertise == null ? "" : advertise).config(cfg).lease(leaderLease).tls(tls).tokens(tokens)
           .build();
       node.start();
     } catch (java.io.IOException | IllegalArgumentException e) {
@@ -189,12 +193,17 @@ final class ServerCommand implements Callable<Integer> {
       System.err.println("spc server: --client-ca needs TLS: give --tls-cert and --tls-key too");
       return ExitCodes.USAGE;
     }
+    if (ioThreads < 0) {
+      System.err.println("spc server: --io-threads must be 0 (one per four cores) or more, got " + ioThreads);
+      return ExitCodes.USAGE;
+    }
     if (store != null) {
       return runInCluster(cfg);
     }
     CoordinatorServer server;
     try {
       server = CoordinatorServer.newBuilder().config(cfg).bind(bind).port(port).httpPort(httpPort())
+          .ioThreads(ioThreads)
           .dataDir(inMemory ? null : dataDir)
           .tokens(tokensFile == null ? null : TokenFile.load(tokensFile))
           .tls(tlsCert == null || tlsKey == null ? null

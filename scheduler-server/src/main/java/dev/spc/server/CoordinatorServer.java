@@ -7,6 +7,7 @@ import dev.spc.proto.TlsFiles;
 import dev.spc.server.auth.AuthInterceptor;
 import dev.spc.server.auth.TokenFile;
 import dev.spc.server.grpc.AdminServiceImpl;
+import dev.spc.server.grpc.IoThreads;
 import dev.spc.server.grpc.JobServiceImpl;
 import dev.spc.server.grpc.PeerInterceptor;
 import dev.spc.server.grpc.WorkerServiceImpl;
@@ -120,7 +121,7 @@ public final class CoordinatorServer implements AutoCloseable {
     this.tls = b.tls;
     this.ownsTls = b.ownsTls;
     ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
-        : networkServer(b.bind, b.port, b.tls, b.tokens);
+        : networkServer(b.bind, b.port, b.tls, b.tokens, b.ioThreads);
     if (b.serverBuilder != null && b.tokens != null) {
       sb.intercept(new AuthInterceptor(b.tokens, false));
     }
@@ -151,13 +152,14 @@ public final class CoordinatorServer implements AutoCloseable {
 
   /**
    * A Netty server on {@code bind:port}, with TLS if {@code tls} and callers checked if there are
-   * tokens or client certificates: the listener every coordinator role (leader, standby) uses.
+   * tokens or client certificates, its connections on {@code ioThreads} threads (0: {@link
+   * IoThreads#auto}): the listener every coordinator role (leader, standby) uses.
    */
   public static ServerBuilder<?> networkServer(String bind, int port, @Nullable TlsFiles tls,
-      @Nullable TokenFile tokens) {
+      @Nullable TokenFile tokens, int ioThreads) {
     InetSocketAddress address = new InetSocketAddress(bind, port);
-    ServerBuilder<?> sb = (tls == null ? NettyServerBuilder.forAddress(address)
-        : NettyServerBuilder.forAddress(address, tls.serverCredentials()))
+    ServerBuilder<?> sb = IoThreads.apply(tls == null ? NettyServerBuilder.forAddress(address)
+        : NettyServerBuilder.forAddress(address, tls.serverCredentials()), ioThreads)
         // Agents that cannot use TCP_USER_TIMEOUT ping instead (see AgentTransport).
         .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true);
@@ -344,6 +346,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private String bind = "127.0.0.1";
     private int port = 7070;
     private int httpPort = -1;
+    private int ioThreads;
     private Duration tickInterval = Duration.ofMillis(10);
     private @Nullable ServerBuilder<?> serverBuilder;
     private java.nio.file.@Nullable Path dataDir;
@@ -445,6 +448,15 @@ public final class CoordinatorServer implements AutoCloseable {
         throw new IllegalArgumentException("http port must be between 0 and 65535, got " + port);
       }
       this.httpPort = port;
+      return this;
+    }
+
+    /** Threads for the gRPC connections, 0 for {@link IoThreads#auto} (ignored with {@link #serverBuilder}). */
+    public Builder ioThreads(int threads) {
+      if (threads < 0) {
+        throw new IllegalArgumentException("io threads must be 0 (automatic) or more, got " + threads);
+      }
+      this.ioThreads = threads;
       return this;
     }
 

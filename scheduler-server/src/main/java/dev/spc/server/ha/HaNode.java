@@ -107,7 +107,7 @@ public final class HaNode implements AutoCloseable {
   }
 
   private Server standbyServer() {
-    return StandbyServer.build(CoordinatorServer.networkServer(b.bind, port, b.tls, b.tokens),
+    return StandbyServer.build(CoordinatorServer.networkServer(b.bind, port, b.tls, b.tokens, b.ioThreads),
         leadership::view, leadership::storeProblem);
   }
 
@@ -121,7 +121,7 @@ public final class HaNode implements AutoCloseable {
       CoordinatorServer s = CoordinatorServer.newBuilder()
           .config(b.config.withEpoch(epoch))
           .clock(b.clock)
-          .bind(b.bind).port(port).httpPort(b.httpPort)
+          .bind(b.bind).port(port).httpPort(b.httpPort).ioThreads(b.ioThreads)
           .store(store)
           .tokens(b.tokens)
           .tls(b.tls).ownsTls(false)
@@ -260,6 +260,7 @@ public final class HaNode implements AutoCloseable {
     private String bind = "127.0.0.1";
     private int port = 7070;
     private int httpPort = -1;
+    private int ioThreads;
     private String advertise = "";
     private CoordinatorConfig config = CoordinatorConfig.defaults();
     private Clock clock = Clock.system();
@@ -282,6 +283,15 @@ public final class HaNode implements AutoCloseable {
 
     public Builder port(int port) {
       this.port = port;
+      return this;
+    }
+
+    /** Threads for the gRPC connections, 0 for one per four cores ({@code IoThreads#auto}). */
+    public Builder ioThreads(int threads) {
+      if (threads < 0) {
+        throw new IllegalArgumentException("io threads must be 0 (automatic) or more, got " + threads);
+      }
+      this.ioThreads = threads;
       return this;
     }
 
