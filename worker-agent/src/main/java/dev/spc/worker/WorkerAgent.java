@@ -86,6 +86,8 @@ public final class WorkerAgent implements AutoCloseable {
   private final Duration drainTimeout;
   private final @Nullable AgentTransport transport;
   private final ScheduledExecutorService agentThread;
+  /** Whether {@link #agentThread} is the agent's alone (else it is the transport's). */
+  private final boolean ownsAgentThread;
   private final ExecutorService slotThreads;
   private final CompletableFuture<AgentExit> exit = new CompletableFuture<>();
   private final AgentState state;
@@ -108,7 +110,12 @@ public final class WorkerAgent implements AutoCloseable {
     } else {
       transport = null;
     }
-    this.agentThread = Executors.newSingleThreadScheduledExecutor(
+    // The agent's work (its state, its session) runs on one thread. With a transport that has an
+    // I/O thread of its own, that one: on a no-op job at 10,000 a second this took agents from
+    // 57 % to 46 % of a core, the difference spent waking one thread for the other.
+    ScheduledExecutorService io = transport == null ? null : transport.thread();
+    this.ownsAgentThread = io == null;
+    this.agentThread = io != null ? io : Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("spc-agent").daemon(true).factory());
     this.slotThreads = b.slotThreads.executor(b.slots);
     AgentClock clock = AgentClock.of(agentThread);
@@ -122,12 +129,20 @@ public final class WorkerAgent implements AutoCloseable {
         clock, new GrpcDialer(b.token == null ? WorkerServiceGrpc.newStub(channel)
             : WorkerServiceGrpc.newStub(channel).withCallCredentials(
                 new BearerToken(b.token)), clock, transport), state,
-        b.random, exit::complete);
+        b.random, this::ended);
     sessionRef[0] = session;
   }
 
   public static Builder newBuilder() {
     return new Builder();
+  }
+
+  /**
+   * Completes {@link #exitFuture} off the agent thread: what depends on it (closing the agent,
+   * say) must not run on the thread that carries the agent's connection.
+   */
+  private void ended(AgentExit e) {
+    Thread.ofVirtual().name("spc-agent-exit").start(() -> exit.complete(e));
   }
 
   public String name() {
@@ -204,7 +219,9 @@ public final class WorkerAgent implements AutoCloseable {
       // cut short, the coordinator would see a broken stream and count the worker lost.
       transport.close(Duration.ofSeconds(5));
     }
-    agentThread.shutdownNow();
+    if (ownsAgentThread) {
+      agentThread.shutdownNow(); // else the transport's close ended it
+    }
     slotThreads.shutdownNow();
   }
 

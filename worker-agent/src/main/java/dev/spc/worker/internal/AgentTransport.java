@@ -52,7 +52,7 @@ public final class AgentTransport implements AutoCloseable {
     this.userTimeoutMs = (int) userTimeout.toMillis();
     this.tlsFiles = security.files();
     this.group = Epoll.isAvailable() ? new EpollEventLoopGroup(1,
-        Thread.ofPlatform().name("spc-agent-io").daemon(true).factory()) : null;
+        Thread.ofPlatform().name("spc-agent").daemon(true).factory()) : null;
     List<String> targets = LeaderFollowingChannel.parse(target);
     if (targets.size() > 1) {
       channel = new LeaderFollowingChannel(targets, t -> open(t, userTimeout, security));
@@ -126,6 +126,16 @@ public final class AgentTransport implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The transport's own I/O thread, when it has one (epoll), for the agent to run on too: a lease
+   * then reaches the agent's state, and its result leaves, without waking a second thread. Gone
+   * once the transport is closed.
+   */
+  public java.util.concurrent.@Nullable ScheduledExecutorService thread() {
+    EventLoopGroup g = group;
+    return g == null ? null : g.next();
   }
 
   /**
