@@ -162,7 +162,7 @@ public final class BenchMain implements Callable<Integer> {
                 r.jobsPerSecond() / jobsPerSecond));
           }
           if (!skip.contains("latency")) {
-            latency = latency(spc);
+            latency = latency(spc, cluster);
           }
         }
       }
@@ -354,9 +354,13 @@ public final class BenchMain implements Callable<Integer> {
     return cluster.nodes().stream().filter(n -> n.name().startsWith("bench-")).toList();
   }
 
-  private Latency.Result latency(SpcClient spc) throws Exception {
+  private Latency.Result latency(SpcClient spc, ProcessCluster cluster) throws Exception {
     out.printf(Locale.ROOT, "latency: %d single submits/s for %ds...%n", rate, latencySeconds);
-    Latency.run(spc, rate, Duration.ofSeconds(2)); // warm-up
+    List<Long> pids = new ArrayList<>(cluster.nodes().stream().map(ProcessCluster.Node::pid).toList());
+    pids.add(ProcessHandle.current().pid());
+    int rounds = Latency.warmUp(spc, rate, pids);
+    row("latency", "warm-up until the JITs settled", String.format(Locale.ROOT, "%d s%s",
+        rounds * Latency.WARM_UP_ROUND.toSeconds(), rounds == Latency.MAX_WARM_UP_ROUNDS ? " (not settled)" : ""));
     Latency.Result r = Latency.run(spc, rate, Duration.ofSeconds(latencySeconds));
     row("latency", "submits/s achieved", fmt(r.achievedRate()));
     row("latency", "submit->start p50 / p99 / p99.9 ms", String.format(Locale.ROOT, "%.3f / %.3f / %.3f",

@@ -39,7 +39,56 @@ final class Latency {
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 
-  static Result run(SpcClient spc, int rate, Duration duration) throws Exception {
+  /** Each round of warm-up load. */
+  static final Duration WARM_UP_ROUND = Duration.ofSeconds(2);
+  /** Warm-up ends after this many rounds even if the compilers are still busy. */
+  static final int MAX_WARM_UP_ROUNDS = 20;
+  /** Compiling under this share of one core, all the processes together, counts as settled. */
+  static final double SETTLED = 0.05;
+
+  /**
+   * Runs the load in rounds until the JIT compilers of {@code pids} (the cluster's processes and
+   * this one) have settled, and returns the rounds it took. Single submits run code a burn-down
+   * does not: after one two-second round the compilers of the coordinator and the client still
+   * took a fifth to a third of a core each for ten seconds more, on the same two cores as the
+   * run they would have been measured in.
+   */
+  static int warmUp(SpcClient spc, int rate, List<Long> pids) throws Exception {
+    for (int round = 1; ; round++) {
+      List<java.util.Map<Long, Double>> before = pids.stream().map(ProcStats::compilerThreads).toList();
+      long t0 = System.nanoTime();
+      for (CompletableFuture<JobId> f : submitAtRate(spc, rate, WARM_UP_ROUND)) {
+        f.join();
+      }
+      while (spc.stats().pending() + spc.stats().running() > 0) {
+        Thread.sleep(5);
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double compiling = 0;
+      for (int i = 0; i < pids.size(); i++) {
+        compiling += compilingSeconds(before.get(i), ProcStats.compilerThreads(pids.get(i)));
+      }
+      if (compiling / seconds < SETTLED || round == MAX_WARM_UP_ROUNDS) {
+        return round;
+      }
+    }
+  }
+
+  /**
+   * Compiler CPU between two readings of a process's compiler threads: what each thread of the
+   * second used since the first (all of it, for a thread started since). A thread gone by the
+   * second reading had nothing left to compile.
+   */
+  static double compilingSeconds(java.util.Map<Long, Double> before, java.util.Map<Long, Double> after) {
+    double sum = 0;
+    for (var e : after.entrySet()) {
+      sum += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0.0));
+    }
+    return sum;
+  }
+
+  /** Single submits of no-op jobs at {@code rate} a second for {@code duration}; their ids. */
+  private static List<CompletableFuture<JobId>> submitAtRate(SpcClient spc, int rate, Duration duration) {
     int total = (int) (rate * duration.toMillis() / 1000);
     List<CompletableFuture<JobId>> submitted = new ArrayList<>(total);
     JobSpec noop = JobSpec.of("noop");
@@ -53,6 +102,13 @@ final class Latency {
       }
       submitted.add(spc.submitAsync(noop));
     }
+    return submitted;
+  }
+
+  static Result run(SpcClient spc, int rate, Duration duration) throws Exception {
+    long start = System.nanoTime();
+    List<CompletableFuture<JobId>> submitted = submitAtRate(spc, rate, duration);
+    int total = submitted.size();
     double achieved = total / ((System.nanoTime() - start) / 1e9);
     Set<String> ids = new HashSet<>(total * 2);
     for (CompletableFuture<JobId> f : submitted) {

@@ -29,6 +29,33 @@ record ProcStats(double cpuSeconds, long peakRssBytes, long rssBytes) {
     }
   }
 
+  /**
+   * CPU seconds of each of the JIT compiler threads of {@code pid} (C1 and C2), by thread id; empty
+   * if it cannot be read. The JVM starts and ends compiler threads as the work asks, so compare
+   * two readings thread by thread ({@link Latency#compilingSeconds}).
+   */
+  static java.util.Map<Long, Double> compilerThreads(long pid) {
+    java.util.Map<Long, Double> out = new java.util.HashMap<>();
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String comm = Files.readString(t.resolve("comm")).strip();
+          if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+            String stat = Files.readString(t.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+            out.put(Long.parseLong(t.getFileName().toString()),
+                (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND);
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return java.util.Map.of();
+    }
+    return out;
+  }
+
   private static long kb(String line) {
     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
   }

@@ -40,6 +40,37 @@ class BenchPartsTest {
   }
 
   @Test
+  void compilerTimeIsCountedThreadByThread() {
+    var before = java.util.Map.of(1L, 2.0, 2L, 5.0, 3L, 1.0);
+    var after = java.util.Map.of(1L, 2.5, 2L, 5.0, 4L, 0.25); // 3 ended, 4 started
+    assertEquals(0.75, Latency.compilingSeconds(before, after), 1e-9);
+    assertEquals(0.0, Latency.compilingSeconds(after, after), 1e-9);
+  }
+
+  @Test
+  void thisProcessHasCompilerThreadsToRead() {
+    var threads = ProcStats.compilerThreads(ProcessHandle.current().pid());
+    assertFalse(threads.isEmpty(), "a JVM with a JIT has C1 or C2 threads");
+    assertTrue(threads.values().stream().allMatch(v -> v >= 0), threads.toString());
+    assertTrue(ProcStats.compilerThreads(Long.MAX_VALUE).isEmpty(), "no such process: nothing");
+  }
+
+  @Test
+  void latencyWarmUpEndsOnceTheCompilersSettle() throws Exception {
+    InProcessCoordinator coordinator = InProcessCoordinator.start(CoordinatorConfig.defaults());
+    WorkerAgent agent = WorkerAgent.newBuilder().channel(coordinator.channel()).name("w").slots(16).build().start();
+    try (SpcClient spc = SpcClient.create(coordinator.channel())) {
+      long before = spc.stats().finishedTotal();
+      // No process to watch compiles nothing: one round, and every job of it ran.
+      assertEquals(1, Latency.warmUp(spc, 200, java.util.List.of()));
+      assertEquals(before + 400, spc.stats().finishedTotal());
+    } finally {
+      agent.close();
+      coordinator.close();
+    }
+  }
+
+  @Test
   void theLogDirectoryKeepsLogs_andDropsTheStores() throws Exception {
     Path dir = LogDir.create();
     try {
