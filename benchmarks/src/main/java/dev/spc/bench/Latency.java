@@ -1,5 +1,6 @@
 package dev.spc.bench;
 
+import dev.spc.client.CoordinatorStats;
 import dev.spc.client.JobId;
 import dev.spc.client.JobPage;
 import dev.spc.client.JobSpec;
@@ -60,9 +61,7 @@ final class Latency {
       for (CompletableFuture<JobId> f : submitAtRate(spc, rate, WARM_UP_ROUND)) {
         f.join();
       }
-      while (spc.stats().pending() + spc.stats().running() > 0) {
-        Thread.sleep(5);
-      }
+      awaitIdle(spc);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double compiling = 0;
       for (int i = 0; i < pids.size(); i++) {
@@ -71,6 +70,17 @@ final class Latency {
       if (compiling / seconds < SETTLED || round == MAX_WARM_UP_ROUNDS) {
         return round;
       }
+    }
+  }
+
+  /** Until no job is pending or running, for up to two minutes. */
+  private static void awaitIdle(SpcClient spc) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    for (CoordinatorStats s = spc.stats(); s.pending() + s.running() > 0; s = spc.stats()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("jobs still pending or running after two minutes: " + s);
+      }
+      Thread.sleep(5);
     }
   }
 
@@ -117,9 +127,7 @@ final class Latency {
     // Wait for all to be done, then read their timestamps.
     List<JobId> all = submitted.stream().map(CompletableFuture::join).toList();
     spc.await(all.get(all.size() - 1), Duration.ofMinutes(2));
-    while (spc.stats().pending() + spc.stats().running() > 0) {
-      Thread.sleep(5);
-    }
+    awaitIdle(spc);
     double[] startMs = new double[total];
     double[] doneMs = new double[total];
     int n = 0;

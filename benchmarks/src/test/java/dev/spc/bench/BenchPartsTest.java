@@ -56,7 +56,7 @@ class BenchPartsTest {
   }
 
   @Test
-  void latencyWarmUpEndsOnceTheCompilersSettle() throws Exception {
+  void latencyWarmUpRunsEveryJobOfARound_andStopsWhenNothingCompiles() throws Exception {
     InProcessCoordinator coordinator = InProcessCoordinator.start(CoordinatorConfig.defaults());
     WorkerAgent agent = WorkerAgent.newBuilder().channel(coordinator.channel()).name("w").slots(16).build().start();
     try (SpcClient spc = SpcClient.create(coordinator.channel())) {
