@@ -453,10 +453,7 @@ public final class CoordinatorServer implements AutoCloseable {
 
     /** Threads for the gRPC connections, 0 for {@link IoThreads#auto} (ignored with {@link #serverBuilder}). */
     public Builder ioThreads(int threads) {
-      if (threads < 0) {
-        throw new IllegalArgumentException("io threads must be 0 (automatic) or more, got " + threads);
-      }
-      this.ioThreads = threads;
+      this.ioThreads = IoThreads.checked(threads);
       return this;
     }
 

@@ -33,6 +33,14 @@ public final class IoThreads {
     return Math.max(1, cores / 4);
   }
 
+  /** {@code threads} if it is a count a server takes (0 for {@link #auto}, or more). */
+  public static int checked(int threads) {
+    if (threads < 0) {
+      throw new IllegalArgumentException("io threads must be 0 (automatic) or more, got " + threads);
+    }
+    return threads;
+  }
+
   /** {@code requested} if positive, else {@link #auto} for this machine. */
   public static int resolve(int requested) {
     return requested > 0 ? requested : auto(Runtime.getRuntime().availableProcessors());

@@ -5,6 +5,7 @@ import dev.spc.proto.Cluster;
 import dev.spc.proto.TlsFiles;
 import dev.spc.server.CoordinatorServer;
 import dev.spc.server.auth.TokenFile;
+import dev.spc.server.grpc.IoThreads;
 import dev.spc.server.loop.Clock;
 import dev.spc.server.loop.CoordinatorConfig;
 import dev.spc.server.store.JobStore;
@@ -286,12 +287,9 @@ public final class HaNode implements AutoCloseable {
       return this;
     }
 
-    /** Threads for the gRPC connections, 0 for one per four cores ({@code IoThreads#auto}). */
+    /** Threads for the gRPC connections, 0 for one per four cores ({@link IoThreads#auto}). */
     public Builder ioThreads(int threads) {
-      if (threads < 0) {
-        throw new IllegalArgumentException("io threads must be 0 (automatic) or more, got " + threads);
-      }
-      this.ioThreads = threads;
+      this.ioThreads = IoThreads.checked(threads);
       return this;
     }
 
