@@ -49,6 +49,15 @@ public interface JobStore extends AutoCloseable {
     commit(upserts, deletes, List.of(), List.of(), java.util.Map.of());
   }
 
+  /**
+   * Whether the store appends each row it is given and folds a job's rows itself (a log): then a
+   * commit may carry several rows of a job, in the order they were made, and the writer passes
+   * them on as they came instead of keeping each job's latest.
+   */
+  default boolean appends() {
+    return false;
+  }
+
   /** Settings are kept in the store's key-value table under this prefix. */
   String SETTING_PREFIX = "setting.";
 

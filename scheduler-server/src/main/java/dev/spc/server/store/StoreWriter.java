@@ -4,6 +4,8 @@ import dev.spc.common.Log;
 import dev.spc.proto.store.StoredSchedule;
 import dev.spc.server.loop.Persistence;
 import dev.spc.server.loop.Persistence.JobRow;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -66,7 +68,11 @@ public final class StoreWriter implements Persistence, AutoCloseable {
 
   @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: the very object, not an equal one
   private void run() {
+    // A store that appends keeps every row in order and folds them itself, so the rows of the
+    // batches taken at once go as they came; one that writes rows in place gets each job once.
+    boolean coalesce = !store.appends();
     Map<Long, JobRow> upserts = new LinkedHashMap<>();
+    List<JobRow> appended = new ArrayList<>();
     Set<Long> deletes = new LinkedHashSet<>();
     Map<String, StoredSchedule> schedules = new LinkedHashMap<>();
     Set<String> schedulesDeleted = new LinkedHashSet<>();
@@ -82,16 +88,21 @@ public final class StoreWriter implements Persistence, AutoCloseable {
             stop = true;
             break;
           }
-          for (JobRow j : b.changes().upserts()) {
-            JobRow earlier = upserts.put(j.seq(), j);
-            if (earlier != null) {
-              upserts.put(j.seq(), j.after(earlier)); // the fixed part, if it came earlier, still goes
+          if (!coalesce) {
+            appended.addAll(b.changes().upserts());
+            deletes.addAll(b.changes().deletes()); // a job deleted is never written again
+          } else {
+            for (JobRow j : b.changes().upserts()) {
+              JobRow earlier = upserts.put(j.seq(), j);
+              if (earlier != null) {
+                upserts.put(j.seq(), j.after(earlier)); // the fixed part, if it came earlier, still goes
+              }
+              deletes.remove(j.seq());
             }
-            deletes.remove(j.seq());
-          }
-          for (long seq : b.changes().deletes()) {
-            upserts.remove(seq);
-            deletes.add(seq);
+            for (long seq : b.changes().deletes()) {
+              upserts.remove(seq);
+              deletes.add(seq);
+            }
           }
           for (String id : b.changes().schedulesDeleted()) {
             schedules.remove(id);
@@ -104,14 +115,16 @@ public final class StoreWriter implements Persistence, AutoCloseable {
           upTo = Math.max(upTo, b.no());
           b = queue.poll();
         }
-        if (!upserts.isEmpty() || !deletes.isEmpty() || !schedules.isEmpty() || !schedulesDeleted.isEmpty()
+        Collection<JobRow> rows = coalesce ? upserts.values() : appended;
+        if (!rows.isEmpty() || !deletes.isEmpty() || !schedules.isEmpty() || !schedulesDeleted.isEmpty()
             || !settings.isEmpty()) {
           try {
             long t0 = System.nanoTime();
-            store.commit(upserts.values(), deletes, schedules.values(), schedulesDeleted, settings);
-            listener().timed(upserts.size() + deletes.size(), System.nanoTime() - t0);
+            store.commit(rows, deletes, schedules.values(), schedulesDeleted, settings);
+            listener().timed(rows.size() + deletes.size(), System.nanoTime() - t0);
             settings.clear();
             upserts.clear();
+            appended.clear();
             deletes.clear();
             schedules.clear();
             schedulesDeleted.clear();

@@ -23,8 +23,18 @@ class StoreWriterTest {
   /** Fails commits until told; records the rows of the commit that got through. */
   static final class FlakyStore implements JobStore {
     volatile boolean failing = true;
+    final boolean appends;
     final List<JobRow> committed = new ArrayList<>();
     final CountDownLatch failedOnce = new CountDownLatch(1);
+
+    FlakyStore(boolean appends) {
+      this.appends = appends;
+    }
+
+    @Override
+    public boolean appends() {
+      return appends;
+    }
 
     @Override
     public Recovered load() {
@@ -58,9 +68,8 @@ class StoreWriterTest {
     return StoredJob.newBuilder().setJob(Job.newBuilder().setState(s)).build().toByteArray();
   }
 
-  @Test
-  void aStateQueuedBehindAFailedCommit_goesWithTheFixedPartItFollows() throws Exception {
-    FlakyStore store = new FlakyStore();
+  /** Persists a job's first row, then (once a commit has failed) its next state; waits for both. */
+  static void firstRowThenState(FlakyStore store, byte[] fixed) throws Exception {
     CountDownLatch committed = new CountDownLatch(1);
     StoreWriter writer = new StoreWriter(store).start(new StoreWriter.Listener() {
       @Override
@@ -73,7 +82,6 @@ class StoreWriterTest {
       @Override
       public void failed(long upToBatch, String error) {}
     });
-    byte[] fixed = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1")).build().toByteArray();
     writer.persist(1, new Persistence.Changes(List.of(new JobRow(1, state(JobState.JOB_STATE_PENDING), fixed)),
         List.of()));
     assertTrue(store.failedOnce.await(10, TimeUnit.SECONDS));
@@ -82,6 +90,27 @@ class StoreWriterTest {
     store.failing = false;
     assertTrue(committed.await(10, TimeUnit.SECONDS));
     writer.close();
+  }
+
+  @Test
+  void aStoreThatAppends_getsEveryRowInTheOrderMade_acrossAFailedCommit() throws Exception {
+    FlakyStore store = new FlakyStore(true);
+    byte[] fixed = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1")).build().toByteArray();
+    firstRowThenState(store, fixed);
+    synchronized (store) {
+      assertEquals(2, store.committed.size());
+      assertArrayEquals(fixed, store.committed.get(0).fixed());
+      assertEquals(JobState.JOB_STATE_PENDING, StoredJob.parseFrom(store.committed.get(0).state()).getJob().getState());
+      assertEquals(null, store.committed.get(1).fixed());
+      assertEquals(JobState.JOB_STATE_RUNNING, StoredJob.parseFrom(store.committed.get(1).state()).getJob().getState());
+    }
+  }
+
+  @Test
+  void aStateQueuedBehindAFailedCommit_goesWithTheFixedPartItFollows() throws Exception {
+    FlakyStore store = new FlakyStore(false);
+    byte[] fixed = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1")).build().toByteArray();
+    firstRowThenState(store, fixed);
     synchronized (store) {
       assertEquals(1, store.committed.size());
       JobRow row = store.committed.get(0);
