@@ -48,6 +48,10 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Where jobs are kept durably (default ${DEFAULT-VALUE}).")
   Path dataDir = Path.of("spc-data");
 
+  @Option(names = "--store-engine", description = "How --data-dir keeps jobs: log (an append-only"
+      + " log with snapshots) or sqlite; default: the engine the directory holds, log for a new one.")
+  @Nullable String storeEngine;
+
   @Option(names = "--tokens-file", description = "Accept only calls with a bearer token listed here"
       + " (spc token create), each as its role allows; the file is re-read when it changes.")
   @Nullable Path tokensFile;
@@ -112,6 +116,11 @@ final class ServerCommand implements Callable<Integer> {
   private int runInCluster(CoordinatorConfig cfg) throws Exception {
     if (inMemory) {
       System.err.println("spc server: --store and --in-memory exclude each other");
+      return ExitCodes.USAGE;
+    }
+    if (storeEngine != null) {
+      System.err.println("spc server: --store-engine chooses how --data-dir keeps jobs; with --store"
+          + " they are kept in PostgreSQL");
       return ExitCodes.USAGE;
     }
     if (advertise != null && !advertise.matches("[^\\s:]+:[0-9]{1,5}")) {
@@ -200,11 +209,25 @@ final class ServerCommand implements Callable<Integer> {
     if (store != null) {
       return runInCluster(cfg);
     }
+    dev.spc.server.store.StoreEngine engine = null;
+    if (storeEngine != null) {
+      if (inMemory) {
+        System.err.println("spc server: --store-engine and --in-memory exclude each other");
+        return ExitCodes.USAGE;
+      }
+      try {
+        engine = dev.spc.server.store.StoreEngine.named(storeEngine);
+      } catch (IllegalArgumentException e) {
+        System.err.println("spc server: " + e.getMessage());
+        return ExitCodes.USAGE;
+      }
+    }
     CoordinatorServer server;
     try {
       server = CoordinatorServer.newBuilder().config(cfg).bind(bind).port(port).httpPort(httpPort())
           .ioThreads(ioThreads)
           .dataDir(inMemory ? null : dataDir)
+          .storeEngine(engine)
           .tokens(tokensFile == null ? null : TokenFile.load(tokensFile))
           .tls(tlsCert == null || tlsKey == null ? null
               : TlsFiles.forServer(tlsCert, tlsKey, clientCa))

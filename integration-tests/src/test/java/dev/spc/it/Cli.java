@@ -13,7 +13,17 @@ final class Cli {
   record Run(int code, String out, String err) {}
 
   /** {@code bin/spc ARGS... --coordinator TARGET} (unless the arguments name one). */
-  static synchronized Run run(String target, String... args) {
+  static Run run(String target, String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    if (!all.contains("--coordinator")) {
+      int end = all.indexOf("--"); // options go before the job's own arguments
+      all.addAll(end < 0 ? all.size() : end, List.of("--coordinator", target));
+    }
+    return alone(all.toArray(String[]::new));
+  }
+
+  /** {@code bin/spc ARGS...}, as they are. */
+  static synchronized Run alone(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -21,12 +31,7 @@ final class Cli {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      List<String> all = new java.util.ArrayList<>(List.of(args));
-      if (!all.contains("--coordinator")) {
-        int end = all.indexOf("--"); // options go before the job's own arguments
-        all.addAll(end < 0 ? all.size() : end, List.of("--coordinator", target));
-      }
-      int code = Main.run(all.toArray(String[]::new));
+      int code = Main.run(args);
       return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);

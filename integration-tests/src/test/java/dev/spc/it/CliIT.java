@@ -149,6 +149,25 @@ class CliIT {
   }
 
   @Test
+  void theStoreEngine_isOneByName_andADirectoryKeepsTheOneItHolds() throws Exception {
+    Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "engine-");
+    Path data = dir.resolve("data");
+    new dev.spc.server.store.SqliteJobStore(data).close();
+    Cli.Run unknown = Cli.alone("server", "--port", "0", "--data-dir", data.toString(), "--store-engine", "rocks");
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("--store-engine 'rocks' is not a storage engine: use log or sqlite"),
+        unknown.err());
+    Cli.Run other = Cli.alone("server", "--port", "0", "--data-dir", data.toString(), "--store-engine", "log");
+    assertEquals(1, other.code());
+    assertTrue(other.err().contains("--store-engine log: the data directory " + data
+        + " holds a sqlite store; start with --store-engine sqlite"), other.err());
+    try (var s = Files.list(data)) {
+      assertEquals(List.of("spc.db"), s.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("spc.db-")).toList(), "nothing of a log store was made");
+    }
+  }
+
+  @Test
   void badUsage_isExitCodeTwo() {
     assertEquals(2, spc("submit").code());
     assertEquals(2, spc("submit", "noop", "--max-seconds", "-1").code());

@@ -85,9 +85,11 @@ class DurabilityIT {
     }
   }
 
-  @Test
-  void kill9DuringAStreamOfSubmits_losesNoAcknowledgedJob_andDuplicatesNone() throws Exception {
-    try (Cluster c = cluster(List.of())) {
+  @org.junit.jupiter.params.ParameterizedTest(name = "--store-engine {0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"log", "sqlite"})
+  void kill9DuringAStreamOfSubmits_losesNoAcknowledgedJob_andDuplicatesNone(String engine) throws Exception {
+    List<String> store = List.of("--store-engine", engine);
+    try (Cluster c = cluster(store)) {
       ConcurrentLinkedQueue<JobId> acked = new ConcurrentLinkedQueue<>();
       AtomicBoolean stop = new AtomicBoolean();
       Thread submitter = Thread.ofPlatform().start(() -> {
@@ -101,7 +103,7 @@ class DurabilityIT {
       c.poll("a few hundred submits acknowledged", () -> acked.size() >= 300);
       c.processes.coordinator().kill9();
       int ackedAtKill = acked.size();
-      restart(c, List.of());
+      restart(c, store);
       c.poll("submits acknowledged again after the restart", () -> acked.size() >= ackedAtKill + 200);
       stop.set(true);
       submitter.join(90_000);

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Schedules with real processes: made through the command line, firing once per fire time across
- * a kill -9 of the coordinator, on SQLite and on PostgreSQL; the access level, an operator's
- * setting, is stored alongside.
+ * a kill -9 of the coordinator, in a data directory (log store and SQLite) and on PostgreSQL; the
+ * access level, an operator's setting, is stored alongside.
  */
 class SchedulesIT {
   static List<JobStatus> made(Cluster c, String schedule) {
@@ -82,12 +82,14 @@ class SchedulesIT {
     System.out.println("SchedulesIT fire times " + before + " | kill -9 at " + killed + " | " + after);
   }
 
-  @Test
-  void aOneSecondSchedule_firesOncePerFireTime_acrossAKill9_onSqlite() throws Exception {
-    try (Cluster c = DurabilityIT.cluster(List.of())) {
+  @org.junit.jupiter.params.ParameterizedTest(name = "--store-engine {0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"log", "sqlite"})
+  void aOneSecondSchedule_firesOncePerFireTime_acrossAKill9_inADataDirectory(String engine) throws Exception {
+    List<String> store = List.of("--store-engine", engine);
+    try (Cluster c = DurabilityIT.cluster(store)) {
       firesOncePerSecondAcrossAKill9(c, () -> {
         try {
-          DurabilityIT.restart(c, List.of());
+          DurabilityIT.restart(c, store);
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }

@@ -75,7 +75,8 @@ public final class CoordinatorServer implements AutoCloseable {
       coordinator = new Coordinator(b.config, b.clock);
     } else {
       ownsStore = b.store == null;
-      store = b.store != null ? b.store : new SqliteJobStore(java.util.Objects.requireNonNull(b.dataDir));
+      store = b.store != null ? b.store
+          : dev.spc.server.store.StoreEngine.open(java.util.Objects.requireNonNull(b.dataDir), b.engine);
       JobStore.Recovered r = store.load();
       String incarnation = r.incarnation();
       if (incarnation == null) {
@@ -350,6 +351,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private Duration tickInterval = Duration.ofMillis(10);
     private @Nullable ServerBuilder<?> serverBuilder;
     private java.nio.file.@Nullable Path dataDir;
+    private dev.spc.server.store.@Nullable StoreEngine engine;
     private @Nullable TokenFile tokens;
     private @Nullable TlsFiles tls;
     private boolean insecure;
@@ -408,9 +410,18 @@ public final class CoordinatorServer implements AutoCloseable {
       return this;
     }
 
-    /** Keep jobs durably in this directory (SQLite); null (the default) keeps them in memory. */
+    /**
+     * Keep jobs durably in this directory, in the engine it holds (a new one: the log store); null
+     * (the default) keeps them in memory.
+     */
     public Builder dataDir(java.nio.file.@Nullable Path dir) {
       this.dataDir = dir;
+      return this;
+    }
+
+    /** The engine of {@link #dataDir}: null (the default) for the one it holds, log if new. */
+    public Builder storeEngine(dev.spc.server.store.@Nullable StoreEngine engine) {
+      this.engine = engine;
       return this;
     }
 
