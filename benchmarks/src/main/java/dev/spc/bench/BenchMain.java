@@ -55,7 +55,7 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--in-flight", description = "SubmitJobs calls in flight (default ${DEFAULT-VALUE}).")
   int inFlight = 4;
 
-  @Option(names = "--durable", description = "Run the burn-down and latency coordinator in durable mode (SQLite, fsync per group commit) instead of in memory.")
+  @Option(names = "--durable", description = "Run the burn-down and latency coordinator in durable mode (the log store, fsync per group commit) instead of in memory.")
   boolean durable;
 
   @Option(names = "--metrics", description = "Also run the burn-down with the HTTP port and its"
@@ -184,9 +184,13 @@ public final class BenchMain implements Callable<Integer> {
         }
       }
     }
+    double logged = Double.NaN;
     double sqlite = Double.NaN;
     if (!skip.contains("durable") && !skip.contains("burndown") && !durable) {
-      sqlite = DurableBench.burndown(this, dir, jvmFlags);
+      logged = DurableBench.burndown(this, dir, jvmFlags, DurableBench.Engine.LOG);
+      sqlite = DurableBench.burndown(this, dir, jvmFlags, DurableBench.Engine.SQLITE);
+      row("durable", "durable (log store) / in-memory jobs/s", String.format(Locale.ROOT, "%.3f",
+          logged / jobsPerSecond));
       row("durable", "durable (SQLite) / in-memory jobs/s", String.format(Locale.ROOT, "%.3f",
           sqlite / jobsPerSecond));
       DurableBench.recovery(this, dir, jvmFlags, recoveryJobs);
@@ -214,7 +218,7 @@ public final class BenchMain implements Callable<Integer> {
         jobsPerSecond,
         latency == null ? Double.NaN : latency.pct(latency.startMs(), 50),
         latency == null ? Double.NaN : latency.pct(latency.startMs(), 99),
-        jobsPerSecond / transport, sqlite / jobsPerSecond, idleAgents,
+        jobsPerSecond / transport, logged / jobsPerSecond, idleAgents,
         // benchmarks/peers/run.sh measures the peers and prints its own SUMMARY with the figure
         "NaN");
     return 0;
@@ -273,7 +277,7 @@ public final class BenchMain implements Callable<Integer> {
       row("burn-down", "PostgreSQL store", "skipped: " + dev.spc.cli.local.LocalPostgres.INSTALL_HINT);
       return;
     }
-    double sqlite = Double.isNaN(sqliteRate) ? DurableBench.burndown(this, dir, jvm) : sqliteRate;
+    double sqlite = Double.isNaN(sqliteRate) ? DurableBench.burndown(this, dir, jvm, DurableBench.Engine.SQLITE) : sqliteRate;
     Path pgDir = Files.createDirectories(dir.resolve("postgres"));
     try (dev.spc.cli.local.LocalPostgres pg = dev.spc.cli.local.LocalPostgres.start();
         ProcessCluster cluster = new ProcessCluster(pgDir, jvm)) {

@@ -11,27 +11,42 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The durable section: the burn-down with SQLite (fsync per group commit) next to the in-memory
- * one of the same run, and how long a coordinator takes to come back holding a million stored
- * jobs after {@code kill -9}.
+ * The durable section: the burn-down in each storage engine (fsync per group commit) next to the
+ * in-memory one of the same run, and how long a coordinator takes to come back holding a million
+ * stored jobs after {@code kill -9}.
  */
 final class DurableBench {
   private DurableBench() {}
 
-  /** The SQLite burn-down's jobs/s. */
-  static double burndown(BenchMain b, Path dir, List<String> jvm) throws Exception {
-    Path sqliteDir = Files.createDirectories(dir.resolve("sqlite"));
-    try (ProcessCluster cluster = new ProcessCluster(sqliteDir, jvm)) {
-      b.startCluster(cluster, sqliteDir, List.of("--data-dir=" + sqliteDir.resolve("data")), List.of());
+  /** The engines of {@code --store-engine}, as the rows name them. */
+  enum Engine {
+    LOG("log", "log store"),
+    SQLITE("sqlite", "SQLite store");
+
+    final String option;
+    final String label;
+
+    Engine(String option, String label) {
+      this.option = option;
+      this.label = label;
+    }
+  }
+
+  /** The burn-down's jobs/s with jobs kept in {@code engine}. */
+  static double burndown(BenchMain b, Path dir, List<String> jvm, Engine engine) throws Exception {
+    Path engineDir = Files.createDirectories(dir.resolve(engine.option));
+    try (ProcessCluster cluster = new ProcessCluster(engineDir, jvm)) {
+      b.startCluster(cluster, engineDir, List.of("--data-dir=" + engineDir.resolve("data"),
+          "--store-engine=" + engine.option), List.of());
       try (SpcClient spc = SpcClient.connect(cluster.target())) {
         b.awaitWorkers(spc);
-        return b.burndown(spc, cluster, Double.NaN, " SQLite store");
+        return b.burndown(spc, cluster, Double.NaN, " " + engine.label);
       }
     }
   }
 
   /**
-   * Stores {@code jobs} pending jobs in SQLite, kills the coordinator with SIGKILL, starts it
+   * Stores {@code jobs} pending jobs (in the default engine, the log store), kills the coordinator with SIGKILL, starts it
    * again on the same directory and times it until it answers holding them all. Reported next to
    * the same start on an empty directory, so the JVM's own start-up is visible.
    */

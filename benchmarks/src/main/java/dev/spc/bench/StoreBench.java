@@ -6,6 +6,7 @@ import dev.spc.proto.JobState;
 import dev.spc.proto.store.StoredJob;
 import dev.spc.server.loop.JobIds;
 import dev.spc.server.loop.Persistence.JobRow;
+import dev.spc.server.store.LogJobStore;
 import dev.spc.server.store.SqliteJobStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -47,6 +48,24 @@ public final class StoreBench {
         public void commit(List<StoredJob> r) throws Exception {
           List<JobRow> whole = new ArrayList<>(r.size());
           for (StoredJob j : r) { // each a job's first row: all of it in the fixed part
+            whole.add(new JobRow(JobIds.sequenceOf(j.getJob().getJobId()), new byte[0], j.toByteArray()));
+          }
+          s.commit(whole, List.of());
+        }
+
+        @Override
+        public void close() throws Exception {
+          s.close();
+        }
+      };
+    });
+    run("SPC log store (LogJobStore), fdatasync", dir.resolve("log"), rows, d -> {
+      LogJobStore s = new LogJobStore(d);
+      return new Candidate() {
+        @Override
+        public void commit(List<StoredJob> r) throws Exception {
+          List<JobRow> whole = new ArrayList<>(r.size());
+          for (StoredJob j : r) {
             whole.add(new JobRow(JobIds.sequenceOf(j.getJob().getJobId()), new byte[0], j.toByteArray()));
           }
           s.commit(whole, List.of());
