@@ -25,7 +25,8 @@ final class SeqRefs {
 
   private int slot(long seq) {
     int mask = keys.length - 1;
-    int i = (int) ((seq * 0x9E3779B97F4A7C15L) >>> 40) & mask;
+    long h = seq * 0x9E3779B97F4A7C15L;
+    int i = (int) (h ^ (h >>> 32)) & mask;
     while (keys[i] != EMPTY && keys[i] != seq) {
       i = (i + 1) & mask;
     }
