@@ -62,6 +62,9 @@ public final class LogJobStore implements JobStore {
   private FileChannel current;
   private long generation;
   private long end;
+  /** End of the frames of the commit being written. */
+  private long written;
+  private final int frameSplit;
   /** The newest snapshot's generation (0: none yet) and size; set by the compactor. */
   private volatile long snapshotGeneration;
   private volatile long snapshotSize;
@@ -74,8 +77,14 @@ public final class LogJobStore implements JobStore {
 
   /** A store that rolls its log past {@code rollMin} bytes (tests roll small logs). */
   LogJobStore(Path dataDir, long rollMin) throws StoreException {
+    this(dataDir, rollMin, FRAME_SPLIT);
+  }
+
+  /** ... and splits commits into frames of about {@code frameSplit} bytes (tests split small ones). */
+  LogJobStore(Path dataDir, long rollMin, int frameSplit) throws StoreException {
     this.dir = dataDir;
     this.rollMin = rollMin;
+    this.frameSplit = frameSplit;
     FileChannel lf = null;
     try {
       Files.createDirectories(dataDir);
@@ -205,6 +214,7 @@ public final class LogJobStore implements JobStore {
   @Override
   public void saveIncarnation(String incarnation) throws StoreException {
     encoder.clear();
+    written = end;
     try {
       encoder.setting(INCARNATION, incarnation);
     } catch (IOException e) {
@@ -227,6 +237,7 @@ public final class LogJobStore implements JobStore {
           + " times, all the terms its ids have room for", null);
     }
     encoder.clear();
+    written = end;
     try {
       encoder.setting(TERM, Long.toString(term));
     } catch (IOException e) {
@@ -247,6 +258,7 @@ public final class LogJobStore implements JobStore {
       Collection<StoredSchedule> schedulesChanged, Collection<String> schedulesDeleted,
       Map<String, String> settingsChanged) throws StoreException {
     encoder.clear();
+    written = end;
     Map<String, byte @Nullable []> scheduleBytes = new TreeMap<>();
     try {
       for (var e : settingsChanged.entrySet()) {
@@ -263,14 +275,17 @@ public final class LogJobStore implements JobStore {
       }
       for (JobRow j : upserts) {
         encoder.job(j.seq(), j.fixed(), j.state());
+        if (encoder.size() >= frameSplit) {
+          writeFrame();
+        }
       }
       for (long seq : deletes) {
         encoder.deleted(seq);
       }
     } catch (IOException e) {
-      throw new StoreException("cannot encode a commit: " + e.getMessage(), e);
+      throw failed(e);
     }
-    if (encoder.size() == 0) {
+    if (encoder.size() == 0 && written == end) {
       return;
     }
     append();
@@ -279,25 +294,50 @@ public final class LogJobStore implements JobStore {
     maybeRoll();
   }
 
-  /** Writes the encoder's frame at the log's end and fsyncs it; on failure the log is as before. */
-  private void append() throws StoreException {
+  /** A commit larger than this goes in several frames, so that none nears {@link LogFormat#MAX_FRAME}. */
+  static final int FRAME_SPLIT = 64 << 20;
+
+  /**
+   * Writes the encoder's entries as a frame at {@link #written} (past the frames of this commit
+   * written so far), then clears it. Not yet synced: {@link #append} does that.
+   */
+  private void writeFrame() throws IOException {
     ByteBuffer frame = encoder.frame();
-    long at = end;
-    try {
-      while (frame.hasRemaining()) {
-        at += current.write(frame, at);
-      }
-      current.force(false);
-      end = at;
-    } catch (IOException e) {
-      try {
-        current.truncate(end);
-      } catch (IOException ignored) {
-        // the next append writes over it from the same place, and opening cuts a torn tail off
-      }
-      String m = String.valueOf(e.getMessage());
-      throw new StoreException(m.contains("No space left") ? "disk full: " + m : m, e);
+    while (frame.hasRemaining()) {
+      written += current.write(frame, written);
     }
+    encoder.clear();
+  }
+
+  /**
+   * Writes the encoder's entries (after any frames {@link #commit} split off) and fsyncs them; on
+   * failure the log is as before the commit.
+   */
+  private void append() throws StoreException {
+    try {
+      writeFrame();
+      current.force(false);
+      end = written;
+    } catch (IOException e) {
+      failed(e);
+    }
+  }
+
+  /** Cuts the log back to before the commit being written, and throws {@code e} as the store's failure. */
+  private StoreException failed(IOException e) throws StoreException {
+    written = end;
+    try {
+      current.truncate(end);
+    } catch (IOException ignored) {
+      // the next append writes over it from the same place, and opening cuts a torn tail off
+    }
+    String m = String.valueOf(e.getMessage());
+    throw new StoreException(m.contains("No space left") ? "disk full: " + m : m, e);
+  }
+
+  /** Where the current log's next frame goes (for tests). */
+  long end() {
+    return end;
   }
 
   /** The size past which the current log is rolled and folded into a new snapshot. */

@@ -79,20 +79,26 @@ class LogJobStoreTest {
   }
 
   @Test
-  void aCommitOfManyLargeRows_isOneFrame_andReadsBack() throws Exception {
+  void aCommitOfManyLargeRows_readsBack_inOneFrameOrSplitIntoMany() throws Exception {
     List<JobRow> rows = new ArrayList<>();
     for (long seq = 1; seq <= 2_000; seq++) {
       StoredJob f = fixed(seq, "t".repeat(300)); // 600 KB in all, past the encoder's first buffer
       rows.add(new JobRow(seq, state(JobState.JOB_STATE_PENDING), f.toByteArray()));
     }
-    try (LogJobStore store = new LogJobStore(dir)) {
-      store.commit(rows, List.of());
-    }
-    try (LogJobStore store = new LogJobStore(dir)) {
-      List<StoredJob> read = load(store);
-      assertEquals(2_000, read.size());
-      assertEquals(2_000, read.get(1_999).getBatchIndex());
-      assertEquals(300, read.get(1_999).getJob().getSpec().getType().length());
+    for (int split : new int[] {LogJobStore.FRAME_SPLIT, 10_000}) {
+      Path d = dir.resolve("split-" + split);
+      long size;
+      try (LogJobStore store = new LogJobStore(d, LogJobStore.ROLL_MIN, split)) {
+        store.commit(rows, List.of(5L));
+        size = store.end();
+      }
+      try (LogJobStore store = new LogJobStore(d)) {
+        assertEquals(size, store.end(), "nothing cut off");
+        List<StoredJob> read = load(store);
+        assertEquals(1_999, read.size());
+        assertEquals(2_000, read.get(1_998).getBatchIndex());
+        assertEquals(300, read.get(1_998).getJob().getSpec().getType().length());
+      }
     }
   }
 
