@@ -6,6 +6,7 @@ import dev.spc.proto.JobState;
 import dev.spc.proto.store.StoredJob;
 import dev.spc.server.loop.JobIds;
 import dev.spc.server.loop.Persistence.JobRow;
+import dev.spc.server.store.JobStore;
 import dev.spc.server.store.LogJobStore;
 import dev.spc.server.store.SqliteJobStore;
 import java.io.IOException;
@@ -31,6 +32,25 @@ public final class StoreBench {
     void commit(List<StoredJob> rows) throws Exception;
   }
 
+  /** One of SPC's stores, given each job's first row, all of it in the fixed part. */
+  static Candidate jobStore(JobStore s) {
+    return new Candidate() {
+      @Override
+      public void commit(List<StoredJob> r) throws Exception {
+        List<JobRow> whole = new ArrayList<>(r.size());
+        for (StoredJob j : r) {
+          whole.add(new JobRow(JobIds.sequenceOf(j.getJob().getJobId()), new byte[0], j.toByteArray()));
+        }
+        s.commit(whole, List.of());
+      }
+
+      @Override
+      public void close() throws Exception {
+        s.close();
+      }
+    };
+  }
+
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args.length > 0 ? args[0] : "target/store-bench");
     Files.createDirectories(dir);
@@ -41,42 +61,9 @@ public final class StoreBench {
           .setSpec(JobSpec.newBuilder().setType("noop").addArgs("some-arg"))).build());
     }
     System.out.printf(Locale.ROOT, "%-40s %16s %16s%n", "candidate", "rows/s, 1000/commit", "commits/s, 1 row");
-    run("SQLite WAL, synchronous=FULL (sqlite-jdbc)", dir.resolve("sqlite"), rows, d -> {
-      SqliteJobStore s = new SqliteJobStore(d);
-      return new Candidate() {
-        @Override
-        public void commit(List<StoredJob> r) throws Exception {
-          List<JobRow> whole = new ArrayList<>(r.size());
-          for (StoredJob j : r) { // each a job's first row: all of it in the fixed part
-            whole.add(new JobRow(JobIds.sequenceOf(j.getJob().getJobId()), new byte[0], j.toByteArray()));
-          }
-          s.commit(whole, List.of());
-        }
-
-        @Override
-        public void close() throws Exception {
-          s.close();
-        }
-      };
-    });
-    run("SPC log store (LogJobStore), fdatasync", dir.resolve("log"), rows, d -> {
-      LogJobStore s = new LogJobStore(d);
-      return new Candidate() {
-        @Override
-        public void commit(List<StoredJob> r) throws Exception {
-          List<JobRow> whole = new ArrayList<>(r.size());
-          for (StoredJob j : r) {
-            whole.add(new JobRow(JobIds.sequenceOf(j.getJob().getJobId()), new byte[0], j.toByteArray()));
-          }
-          s.commit(whole, List.of());
-        }
-
-        @Override
-        public void close() throws Exception {
-          s.close();
-        }
-      };
-    });
+    run("SQLite WAL, synchronous=FULL (sqlite-jdbc)", dir.resolve("sqlite"), rows,
+        d -> jobStore(new SqliteJobStore(d)));
+    run("SPC log store (LogJobStore), fdatasync", dir.resolve("log"), rows, d -> jobStore(new LogJobStore(d)));
     run("H2 MVStore, commit + sync", dir.resolve("mvstore"), rows, d -> {
       Files.createDirectories(d);
       MVStore s = new MVStore.Builder().fileName(d.resolve("jobs.mv").toString()).autoCommitDisabled().open();

@@ -92,10 +92,12 @@ class StoreWriterTest {
     writer.close();
   }
 
+  static final byte[] FIXED = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1")).build().toByteArray();
+
   @Test
   void aStoreThatAppends_getsEveryRowInTheOrderMade_acrossAFailedCommit() throws Exception {
     FlakyStore store = new FlakyStore(true);
-    byte[] fixed = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1")).build().toByteArray();
+    byte[] fixed = FIXED;
     firstRowThenState(store, fixed);
     synchronized (store) {
       assertEquals(2, store.committed.size());
@@ -109,7 +111,7 @@ class StoreWriterTest {
   @Test
   void aStateQueuedBehindAFailedCommit_goesWithTheFixedPartItFollows() throws Exception {
     FlakyStore store = new FlakyStore(false);
-    byte[] fixed = StoredJob.newBuilder().setJob(Job.newBuilder().setJobId("inc-1-1")).build().toByteArray();
+    byte[] fixed = FIXED;
     firstRowThenState(store, fixed);
     synchronized (store) {
       assertEquals(1, store.committed.size());
