@@ -21,7 +21,6 @@ import dev.spc.server.loop.Failure;
 import dev.spc.server.loop.Msg;
 import dev.spc.server.loop.Reply;
 import dev.spc.server.store.JobStore;
-import dev.spc.server.store.SqliteJobStore;
 import dev.spc.server.store.StoreWriter;
 import io.grpc.BindableService;
 import io.grpc.Server;
