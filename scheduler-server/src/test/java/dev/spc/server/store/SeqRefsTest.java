@@ -18,7 +18,8 @@ class SeqRefsTest {
     Map<Long, long[]> expected = new HashMap<>(); // seq -> {fixed, state}, state -2 deleted
     SplittableRandom rnd = new SplittableRandom(3);
     for (int i = 0; i < 300_000; i++) {
-      long seq = (long) rnd.nextInt(100_000) << rnd.nextInt(30); // clustered and spread out
+      // mostly runs of neighbours, some far apart (a page each), some negative
+      long seq = rnd.nextInt(8) == 0 ? (long) rnd.nextInt(100_000) << rnd.nextInt(1, 40) : rnd.nextInt(-300, 200_000);
       if (rnd.nextInt(5) == 0) {
         refs.delete(seq);
         expected.put(seq, new long[] {SeqRefs.NONE, -2});
@@ -46,6 +47,13 @@ class SeqRefsTest {
         assertEquals(e.getValue()[1], refs.state(seq), "state of " + seq);
       }
     }
-    assertFalse(refs.has(-5));
+    assertFalse(refs.has(-1_000_000)); // no page
+    long gap = 0;
+    while (expected.containsKey(gap)) {
+      gap++;
+    }
+    assertFalse(refs.has(gap)); // on a page of neighbours that have rows
+    assertFalse(refs.deleted(gap));
+    assertEquals(SeqRefs.NONE, refs.fixed(gap));
   }
 }
