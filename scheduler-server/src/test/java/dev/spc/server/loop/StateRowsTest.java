@@ -247,4 +247,31 @@ class StateRowsTest {
     assertSameAsBuilt(j);
     assertSameAsBuilt(job()); // and the buffer still serves small rows after growing
   }
+
+  /** Strings of every length around the buffer's edges, ASCII or not, in a fresh buffer each time. */
+  @Test
+  void stringsAndBytesOfAnyLength_areWrittenAsTheBuildersWould() throws Exception {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+    for (int i = 0; i < 400; i++) {
+      JobRecord j = doneWithEverything();
+      j.worker = text(rnd, rnd.nextInt(600));
+      j.error(text(rnd, rnd.nextInt(600)));
+      byte[] tail = new byte[rnd.nextInt(700)];
+      rnd.nextBytes(tail);
+      j.process(rnd.nextInt(-3, 3), ByteString.copyFrom(tail), ByteString.EMPTY, ByteString.copyFrom(tail, 0, tail.length / 2));
+      j.progress(rnd.nextDouble(), text(rnd, rnd.nextInt(300)));
+      j.attempts = null;
+      byte[] direct = new StateRows().encode(j);
+      assertArrayEquals(built(j), direct, "job " + i);
+    }
+  }
+
+  private static String text(java.util.SplittableRandom rnd, int length) {
+    StringBuilder b = new StringBuilder(length);
+    boolean ascii = rnd.nextBoolean();
+    for (int i = 0; i < length; i++) {
+      b.append(ascii || rnd.nextInt(20) > 0 ? (char) rnd.nextInt(32, 127) : "é✗😀".charAt(rnd.nextInt(2)));
+    }
+    return b.toString();
+  }
 }
