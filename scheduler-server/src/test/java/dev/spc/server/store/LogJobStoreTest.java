@@ -231,6 +231,20 @@ class LogJobStoreTest {
   }
 
   @Test
+  void aSupersededFile_isGivenBackInSteps_thenDeleted_andAMissingOneIsNoError() throws Exception {
+    Path big = dir.resolve("jobs-0000000001.log");
+    try (FileChannel ch = FileChannel.open(big, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[1]), (20L << 20) + 5); // 20 MiB and a bit: three steps
+    }
+    LogFiles.release(big, () -> false);
+    assertTrue(Files.notExists(big));
+    LogFiles.release(big, () -> false);
+    Path other = Files.write(dir.resolve("jobs-0000000002.snap"), new byte[100]);
+    LogFiles.release(other, () -> true); // closing: at once
+    assertTrue(Files.notExists(other));
+  }
+
+  @Test
   void theEngine_isTheOneTheDirectoryHolds_andTheOtherIsRefused() throws Exception {
     Path fresh = dir.resolve("fresh");
     try (JobStore s = StoreEngine.open(fresh, null)) {
