@@ -47,7 +47,8 @@ final class Durability {
   private final Persistence persistence;
   private final boolean immediate;
   private final Consumer<Effect> run;
-  private final Map<Long, JobRecord> dirty = new LinkedHashMap<>();
+  /** The jobs this batch changed, each once ({@link JobRecord#dirty}), in the order first changed. */
+  private final List<JobRecord> dirty = new ArrayList<>();
   private final List<Long> purged = new ArrayList<>();
   private final Map<String, ScheduleRecord> dirtySchedules = new LinkedHashMap<>();
   private final List<String> droppedSchedules = new ArrayList<>();
@@ -97,14 +98,15 @@ final class Durability {
   }
 
   void changed(JobRecord job) {
-    if (!immediate) {
-      dirty.put(job.seq, job);
+    if (!immediate && !job.dirty) {
+      job.dirty = true;
+      dirty.add(job);
     }
   }
 
   void forgotten(JobRecord job) {
     if (!immediate) {
-      dirty.remove(job.seq);
+      job.dirty = false; // deleted, not written
       purged.add(job.seq);
     }
   }
@@ -172,8 +174,11 @@ final class Durability {
     if (!dirty.isEmpty() || !purged.isEmpty() || !dirtySchedules.isEmpty() || !droppedSchedules.isEmpty()
         || !settings.isEmpty()) {
       List<Persistence.JobRow> rows = new ArrayList<>(dirty.size());
-      for (JobRecord j : dirty.values()) {
-        rows.add(row.apply(j));
+      for (JobRecord j : dirty) {
+        if (j.dirty) {
+          j.dirty = false;
+          rows.add(row.apply(j));
+        }
       }
       List<StoredSchedule> schedules = List.of();
       if (!dirtySchedules.isEmpty()) {

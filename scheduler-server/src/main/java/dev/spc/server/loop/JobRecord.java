@@ -83,6 +83,8 @@ final class JobRecord {
    * a row stored whole by an older coordinator is rewritten in the new layout.
    */
   boolean fixedStored;
+  /** Whether the batch under way changed it: it is then in that batch's rows once ({@link Durability}). */
+  boolean dirty;
 
   /**
    * The spec's constraints, read once: a protobuf map accessor allocates on every call, and the
