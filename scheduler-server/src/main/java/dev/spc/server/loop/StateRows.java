@@ -9,8 +9,8 @@ import dev.spc.proto.JobState;
 import dev.spc.proto.store.StoredJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The fields are written by hand into one scratch buffer, then copied once into the row behind
  * the job field's tag and length: a protobuf encoder a row (two, with the scratch) and strings
- * turned into bytes before they are copied were a third of the loop's allocation in a durable
+ * turned into bytes before they were copied were a fifth of the loop's allocation in a durable
  * burn-down. Nested messages (the spec, attempts, dependencies' outcomes) are written by protobuf.
  * Loop thread only: one scratch buffer.
  */
