@@ -68,8 +68,8 @@ class StoreWriterTest {
     return StoredJob.newBuilder().setJob(Job.newBuilder().setState(s)).build().toByteArray();
   }
 
-  /** Persists a job's first row, then (once a commit has failed) its next state; waits for both. */
-  static void firstRowThenState(FlakyStore store, byte[] fixed) throws Exception {
+  /** Persists job 1's first row (with {@link #FIXED}), then (once a commit has failed) its next state; waits for both. */
+  static void firstRowThenState(FlakyStore store) throws Exception {
     CountDownLatch committed = new CountDownLatch(1);
     StoreWriter writer = new StoreWriter(store).start(new StoreWriter.Listener() {
       @Override
@@ -82,7 +82,7 @@ class StoreWriterTest {
       @Override
       public void failed(long upToBatch, String error) {}
     });
-    writer.persist(1, new Persistence.Changes(List.of(new JobRow(1, state(JobState.JOB_STATE_PENDING), fixed)),
+    writer.persist(1, new Persistence.Changes(List.of(new JobRow(1, state(JobState.JOB_STATE_PENDING), FIXED)),
         List.of()));
     assertTrue(store.failedOnce.await(10, TimeUnit.SECONDS));
     writer.persist(2, new Persistence.Changes(List.of(new JobRow(1, state(JobState.JOB_STATE_RUNNING), null)),
@@ -97,11 +97,10 @@ class StoreWriterTest {
   @Test
   void aStoreThatAppends_getsEveryRowInTheOrderMade_acrossAFailedCommit() throws Exception {
     FlakyStore store = new FlakyStore(true);
-    byte[] fixed = FIXED;
-    firstRowThenState(store, fixed);
+    firstRowThenState(store);
     synchronized (store) {
       assertEquals(2, store.committed.size());
-      assertArrayEquals(fixed, store.committed.get(0).fixed());
+      assertArrayEquals(FIXED, store.committed.get(0).fixed());
       assertEquals(JobState.JOB_STATE_PENDING, StoredJob.parseFrom(store.committed.get(0).state()).getJob().getState());
       assertEquals(null, store.committed.get(1).fixed());
       assertEquals(JobState.JOB_STATE_RUNNING, StoredJob.parseFrom(store.committed.get(1).state()).getJob().getState());
@@ -111,12 +110,11 @@ class StoreWriterTest {
   @Test
   void aStateQueuedBehindAFailedCommit_goesWithTheFixedPartItFollows() throws Exception {
     FlakyStore store = new FlakyStore(false);
-    byte[] fixed = FIXED;
-    firstRowThenState(store, fixed);
+    firstRowThenState(store);
     synchronized (store) {
       assertEquals(1, store.committed.size());
       JobRow row = store.committed.get(0);
-      assertArrayEquals(fixed, row.fixed());
+      assertArrayEquals(FIXED, row.fixed());
       assertEquals(JobState.JOB_STATE_RUNNING, StoredJob.parseFrom(row.state()).getJob().getState());
     }
   }
