@@ -2,6 +2,7 @@ package dev.spc.server.loop;
 
 import com.google.protobuf.ByteString;
 import dev.spc.proto.DoneReason;
+import dev.spc.proto.EmptyMaps;
 import dev.spc.proto.JobSpec;
 import dev.spc.proto.JobState;
 import java.time.Instant;
@@ -100,7 +101,7 @@ final class JobRecord {
   JobRecord(long seq, JobIds ids, JobSpec spec, Instant submittedAt, java.util.Map<String, String> constraints) {
     this.seq = seq;
     this.ids = ids;
-    this.spec = spec;
+    this.spec = EmptyMaps.share(spec); // read at every lease and stored row: see EmptyMaps
     this.constraints = constraints.isEmpty() ? java.util.Map.of() : constraints;
     this.submittedAt = submittedAt;
   }

@@ -3,6 +3,7 @@ package dev.spc.server.loop;
 import dev.spc.common.Log;
 import dev.spc.proto.CancelJobResponse;
 import dev.spc.proto.DoneReason;
+import dev.spc.proto.EmptyMaps;
 import dev.spc.proto.Job;
 import dev.spc.proto.JobSpec;
 import dev.spc.proto.JobState;
@@ -94,7 +95,7 @@ final class JobRequests {
     List<java.util.Map<String, String>> constraints = new ArrayList<>(specs.size());
     Instant now = clock.now();
     for (int i = 0; i < specs.size(); i++) {
-      JobSpec spec = specs.get(i);
+      JobSpec spec = EmptyMaps.share(specs.get(i)); // before its maps are first read
       // Checked as "job"; a batch's refusal names its index (built only then: this is per job).
       String problem = validator.check("job", spec, now);
       if (problem != null) {
