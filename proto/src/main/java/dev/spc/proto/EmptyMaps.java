@@ -26,7 +26,7 @@ public final class EmptyMaps {
   private record Field(VarHandle handle, Object empty) {
     void fill(JobSpec spec) {
       if (handle.get(spec) == null) {
-        handle.set(spec, empty);
+        handle.setRelease(spec, empty);
       }
     }
   }
@@ -63,8 +63,9 @@ public final class EmptyMaps {
   }
 
   /**
-   * {@code spec} itself, its absent maps now the shared empty ones. Call it on a spec before it is
-   * shared with another thread (it writes the message's fields, plainly).
+   * {@code spec} itself, its absent maps now the shared empty ones. Another thread reading the
+   * same spec meanwhile (an in-process caller's own message) sees either an absent map or the
+   * shared empty one, which read alike.
    */
   public static JobSpec share(JobSpec spec) {
     Field[] fields = FIELDS;
