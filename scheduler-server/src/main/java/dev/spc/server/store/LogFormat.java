@@ -1,6 +1,5 @@
 package dev.spc.server.store;
 
-import com.google.protobuf.CodedOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -183,35 +182,35 @@ final class LogFormat {
     }
   }
 
-  /** Builds payloads into one reused buffer. */
+  /**
+   * Builds payloads into one reused buffer, after 8 bytes left for the frame's length and checksum.
+   * Written by hand: the store writer and the fold write every row through it, and a protobuf
+   * encoder over the buffer (with a view of the mapped file for every part a fold copied) cost
+   * more than the bytes.
+   */
   static final class Encoder {
     private byte[] buf = new byte[1 << 16];
-    private CodedOutputStream out = CodedOutputStream.newInstance(buf, 8, buf.length - 8);
-    /** The payload's bytes written before {@link #out} began (it begins anew when the buffer grows). */
-    private int before;
+    private int pos = 8;
 
     /** Makes room for {@code bytes} more of entries, keeping what is there. */
     void reserve(int bytes) {
-      if (out.spaceLeft() < bytes) {
-        int used = size();
-        buf = Arrays.copyOf(buf, Math.max(8 + used + bytes, buf.length * 2));
-        before = used;
-        out = CodedOutputStream.newInstance(buf, 8 + used, buf.length - 8 - used);
+      if (buf.length - pos < bytes) {
+        buf = Arrays.copyOf(buf, Math.max(pos + bytes, buf.length * 2));
       }
     }
 
     /** The payload's length so far. */
     int size() {
-      return before + out.getTotalBytesWritten();
+      return pos - 8;
     }
 
-    void job(long seq, byte @Nullable [] fixed, byte[] state) throws IOException {
+    void job(long seq, byte @Nullable [] fixed, byte[] state) {
       reserve(24 + state.length + (fixed == null ? 0 : fixed.length));
-      out.writeUInt64(SEQ, seq);
+      varint(SEQ, seq);
       if (fixed != null) {
-        out.writeByteArray(FIXED, fixed);
+        bytes(FIXED, fixed);
       }
-      out.writeByteArray(STATE, state);
+      bytes(STATE, state);
     }
 
     /**
@@ -222,37 +221,42 @@ final class LogFormat {
       int fixedEnd = start(fb, fixed) + length(fb, fixed);
       int stateEnd = start(sb, state) + length(sb, state);
       reserve(24 + fixedEnd - fixed + stateEnd - state);
-      out.writeUInt64(SEQ, seq);
-      out.writeTag(FIXED, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
-      out.writeRawBytes(fb.slice(fixed, fixedEnd - fixed));
-      out.writeTag(STATE, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
-      out.writeRawBytes(sb.slice(state, stateEnd - state));
+      varint(SEQ, seq);
+      tag(FIXED, 2);
+      fb.get(fixed, buf, pos, fixedEnd - fixed); // the length and the bytes, as they are
+      pos += fixedEnd - fixed;
+      tag(STATE, 2);
+      sb.get(state, buf, pos, stateEnd - state);
+      pos += stateEnd - state;
     }
 
-    void deleted(long seq) throws IOException {
+    void deleted(long seq) {
       reserve(11);
-      out.writeUInt64(DELETED, seq);
+      varint(DELETED, seq);
     }
 
-    void schedule(String id, byte @Nullable [] stored) throws IOException {
-      reserve(12 + 3 * id.length() + (stored == null ? 0 : stored.length));
+    void schedule(String id, byte @Nullable [] stored) {
+      byte[] i = id.getBytes(StandardCharsets.UTF_8);
+      reserve(12 + i.length + (stored == null ? 0 : stored.length));
       if (stored == null) {
-        out.writeString(SCHEDULE_DELETED, id);
+        bytes(SCHEDULE_DELETED, i);
       } else {
-        out.writeString(SCHEDULE_ID, id);
-        out.writeByteArray(SCHEDULE, stored);
+        bytes(SCHEDULE_ID, i);
+        bytes(SCHEDULE, stored);
       }
     }
 
-    void setting(String key, String value) throws IOException {
-      reserve(12 + 3 * (key.length() + value.length()));
-      out.writeString(KEY, key);
-      out.writeString(VALUE, value);
+    void setting(String key, String value) {
+      byte[] k = key.getBytes(StandardCharsets.UTF_8);
+      byte[] v = value.getBytes(StandardCharsets.UTF_8);
+      reserve(12 + k.length + v.length);
+      bytes(KEY, k);
+      bytes(VALUE, v);
     }
 
-    void end(long jobs) throws IOException {
+    void end(long jobs) {
       reserve(11);
-      out.writeUInt64(END, jobs);
+      varint(END, jobs);
     }
 
     /** The frame of the entries so far, length and checksum in front, ready to write. */
@@ -267,8 +271,32 @@ final class LogFormat {
 
     /** Starts a new frame. */
     void clear() {
-      before = 0;
-      out = CodedOutputStream.newInstance(buf, 8, buf.length - 8);
+      pos = 8;
+    }
+
+    // Every field number here is below 16: its tag is one byte. Callers reserve the room.
+    private void tag(int field, int wire) {
+      buf[pos++] = (byte) (field << 3 | wire);
+    }
+
+    private void varint(int field, long v) {
+      tag(field, 0);
+      varint(v);
+    }
+
+    private void varint(long v) {
+      while ((v & ~0x7FL) != 0) {
+        buf[pos++] = (byte) (v & 0x7F | 0x80);
+        v >>>= 7;
+      }
+      buf[pos++] = (byte) v;
+    }
+
+    private void bytes(int field, byte[] b) {
+      tag(field, 2);
+      varint(b.length);
+      System.arraycopy(b, 0, buf, pos, b.length);
+      pos += b.length;
     }
   }
 

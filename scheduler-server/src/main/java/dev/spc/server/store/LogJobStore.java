@@ -215,11 +215,7 @@ public final class LogJobStore implements JobStore {
   public void saveIncarnation(String incarnation) throws StoreException {
     encoder.clear();
     written = end;
-    try {
-      encoder.setting(INCARNATION, incarnation);
-    } catch (IOException e) {
-      throw new StoreException("cannot encode the incarnation: " + e.getMessage(), e);
-    }
+    encoder.setting(INCARNATION, incarnation);
     append();
     settings.put(INCARNATION, incarnation);
   }
@@ -238,11 +234,7 @@ public final class LogJobStore implements JobStore {
     }
     encoder.clear();
     written = end;
-    try {
-      encoder.setting(TERM, Long.toString(term));
-    } catch (IOException e) {
-      throw new StoreException("cannot encode the term: " + e.getMessage(), e);
-    }
+    encoder.setting(TERM, Long.toString(term));
     append();
     settings.put(TERM, Long.toString(term));
     return term;
