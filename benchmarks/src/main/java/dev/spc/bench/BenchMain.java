@@ -318,7 +318,9 @@ public final class BenchMain implements Callable<Integer> {
     Burndown.warmUp(spc, jobs, batch, inFlight);
     ProcStats before = ProcStats.of(cluster.coordinator().pid());
     double agentsBefore = agentsCpuSeconds(cluster);
+    var jitBefore = ProcStats.compilerThreads(cluster.coordinator().pid());
     Burndown.Result r = Burndown.run(spc, jobs, batch, inFlight);
+    double jit = Latency.compilingSeconds(jitBefore, ProcStats.compilerThreads(cluster.coordinator().pid()));
     ProcStats coord = ProcStats.of(cluster.coordinator().pid());
     double agentsCpu = agentsCpuSeconds(cluster) - agentsBefore;
     row("burn-down", (durable || how.contains("store") ? "durable" : "in-memory") + how
@@ -332,6 +334,7 @@ public final class BenchMain implements Callable<Integer> {
     }
     double coordCpu = coord.cpuSeconds() - before.cpuSeconds();
     row("cost", "coordinator CPU us per job" + how, String.format(Locale.ROOT, "%.2f", coordCpu * 1e6 / jobs));
+    row("cost", "coordinator JIT compilers' CPU during the run" + how, String.format(Locale.ROOT, "%.2f s", jit));
     row("cost", "agents' CPU us per job" + how, String.format(Locale.ROOT, "%.2f", agentsCpu * 1e6 / jobs));
     row("cost", "coordinator CPU s / peak RSS", String.format(Locale.ROOT, "%.2f s / %s",
         coord.cpuSeconds(), ProcStats.mib(coord.peakRssBytes())));
