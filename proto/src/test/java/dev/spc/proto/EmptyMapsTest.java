@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,8 +41,8 @@ class EmptyMapsTest {
 
   @Test
   void aSharedSpec_readsComparesAndSerializesAsBefore() throws Exception {
-    JobSpec before = JobSpec.newBuilder().setType("noop").addArgs("x").setPayload(com.google.protobuf.ByteString.copyFromUtf8("p"))
-        .setPriority(2).setIdempotencyKey("k").build();
+    JobSpec before = JobSpec.newBuilder().setType("noop").addArgs("x")
+        .setPayload(ByteString.copyFromUtf8("p")).setPriority(2).setIdempotencyKey("k").build();
     JobSpec shared = EmptyMaps.share(parsed(before));
     assertEquals(before, shared);
     assertEquals(shared, before);
@@ -59,7 +60,8 @@ class EmptyMapsTest {
   void changingABuilderMadeFromASharedSpec_changesNoOtherSpec() throws Exception {
     JobSpec one = EmptyMaps.share(parsed(JobSpec.newBuilder().setType("one").build()));
     JobSpec other = EmptyMaps.share(parsed(JobSpec.newBuilder().setType("other").build()));
-    JobSpec changed = one.toBuilder().putEnv("A", "1").putLabels("team", "x").putConstraints("gpu", "yes").build();
+    JobSpec changed = one.toBuilder().putEnv("A", "1").putLabels("team", "x").putConstraints("gpu", "yes")
+        .build();
     JobSpec merged = JobSpec.newBuilder().mergeFrom(other).putEnv("B", "2").build();
     assertEquals(Map.of("A", "1"), changed.getEnvMap());
     assertEquals(Map.of("team", "x"), changed.getLabelsMap());
