@@ -236,7 +236,12 @@ class LogJobStoreTest {
     try (FileChannel ch = FileChannel.open(big, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[1]), (20L << 20) + 5); // 20 MiB and a bit: three steps
     }
-    LogFiles.release(big, () -> false);
+    java.util.concurrent.atomic.AtomicInteger cuts = new java.util.concurrent.atomic.AtomicInteger();
+    LogFiles.release(big, () -> {
+      cuts.incrementAndGet(); // asked before each cut
+      return false;
+    });
+    assertEquals(2, cuts.get()); // cut to 12 MiB and to 4 MiB, then unlinked
     assertTrue(Files.notExists(big));
     LogFiles.release(big, () -> false);
     Path other = Files.write(dir.resolve("jobs-0000000002.snap"), new byte[100]);

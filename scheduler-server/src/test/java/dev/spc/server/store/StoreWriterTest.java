@@ -68,7 +68,10 @@ class StoreWriterTest {
     return StoredJob.newBuilder().setJob(Job.newBuilder().setState(s)).build().toByteArray();
   }
 
-  /** Persists job 1's first row (with {@link #FIXED}), then (once a commit has failed) its next state; waits for both. */
+  /**
+   * Persists job 1's first row (with {@link #FIXED}), then (once a commit has failed) its next
+   * state; waits for both.
+   */
   static void firstRowThenState(FlakyStore store) throws Exception {
     CountDownLatch committed = new CountDownLatch(1);
     StoreWriter writer = new StoreWriter(store).start(new StoreWriter.Listener() {
