@@ -52,7 +52,7 @@ class DashboardIT {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-runs")), "dash-");
     Path tokens = dir.resolve("tokens");
     admin = AuthIT.createToken(tokens, "--role", "admin");
-    int http = HaIT.freePort();
+    int http = Ports.free();
     c = Cluster.withTokensAndHttp(tokens, admin, http);
     base = "http://127.0.0.1:" + http;
     c.worker("gpu-1", 4, "--token", AuthIT.createToken(tokens, "--role", "worker"), "--allow-exec",

@@ -69,7 +69,7 @@ class HaChaosIT {
         Map<String, NetNs> netOf = new HashMap<>();
         Map<String, ProcessCluster.Node> nodes = new LinkedHashMap<>();
         for (NetNs n : nets.subList(0, 3)) {
-          int port = HaIT.freePort();
+          int port = Ports.free();
           String address = n.nsIp + ":" + port;
           args.put(address, List.of("server", "--store", pg.url(n.hostIp), "--bind", "0.0.0.0",
               "--insecure", "--port", Integer.toString(port), "--http-port", "0", "--advertise", address,

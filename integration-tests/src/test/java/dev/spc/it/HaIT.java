@@ -14,7 +14,6 @@ import dev.spc.client.JobSpec;
 import dev.spc.client.JobStatus;
 import dev.spc.client.SpcClient;
 import dev.spc.client.SpcException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -75,13 +74,10 @@ class HaIT {
     pc = new ProcessCluster(dir);
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
+      int port = Ports.free();
       String address = "127.0.0.1:" + port;
       addresses.add(address);
-      int http = freePort();
+      int http = Ports.free();
       httpPorts.put(address, http);
       coordinators.put(address, pc.startJava("coordinator-" + (i + 1), MAIN, List.of("server",
           "--store", pg.url(), "--port", Integer.toString(port), "--http-port", Integer.toString(http),
@@ -401,7 +397,7 @@ class HaIT {
           "--reconnect-grace", "10s", "--leader-lease", "2s");
       // The first coordinator lives behind the namespace's link, so that its way to PostgreSQL
       // alone can be cut; it starts first, so it leads.
-      int portA = freePort();
+      int portA = Ports.free();
       String a = net.nsIp + ":" + portA;
       List<String> argsA = new ArrayList<>(List.of("server", "--store", pg.url(net.hostIp), "--bind",
           "0.0.0.0", "--insecure", "--port", Integer.toString(portA), "--http-port", "0", "--advertise", a));
@@ -413,7 +409,7 @@ class HaIT {
       poll("the coordinator behind the link leads", () -> a.equals(leader()));
       List<String> all = new ArrayList<>(List.of(a));
       for (String name : List.of("b", "c")) {
-        int port = freePort();
+        int port = Ports.free();
         String address = "127.0.0.1:" + port;
         List<String> args = new ArrayList<>(List.of("server", "--store", pg.url(), "--port",
             Integer.toString(port), "--http-port", "0", "--advertise", address));
@@ -467,12 +463,6 @@ class HaIT {
       assertTrue(firstNewLease != null, "the new leader granted leases");
       assertTrue(stoppedLeading.isBefore(firstNewLease), "the cut-off leader stopped leading at "
           + stoppedLeading + ", before the new leader's first lease at " + firstNewLease);
-    }
-  }
-
-  static int freePort() throws java.io.IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -52,11 +52,11 @@ class HttpApiIT {
     Path tokens = dir.resolve("tokens");
     admin = AuthIT.createToken(tokens, "--role", "admin");
     reader = AuthIT.createToken(tokens, "--role", "reader");
-    int http = HaIT.freePort();
+    int http = Ports.free();
     c = Cluster.withTokensAndHttp(tokens, admin, http);
     base = "http://127.0.0.1:" + http;
     String workerToken = AuthIT.createToken(tokens, "--role", "worker");
-    agentMetrics = HaIT.freePort();
+    agentMetrics = Ports.free();
     c.worker("w1", 4, "--token", workerToken, "--metrics-port", Integer.toString(agentMetrics),
         "--metrics-bind", "127.0.0.1");
   }
