@@ -6,6 +6,7 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.WireFormat;
 import dev.spc.proto.Job;
 import dev.spc.proto.JobState;
+import dev.spc.proto.WireBytes;
 import dev.spc.proto.store.StoredJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -74,14 +75,7 @@ final class StateRows {
     int head = 1 + CodedOutputStream.computeUInt32SizeNoTag(jobSize);
     byte[] row = new byte[head + pos];
     row[0] = (byte) (StoredJob.JOB_FIELD_NUMBER << 3 | LEN);
-    int p = 1;
-    for (int v = jobSize; ; v >>>= 7) {
-      if ((v & ~0x7F) == 0) {
-        row[p] = (byte) v;
-        break;
-      }
-      row[p++] = (byte) (v & 0x7F | 0x80);
-    }
+    WireBytes.varint(row, 1, jobSize);
     System.arraycopy(buf, 0, row, head, pos);
     return row;
   }
@@ -154,11 +148,7 @@ final class StateRows {
 
   /** Needs the room: {@link #tag} leaves it. */
   private void varint(long v) {
-    while ((v & ~0x7FL) != 0) {
-      buf[pos++] = (byte) (v & 0x7F | 0x80);
-      v >>>= 7;
-    }
-    buf[pos++] = (byte) v;
+    pos = WireBytes.varint(buf, pos, v);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.spc.server.store;
 
+import dev.spc.proto.WireBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -285,11 +286,7 @@ final class LogFormat {
     }
 
     private void varint(long v) {
-      while ((v & ~0x7FL) != 0) {
-        buf[pos++] = (byte) (v & 0x7F | 0x80);
-        v >>>= 7;
-      }
-      buf[pos++] = (byte) v;
+      pos = WireBytes.varint(buf, pos, v);
     }
 
     private void bytes(int field, byte[] b) {
