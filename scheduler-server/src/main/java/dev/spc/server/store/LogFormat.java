@@ -1,5 +1,6 @@
 package dev.spc.server.store;
 
+import com.google.protobuf.WireFormat;
 import dev.spc.proto.WireBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -223,10 +224,10 @@ final class LogFormat {
       int stateEnd = start(sb, state) + length(sb, state);
       reserve(24 + fixedEnd - fixed + stateEnd - state);
       varint(SEQ, seq);
-      tag(FIXED, 2);
+      tag(FIXED, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       fb.get(fixed, buf, pos, fixedEnd - fixed); // the length and the bytes, as they are
       pos += fixedEnd - fixed;
-      tag(STATE, 2);
+      tag(STATE, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       sb.get(state, buf, pos, stateEnd - state);
       pos += stateEnd - state;
     }
@@ -281,7 +282,7 @@ final class LogFormat {
     }
 
     private void varint(int field, long v) {
-      tag(field, 0);
+      tag(field, WireFormat.WIRETYPE_VARINT);
       varint(v);
     }
 
@@ -290,7 +291,7 @@ final class LogFormat {
     }
 
     private void bytes(int field, byte[] b) {
-      tag(field, 2);
+      tag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       varint(b.length);
       System.arraycopy(b, 0, buf, pos, b.length);
       pos += b.length;
